@@ -1,0 +1,20 @@
+"""tconv: transposed convolution and semantic segmentation from scratch, in NumPy.
+
+A convolution is a sparse matrix ``C`` acting on the flattened input; the transposed
+convolution is ``C.T``; and each is the other's gradient. See the README and tutorials/.
+"""
+from .conv import (available_methods, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+                   conv_transpose3d, get_default_method, set_default_method, use_method)
+from .geometry import (ConvGeometry, conv_geometry, conv_output_size, conv_transpose_geometry,
+                       conv_transpose_output_size, effective_kernel, output_size_range)
+from .matrix import ConvMatrix, conv_matrix, conv_transpose_matrix
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "available_methods", "get_default_method", "set_default_method", "use_method",
+    "ConvGeometry", "conv_geometry", "conv_transpose_geometry", "conv_output_size",
+    "conv_transpose_output_size", "effective_kernel", "output_size_range",
+    "ConvMatrix", "conv_matrix", "conv_transpose_matrix",
+]
