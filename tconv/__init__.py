@@ -8,6 +8,8 @@ from .conv import (available_methods, conv1d, conv2d, conv3d, conv_transpose1d, 
 from .geometry import (ConvGeometry, conv_geometry, conv_output_size, conv_transpose_geometry,
                        conv_transpose_output_size, effective_kernel, output_size_range)
 from .matrix import ConvMatrix, conv_matrix, conv_transpose_matrix
+from . import fast  # noqa: F401  (registers the "numba" and "numpy" methods, makes "numba" the default)
+from .kernels import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
@@ -17,4 +19,5 @@ __all__ = [
     "ConvGeometry", "conv_geometry", "conv_transpose_geometry", "conv_output_size",
     "conv_transpose_output_size", "effective_kernel", "output_size_range",
     "ConvMatrix", "conv_matrix", "conv_transpose_matrix",
+    "set_num_threads", "get_num_threads",
 ]

@@ -1,0 +1,179 @@
+"""The fast path: the convolution matrix factored as ``C = (W ⊗ I) · P``.
+
+``P`` (unfold, :mod:`tconv.kernels.im2col`) copies what each kernel tap sees into a column
+buffer; ``W ⊗ I`` is then one matrix product through NumPy's BLAS. So, for one group,
+
+* ``C @ x``      = ``W @ unfold(x)``                        (convolution)
+* ``C.T @ y``    = ``fold(W.T @ y)``                        (transposed convolution, input gradient)
+* ``dL/dW``      = ``sum_n grad_out[n] @ unfold(x)[n].T``   (weight gradient)
+
+This is exactly the operator of :mod:`tconv.matrix`, which the tests check. Two geometries
+skip the gather/scatter: a 1x1 kernel (``P`` is the identity) and non-overlapping tiles
+(``kernel == stride``, no padding, e.g. U-Net's 2x2 stride-2 up-convolution), where ``P`` is
+a pure permutation done with ``reshape``/``transpose``.
+
+Two methods are registered: ``"numba"`` (JIT kernels, the default) and ``"numpy"`` (their
+NumPy twins), running the same code around the kernels.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .conv import register_method, set_default_method
+from .geometry import ConvGeometry
+from .kernels import im2col
+
+__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad"]
+
+#: Upper bound on the column buffer of one chunk of the batch (bytes).
+COLUMN_BUDGET_BYTES = 256 << 20
+
+
+def kernel_geometry(geometry: ConvGeometry) -> tuple[int, ...]:
+    """The 15-int tuple the kernels take, with the spatial axes padded to three.
+
+    >>> from tconv.geometry import conv_geometry
+    >>> kernel_geometry(conv_geometry((5, 6), (3, 3), stride=2, padding=1))
+    (1, 3, 3, 1, 2, 2, 0, 1, 1, 1, 1, 1, 1, 3, 3)
+    """
+    lead = 3 - geometry.ndim
+    k = (1,) * lead + geometry.kernel_size
+    s = (1,) * lead + geometry.stride
+    p = (0,) * lead + tuple(b for b, _ in geometry.padding)
+    d = (1,) * lead + geometry.dilation
+    o = (1,) * lead + geometry.feature_size
+    return k + s + p + d + o
+
+
+def _as_3d(array: np.ndarray) -> np.ndarray:
+    """``(N, C, *spatial)`` viewed as ``(N, C, D, H, W)``."""
+    return array.reshape(array.shape[:2] + (1,) * (5 - array.ndim) + array.shape[2:])
+
+
+def _is_pointwise(g: ConvGeometry) -> bool:
+    return all(k == 1 and s == 1 and p == (0, 0) for k, s, p in zip(g.kernel_size, g.stride, g.padding))
+
+
+def _is_tiling(g: ConvGeometry) -> bool:
+    """Kernel tiles the image without overlap or gaps: ``P`` is a permutation (plus a crop)."""
+    return all((k == s and (d == 1 or k == 1)) and b == 0 and i >= f * s
+               for k, s, d, (b, _), i, f in zip(g.kernel_size, g.stride, g.dilation, g.padding,
+                                                g.image_size, g.feature_size))
+
+
+def _tile_axes(ndim: int):
+    """Axis order taking ``(N, C, o1, k1, o2, k2, ...)`` to ``(N, C, k1, k2, ..., o1, o2, ...)``."""
+    return (0, 1) + tuple(3 + 2 * a for a in range(ndim)) + tuple(2 + 2 * a for a in range(ndim))
+
+
+def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold) -> np.ndarray:
+    """The column buffer ``P @ image``: shape ``(N, C * prod(kernel), prod(feature))``."""
+    n, c = image.shape[:2]
+    taps, length = math.prod(geometry.kernel_size), math.prod(geometry.feature_size)
+    if _is_pointwise(geometry):
+        return np.ascontiguousarray(image).reshape(n, c, length)
+    if _is_tiling(geometry):
+        crop = tuple(slice(0, f * s) for f, s in zip(geometry.feature_size, geometry.stride))
+        split = sum(((f, k) for f, k in zip(geometry.feature_size, geometry.kernel_size)), ())
+        tiles = image[(slice(None), slice(None)) + crop].reshape((n, c) + split)
+        return tiles.transpose(_tile_axes(geometry.ndim)).reshape(n, c * taps, length)
+    cols = np.empty((n, c * taps, length), dtype=image.dtype)
+    kernels(_as_3d(np.ascontiguousarray(image)), kernel_geometry(geometry), cols)
+    return cols
+
+
+def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col.fold) -> np.ndarray:
+    """``P.T @ cols``: scatter-add the column buffer back to ``(N, channels, *image)``."""
+    n = cols.shape[0]
+    if _is_pointwise(geometry):
+        return cols.reshape((n, channels) + geometry.image_size)
+    if _is_tiling(geometry):
+        ndim = geometry.ndim
+        tiles = cols.reshape((n, channels) + geometry.kernel_size + geometry.feature_size)
+        inverse = np.argsort(_tile_axes(ndim))
+        covered = tiles.transpose(inverse).reshape(
+            (n, channels) + tuple(f * s for f, s in zip(geometry.feature_size, geometry.stride)))
+        if covered.shape[2:] == geometry.image_size:
+            return covered
+        image = np.zeros((n, channels) + geometry.image_size, dtype=cols.dtype)
+        image[(slice(None), slice(None)) + tuple(slice(0, m) for m in covered.shape[2:])] = covered
+        return image
+    image = np.zeros((n, channels) + geometry.image_size, dtype=cols.dtype)
+    kernels(np.ascontiguousarray(cols), kernel_geometry(geometry), _as_3d(image))
+    return image
+
+
+def _chunks(n: int, per_sample_bytes: int):
+    step = max(1, COLUMN_BUDGET_BYTES // max(per_sample_bytes, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _grouped(weight: np.ndarray, groups: int) -> np.ndarray:
+    """Conv weight ``(C_f, C_i/g, *k)`` as ``(g, C_f/g, C_i/g * prod(k))``."""
+    return weight.reshape(groups, weight.shape[0] // groups, -1)
+
+
+def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col):
+    """``C @ image``: unfold, then ``W @ cols``. Returns ``(N, C_out, *feature)``."""
+    n = image.shape[0]
+    c_out = weight.shape[0]
+    length = math.prod(geometry.feature_size)
+    w = _grouped(weight, groups)
+    out = np.empty((n, c_out, length), dtype=image.dtype)
+    per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
+    for part in _chunks(n, per_sample):
+        cols = unfold(image[part], geometry, kernels.unfold)
+        cols = cols.reshape(cols.shape[0], groups, -1, length)
+        out[part] = np.matmul(w, cols).reshape(-1, c_out, length)
+    return out.reshape((n, c_out) + geometry.feature_size)
+
+
+def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col):
+    """``C.T @ feature``: ``W.T @ feature``, then fold. Returns ``(N, C_img, *image)``."""
+    n = feature.shape[0]
+    channels = weight.shape[1] * groups
+    length = math.prod(geometry.feature_size)
+    w_t = np.swapaxes(_grouped(weight, groups), 1, 2)               # (g, C_i/g * K, C_f/g)
+    grouped = np.ascontiguousarray(feature).reshape(n, groups, -1, length)
+    out = np.empty((n, channels) + geometry.image_size, dtype=feature.dtype)
+    per_sample = channels * math.prod(geometry.kernel_size) * length * feature.itemsize
+    for part in _chunks(n, per_sample):
+        cols = np.matmul(w_t, grouped[part]).reshape(-1, w_t.shape[1] * groups, length)
+        out[part] = fold(cols, channels, geometry, kernels.fold)
+    return out
+
+
+def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2col):
+    """``grad_w = sum_n feature[n] @ unfold(image)[n].T``, shape ``(C_f, C_i/g, *k)``."""
+    n = image.shape[0]
+    c_f = feature.shape[1]
+    length = math.prod(geometry.feature_size)
+    grouped = np.ascontiguousarray(feature).reshape(n, groups, -1, length)
+    grad = np.zeros((groups, c_f // groups, image.shape[1] // groups * math.prod(geometry.kernel_size)),
+                    dtype=image.dtype)
+    per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
+    for part in _chunks(n, per_sample):
+        cols = unfold(image[part], geometry, kernels.unfold).reshape(-1, groups, grad.shape[2], length)
+        for i in range(cols.shape[0]):                 # fixed order: reproducible sums
+            grad += np.matmul(grouped[part][i], np.swapaxes(cols[i], 1, 2))
+    return grad.reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
+
+
+class _NumpyKernels:
+    unfold = staticmethod(im2col.unfold_numpy)
+    fold = staticmethod(im2col.fold_numpy)
+
+
+def _register():
+    register_method("numba", forward, adjoint, weight_grad)
+    register_method(
+        "numpy",
+        lambda x, w, g, groups: forward(x, w, g, groups, _NumpyKernels),
+        lambda y, w, g, groups: adjoint(y, w, g, groups, _NumpyKernels),
+        lambda x, y, g, groups: weight_grad(x, y, g, groups, _NumpyKernels))
+    set_default_method("numba")
+
+
+_register()
