@@ -53,7 +53,9 @@ def _as_3d(array: np.ndarray) -> np.ndarray:
 
 
 def _is_pointwise(g: ConvGeometry) -> bool:
-    return all(k == 1 and s == 1 and p == (0, 0) for k, s, p in zip(g.kernel_size, g.stride, g.padding))
+    """1x1 kernel, stride 1, no padding, image and feature the same size: ``P`` is the identity."""
+    return g.image_size == g.feature_size and all(
+        k == 1 and s == 1 and p == (0, 0) for k, s, p in zip(g.kernel_size, g.stride, g.padding))
 
 
 def _is_tiling(g: ConvGeometry) -> bool:

@@ -103,6 +103,9 @@ def _avg_pool(ndim, x, kernel_size, stride, padding, ceil_mode, count_include_pa
     what = f"avg_pool{ndim}d"
     x5, geom, out_size, unbatched = _prepare(x, ndim, kernel_size, stride, padding, 1, ceil_mode,
                                              what, lambda k, d: k // 2)
+    if ndim == 3 and any(i < k for i, k in zip(x5.shape[2:], geom[0:3])):
+        raise ValueError(f"avg_pool3d: the input of spatial size {x5.shape[2:]} is smaller than "
+                         f"kernel_size={kernel_size!r}; like PyTorch's avg_pool3d, every axis needs input >= kernel")
     out = np.empty(x5.shape[:2] + geom[12:15], dtype=x5.dtype)
     _kernels(method)[2](x5, geom, bool(count_include_pad), out)
     out = out.reshape(x5.shape[:2] + out_size)

@@ -33,7 +33,7 @@ def first_last(out_size, stride, before, tap_offset, in_size):
     Solves ``0 <= o*s - p + t*d < n`` for ``o`` so the inner loops need no bounds test.
     """
     start = before - tap_offset                       # o*s >= start
-    lo = 0 if start <= 0 else (start + stride - 1) // stride
+    lo = 0 if start <= 0 else min((start + stride - 1) // stride, out_size)
     stop = in_size - 1 + before - tap_offset          # o*s <= stop
     hi = -1 if stop < 0 else stop // stride
     hi = min(hi + 1, out_size)
@@ -59,18 +59,21 @@ def unfold(image, geom, cols):
                 y_lo, y_hi = first_last(oh, sh, ph, b * dh, height)
                 for e in range(kw):
                     x_lo, x_hi = first_last(ow, sw, pw, e * dw, width)
-                    row = ((c * kd + a) * kh + b) * kw + e
-                    out = cols[n, row]
-                    out[:] = 0
-                    for z in range(z_lo, z_hi):
+                    out = cols[n, ((c * kd + a) * kh + b) * kw + e]
+                    for z in range(od):
                         iz = z * sd - pd + a * dd
-                        for y in range(y_lo, y_hi):
+                        for y in range(oh):
                             iy = y * sh - ph + b * dh
                             base = (z * oh + y) * ow
-                            ix = x_lo * sw - pw + e * dw
-                            for x in range(x_lo, x_hi):
-                                out[base + x] = image[n, c, iz, iy, ix]
-                                ix += sw
+                            if z < z_lo or z >= z_hi or y < y_lo or y >= y_hi:
+                                out[base:base + ow] = 0     # the whole row sees padding
+                                continue
+                            out[base:base + x_lo] = 0
+                            if x_hi > x_lo:
+                                ix = x_lo * sw - pw + e * dw
+                                stop = ix + (x_hi - x_lo - 1) * sw + 1
+                                out[base + x_lo:base + x_hi] = image[n, c, iz, iy, ix:stop:sw]
+                            out[base + x_hi:base + ow] = 0
 
 
 @jit(parallel=True)
@@ -99,8 +102,9 @@ def fold(cols, geom, image):
                             iy = y * sh - ph + b * dh
                             base = (z * oh + y) * ow
                             ix = x_lo * sw - pw + e * dw
+                            row = image[n, c, iz, iy]
                             for x in range(x_lo, x_hi):
-                                image[n, c, iz, iy, ix] += src[base + x]
+                                row[ix] += src[base + x]
                                 ix += sw
 
 
