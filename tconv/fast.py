@@ -86,25 +86,29 @@ def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold) -> 
     return cols
 
 
-def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col.fold) -> np.ndarray:
-    """``P.T @ cols``: scatter-add the column buffer back to ``(N, channels, *image)``."""
+def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col.fold, out=None) -> np.ndarray:
+    """``P.T @ cols``: scatter-add the column buffer back to ``(N, channels, *image)``.
+
+    ``out``, when given, must be a C-contiguous array of that shape; it is overwritten.
+    """
     n = cols.shape[0]
+    shape = (n, channels) + geometry.image_size
+    if out is None:
+        out = np.empty(shape, dtype=cols.dtype)
     if _is_pointwise(geometry):
-        return cols.reshape((n, channels) + geometry.image_size)
-    if _is_tiling(geometry):
-        ndim = geometry.ndim
+        out[...] = cols.reshape(shape)
+    elif _is_tiling(geometry):
         tiles = cols.reshape((n, channels) + geometry.kernel_size + geometry.feature_size)
-        inverse = np.argsort(_tile_axes(ndim))
-        covered = tiles.transpose(inverse).reshape(
-            (n, channels) + tuple(f * s for f, s in zip(geometry.feature_size, geometry.stride)))
-        if covered.shape[2:] == geometry.image_size:
-            return covered
-        image = np.zeros((n, channels) + geometry.image_size, dtype=cols.dtype)
-        image[(slice(None), slice(None)) + tuple(slice(0, m) for m in covered.shape[2:])] = covered
-        return image
-    image = np.zeros((n, channels) + geometry.image_size, dtype=cols.dtype)
-    kernels(np.ascontiguousarray(cols), kernel_geometry(geometry), _as_3d(image))
-    return image
+        covered = tuple(f * s for f, s in zip(geometry.feature_size, geometry.stride))
+        if covered != geometry.image_size:
+            out[...] = 0                      # the uncovered bottom/right rows (output_padding)
+        target = out[(slice(None), slice(None)) + tuple(slice(0, m) for m in covered)]
+        split = sum(((f, k) for f, k in zip(geometry.feature_size, geometry.kernel_size)), ())
+        target.reshape((n, channels) + split)[...] = tiles.transpose(np.argsort(_tile_axes(geometry.ndim)))
+    else:
+        out[...] = 0
+        kernels(np.ascontiguousarray(cols), kernel_geometry(geometry), _as_3d(out))
+    return out
 
 
 def _chunks(n: int, per_sample_bytes: int):
@@ -117,8 +121,12 @@ def _grouped(weight: np.ndarray, groups: int) -> np.ndarray:
     return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
-def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col):
-    """``C @ image``: unfold, then ``W @ cols``. Returns ``(N, C_out, *feature)``."""
+def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, keep_cols=None):
+    """``C @ image``: unfold, then ``W @ cols``. Returns ``(N, C_out, *feature)``.
+
+    ``keep_cols``, a list, receives the column buffer of each batch chunk so that
+    :func:`weight_grad` can reuse them instead of unfolding the image again.
+    """
     n = image.shape[0]
     c_out = weight.shape[0]
     length = math.prod(geometry.feature_size)
@@ -127,8 +135,10 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col):
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
     for part in _chunks(n, per_sample):
         cols = unfold(image[part], geometry, kernels.unfold)
+        if keep_cols is not None:
+            keep_cols.append(cols)
         cols = cols.reshape(cols.shape[0], groups, -1, length)
-        out[part] = np.matmul(w, cols).reshape(-1, c_out, length)
+        np.matmul(w, cols, out=out[part].reshape(-1, groups, c_out // groups, length))
     return out.reshape((n, c_out) + geometry.feature_size)
 
 
@@ -143,12 +153,15 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
     per_sample = channels * math.prod(geometry.kernel_size) * length * feature.itemsize
     for part in _chunks(n, per_sample):
         cols = np.matmul(w_t, grouped[part]).reshape(-1, w_t.shape[1] * groups, length)
-        out[part] = fold(cols, channels, geometry, kernels.fold)
+        fold(cols, channels, geometry, kernels.fold, out=out[part])
     return out
 
 
-def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2col):
-    """``grad_w = sum_n feature[n] @ unfold(image)[n].T``, shape ``(C_f, C_i/g, *k)``."""
+def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2col, cols=None):
+    """``grad_w = sum_n feature[n] @ unfold(image)[n].T``, shape ``(C_f, C_i/g, *k)``.
+
+    ``cols``: the column buffers :func:`forward` kept (``keep_cols``), reused if given.
+    """
     n = image.shape[0]
     c_f = feature.shape[1]
     length = math.prod(geometry.feature_size)
@@ -156,10 +169,11 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     grad = np.zeros((groups, c_f // groups, image.shape[1] // groups * math.prod(geometry.kernel_size)),
                     dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
-    for part in _chunks(n, per_sample):
-        cols = unfold(image[part], geometry, kernels.unfold).reshape(-1, groups, grad.shape[2], length)
-        for i in range(cols.shape[0]):                 # fixed order: reproducible sums
-            grad += np.matmul(grouped[part][i], np.swapaxes(cols[i], 1, 2))
+    for chunk, part in enumerate(_chunks(n, per_sample)):
+        unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold)
+        unfolded = unfolded.reshape(-1, groups, grad.shape[2], length)
+        for i in range(unfolded.shape[0]):                 # fixed order: reproducible sums
+            grad += np.matmul(grouped[part][i], np.swapaxes(unfolded[i], 1, 2))
     return grad.reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
 
 

@@ -173,3 +173,17 @@ def test_numba_disable_jit_runs_the_same_kernels_as_python():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_weight_grad_reusing_the_forward_columns_is_identical(monkeypatch):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 4, 7, 6))
+    w = rng.standard_normal((6, 2, 3, 2))
+    geometry = tconv.conv_geometry((7, 6), (3, 2), stride=(2, 1), padding=1)
+    monkeypatch.setattr(fast, "COLUMN_BUDGET_BYTES", 4 * 3 * 6 * 28 * 8)   # two chunks
+    kept = []
+    out = fast.forward(x, w, geometry, 2, keep_cols=kept)
+    assert len(kept) == 2
+    grad = rng.standard_normal(out.shape)
+    np.testing.assert_array_equal(fast.weight_grad(x, grad, geometry, 2, cols=kept),
+                                  fast.weight_grad(x, grad, geometry, 2))
