@@ -180,7 +180,7 @@ def test_weight_grad_reusing_the_forward_columns_is_identical(monkeypatch):
     x = rng.standard_normal((3, 4, 7, 6))
     w = rng.standard_normal((6, 2, 3, 2))
     geometry = tconv.conv_geometry((7, 6), (3, 2), stride=(2, 1), padding=1)
-    monkeypatch.setattr(fast, "COLUMN_BUDGET_BYTES", 4 * 3 * 6 * 28 * 8)   # two chunks
+    monkeypatch.setattr(fast, "COLUMN_BUDGET_BYTES", 2 * 4 * 6 * 28 * 8)   # 2 samples a chunk: 2 chunks
     kept = []
     out = fast.forward(x, w, geometry, 2, keep_cols=kept)
     assert len(kept) == 2
