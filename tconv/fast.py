@@ -18,6 +18,7 @@ NumPy twins), running the same code around the kernels.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -29,6 +30,25 @@ __all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_gr
 
 #: Upper bound on the column buffer of one chunk of the batch (bytes).
 COLUMN_BUDGET_BYTES = 256 << 20
+
+
+_scratch_space = threading.local()
+
+
+def scratch(shape, dtype) -> np.ndarray:
+    """A reusable buffer for temporaries (column buffers), one per thread and dtype.
+
+    Large ``np.empty`` calls map fresh pages from the OS every time, and touching them
+    costs as much as the copy itself; reusing one grown buffer avoids that. The buffer is
+    overwritten by the next call: never return it to a caller.
+    """
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    pool = _scratch_space.__dict__.setdefault("buffers", {})
+    buffer = pool.get(dtype)
+    if buffer is None or buffer.size < size:
+        buffer = pool[dtype] = np.empty(size, dtype=dtype)
+    return buffer[:size].reshape(shape)
 
 
 def kernel_geometry(geometry: ConvGeometry) -> tuple[int, ...]:
@@ -70,8 +90,11 @@ def _tile_axes(ndim: int):
     return (0, 1) + tuple(3 + 2 * a for a in range(ndim)) + tuple(2 + 2 * a for a in range(ndim))
 
 
-def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold) -> np.ndarray:
-    """The column buffer ``P @ image``: shape ``(N, C * prod(kernel), prod(feature))``."""
+def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reuse=False) -> np.ndarray:
+    """The column buffer ``P @ image``: shape ``(N, C * prod(kernel), prod(feature))``.
+
+    ``reuse=True`` writes into the thread's :func:`scratch` buffer (valid until the next call).
+    """
     n, c = image.shape[:2]
     taps, length = math.prod(geometry.kernel_size), math.prod(geometry.feature_size)
     if _is_pointwise(geometry):
@@ -81,7 +104,8 @@ def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold) -> 
         split = sum(((f, k) for f, k in zip(geometry.feature_size, geometry.kernel_size)), ())
         tiles = image[(slice(None), slice(None)) + crop].reshape((n, c) + split)
         return tiles.transpose(_tile_axes(geometry.ndim)).reshape(n, c * taps, length)
-    cols = np.empty((n, c * taps, length), dtype=image.dtype)
+    shape = (n, c * taps, length)
+    cols = scratch(shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
     kernels(_as_3d(np.ascontiguousarray(image)), kernel_geometry(geometry), cols)
     return cols
 
@@ -134,7 +158,7 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
     out = np.empty((n, c_out, length), dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
     for part in _chunks(n, per_sample):
-        cols = unfold(image[part], geometry, kernels.unfold)
+        cols = unfold(image[part], geometry, kernels.unfold, reuse=keep_cols is None)
         if keep_cols is not None:
             keep_cols.append(cols)
         cols = cols.reshape(cols.shape[0], groups, -1, length)
@@ -152,8 +176,10 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
     out = np.empty((n, channels) + geometry.image_size, dtype=feature.dtype)
     per_sample = channels * math.prod(geometry.kernel_size) * length * feature.itemsize
     for part in _chunks(n, per_sample):
-        cols = np.matmul(w_t, grouped[part]).reshape(-1, w_t.shape[1] * groups, length)
-        fold(cols, channels, geometry, kernels.fold, out=out[part])
+        m = part.stop - part.start
+        cols = scratch((m, groups, w_t.shape[1], length), feature.dtype)
+        np.matmul(w_t, grouped[part], out=cols)
+        fold(cols.reshape(m, -1, length), channels, geometry, kernels.fold, out=out[part])
     return out
 
 
@@ -170,7 +196,7 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
                     dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
     for chunk, part in enumerate(_chunks(n, per_sample)):
-        unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold)
+        unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold, reuse=True)
         unfolded = unfolded.reshape(-1, groups, grad.shape[2], length)
         for i in range(unfolded.shape[0]):                 # fixed order: reproducible sums
             grad += np.matmul(grouped[part][i], np.swapaxes(unfolded[i], 1, 2))
