@@ -10,6 +10,12 @@ from .geometry import (ConvGeometry, conv_geometry, conv_output_size, conv_trans
 from .matrix import ConvMatrix, conv_matrix, conv_transpose_matrix
 from . import fast  # noqa: F401  (registers the "numba" and "numpy" methods, makes "numba" the default)
 from .kernels import get_num_threads, set_num_threads
+from .pool import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
+from .resize import interpolate
+from .autograd import Tensor, enable_grad, gradcheck, is_grad_enabled, no_grad
+from .random import manual_seed
+from .serialization import load, save
+from . import nn, optim  # noqa: E402  (nn needs the autograd above)
 
 __version__ = "0.1.0"
 
@@ -20,4 +26,7 @@ __all__ = [
     "conv_transpose_output_size", "effective_kernel", "output_size_range",
     "ConvMatrix", "conv_matrix", "conv_transpose_matrix",
     "set_num_threads", "get_num_threads",
+    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "interpolate",
+    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
+    "manual_seed", "save", "load", "nn", "optim",
 ]

@@ -1,0 +1,118 @@
+"""Arithmetic: ``+ - * / ** @`` and unary minus, with NumPy broadcasting.
+
+Each op's VJP sums the gradient back to each operand's shape with :func:`unbroadcast`
+(an operand that was broadcast was *used* many times, so its gradient is the sum).
+
+>>> from tconv import Tensor
+>>> a = Tensor([[1.0], [2.0]], requires_grad=True)   # (2, 1), broadcast against (3,)
+>>> b = Tensor([1.0, 10.0, 100.0], requires_grad=True)
+>>> (a * b).sum().backward()
+>>> a.grad, b.grad
+(array([[111.],
+       [111.]]), array([3., 3., 3.]))
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .function import defop, reflected, unbroadcast
+from .tensor import Tensor
+
+__all__ = ["add", "sub", "mul", "div", "power", "neg", "matmul"]
+
+
+@defop
+def add(a, b):
+    """``a + b``."""
+    def vjp(grad_out):
+        return unbroadcast(grad_out, a.shape), unbroadcast(grad_out, b.shape)
+    return a + b, vjp
+
+
+@defop
+def sub(a, b):
+    """``a - b``."""
+    def vjp(grad_out):
+        return unbroadcast(grad_out, a.shape), unbroadcast(-grad_out, b.shape)
+    return a - b, vjp
+
+
+@defop
+def mul(a, b):
+    """``a * b`` (elementwise)."""
+    def vjp(grad_out):
+        return unbroadcast(grad_out * b, a.shape), unbroadcast(grad_out * a, b.shape)
+    return a * b, vjp
+
+
+@defop
+def div(a, b):
+    """``a / b``: d/da = 1/b, d/db = -a/b**2."""
+    out = a / b
+
+    def vjp(grad_out):
+        grad_a = grad_out / b
+        return unbroadcast(grad_a, a.shape), unbroadcast(-grad_a * out, b.shape)
+    return out, vjp
+
+
+@defop
+def power(a, b, *, needs_input_grad):
+    """``a ** b``: d/da = b a**(b-1), d/db = a**b log(a) (each computed only when needed)."""
+    out = a ** b
+
+    def vjp(grad_out):
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if needs_input_grad[0]:
+                grad_a = unbroadcast(grad_out * b * a ** (b - 1), a.shape)
+            if needs_input_grad[1]:
+                grad_b = unbroadcast(grad_out * out * np.log(a), b.shape)
+        return grad_a, grad_b
+    return out, vjp
+
+
+@defop
+def neg(a):
+    """``-a``."""
+    def vjp(grad_out):
+        return (-grad_out,)
+    return -a, vjp
+
+
+@defop
+def matmul(a, b):
+    """``a @ b`` with NumPy's rules (1-D operands, batch broadcasting).
+
+    For matrices ``d/da = grad_out @ b.T`` and ``d/db = a.T @ grad_out``. A 1-D ``a`` acts as
+    a row ``(1, k)`` and a 1-D ``b`` as a column ``(k, 1)``; batch axes are unbroadcast.
+    """
+    def vjp(grad_out):
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad_out
+        if b.ndim == 1:          # put back the removed column axis, then the removed row axis
+            g = g[..., None]
+        if a.ndim == 1:
+            g = g[..., None, :]
+        grad_a = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs operands with at least one axis; got shapes {a.shape} and {b.shape}")
+    return a @ b, vjp
+
+
+Tensor.__add__ = add
+Tensor.__radd__ = reflected(add)
+Tensor.__sub__ = sub
+Tensor.__rsub__ = reflected(sub)
+Tensor.__mul__ = mul
+Tensor.__rmul__ = reflected(mul)
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = reflected(div)
+Tensor.__pow__ = power
+Tensor.__rpow__ = reflected(power)
+Tensor.__matmul__ = matmul
+Tensor.__rmatmul__ = reflected(matmul)
+Tensor.__neg__ = neg

@@ -1,0 +1,104 @@
+"""Elementwise functions: ``exp``, ``log``, ``sqrt``, ``abs``, ``clip`` and ``astype``.
+
+Each VJP multiplies the incoming gradient by the derivative at each element:
+``exp' = exp``, ``log' = 1/x``, ``sqrt' = 1/(2 sqrt x)``, ``abs' = sign(x)`` (0 at 0,
+as PyTorch), ``clip' = 1`` where ``low <= x <= high`` (inclusive, as ``torch.clamp``) and 0
+elsewhere.
+
+>>> from tconv import Tensor
+>>> x = Tensor([-2.0, 0.5, 3.0], requires_grad=True)
+>>> x.clip(0.0, 1.0).sum().backward()
+>>> x.grad
+array([0., 1., 0.])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .function import defop
+from .tensor import Tensor
+
+__all__ = ["exp", "log", "sqrt", "abs", "clip", "astype"]
+
+
+@defop
+def exp(x):
+    """``e**x``."""
+    out = np.exp(x)
+
+    def vjp(grad_out):
+        return (grad_out * out,)
+    return out, vjp
+
+
+@defop
+def log(x):
+    """Natural logarithm (``-inf`` at 0, ``nan`` below, as NumPy)."""
+    def vjp(grad_out):
+        return (grad_out / x,)
+    return np.log(x), vjp
+
+
+@defop
+def sqrt(x):
+    """Square root."""
+    out = np.sqrt(x)
+
+    def vjp(grad_out):
+        return (grad_out / (2 * out),)
+    return out, vjp
+
+
+@defop
+def abs(x):
+    """``|x|``; the gradient at 0 is 0."""
+    def vjp(grad_out):
+        return (grad_out * np.sign(x),)
+    return np.abs(x), vjp
+
+
+@defop
+def clip(x, *, low=None, high=None):
+    """``x`` limited to ``[low, high]`` (either may be None); gradient 1 inside, 0 outside."""
+    if low is None and high is None:
+        raise ValueError("clip needs low or high (or both)")
+    inside = np.ones(x.shape, dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+
+    def vjp(grad_out):
+        return (grad_out * inside,)
+    return np.clip(x, low, high).astype(x.dtype, copy=False), vjp
+
+
+@defop
+def astype(x, *, dtype):
+    """``x`` converted to float32 or float64; the gradient is converted back."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"astype({dtype}): tensors hold float32 or float64")
+
+    def vjp(grad_out):
+        return (grad_out.astype(x.dtype),)
+    return x.astype(dtype), vjp
+
+
+def _method(op, doc):
+    def method(self):
+        return op(self)
+    method.__name__ = op.__name__
+    method.__doc__ = doc
+    return method
+
+
+Tensor.exp = _method(exp, "Elementwise ``e**x``.")
+Tensor.log = _method(log, "Elementwise natural logarithm.")
+Tensor.sqrt = _method(sqrt, "Elementwise square root.")
+Tensor.abs = _method(abs, "Elementwise absolute value.")
+Tensor.__abs__ = Tensor.abs
+Tensor.clip = lambda self, low=None, high=None: clip(self, low=low, high=high)
+Tensor.clip.__doc__ = "Limit to ``[low, high]`` (as ``np.clip`` / ``torch.clamp``)."
+Tensor.astype = lambda self, dtype: astype(self, dtype=dtype)
+Tensor.astype.__doc__ = "Convert to float32 or float64 (differentiable)."

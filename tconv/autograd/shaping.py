@@ -1,0 +1,94 @@
+"""Shape ops: ``reshape``, ``transpose`` / ``.T`` and indexing (``x[...]``).
+
+They move numbers around without changing them, so each VJP moves the gradient back:
+``reshape`` reshapes it, ``transpose`` applies the inverse permutation, and indexing
+scatters it into zeros of the input's shape with ``np.add.at`` (an element picked twice
+by an advanced index receives both gradients).
+
+>>> from tconv import Tensor
+>>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> x[[0, 0, 2]].sum().backward()
+>>> x.grad
+array([2., 0., 1.])
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .function import defop
+from .tensor import Tensor
+
+__all__ = ["reshape", "transpose", "getitem"]
+
+
+@defop
+def reshape(x, *, shape):
+    """``x`` with a new shape (same elements, row-major order); one entry may be -1."""
+    def vjp(grad_out):
+        return (grad_out.reshape(x.shape),)
+    return x.reshape(shape), vjp
+
+
+@defop
+def transpose(x, *, axes=None):
+    """``x`` with its axes permuted (reversed when ``axes`` is None, as ``ndarray.transpose``)."""
+    order = tuple(range(x.ndim))[::-1] if axes is None else tuple(int(a) % max(x.ndim, 1) for a in axes)
+    if sorted(order) != list(range(x.ndim)):
+        raise ValueError(f"axes={axes!r} is not a permutation of the {x.ndim} axes of shape {x.shape}")
+    inverse = tuple(np.argsort(order))
+
+    def vjp(grad_out):
+        return (grad_out.transpose(inverse),)
+    return x.transpose(order), vjp
+
+
+def _is_basic(index) -> bool:
+    """True when ``index`` uses only ints, slices, None and Ellipsis (no element picked twice)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (numbers.Integral, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+@defop
+def getitem(x, *, index):
+    """``x[index]`` for basic (ints, slices) and advanced (int / bool arrays) indices."""
+    def vjp(grad_out):
+        grad_x = np.zeros_like(x)
+        if _is_basic(index):
+            grad_x[index] = grad_out
+        else:
+            np.add.at(grad_x, index, grad_out)    # repeated indices accumulate
+        return (grad_x,)
+    return x[index], vjp
+
+
+def _unwrap_index(index):
+    """Tensors used as indices become their arrays (as integers when they hold whole numbers)."""
+    if isinstance(index, tuple):
+        return tuple(_unwrap_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data.astype(np.intp) if np.all(index.data == np.round(index.data)) else index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _reshape_method(self, *shape):
+    """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``."""
+    if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+        shape = tuple(shape[0])
+    return reshape(self, shape=shape)
+
+
+def _transpose_method(self, *axes):
+    """``x.transpose()`` (reverse the axes), ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
+    if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
+        axes = tuple(axes[0])
+    return transpose(self, axes=axes or None)
+
+
+Tensor.reshape = _reshape_method
+Tensor.transpose = _transpose_method
+Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+Tensor.__getitem__ = lambda self, index: getitem(self, index=_unwrap_index(index))

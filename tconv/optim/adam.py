@@ -1,0 +1,92 @@
+"""Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019), as ``torch.optim`` computes them.
+
+Per parameter ``p`` with gradient ``g``, at step ``t = 1, 2, ...``::
+
+    p = p * (1 - lr * weight_decay)          AdamW (decoupled weight decay)
+    g = g + weight_decay * p                 Adam (L2 penalty in the gradient)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    v_hat = max(v_hat, v) if amsgrad else v
+    p = p - lr / (1 - beta1**t) * m / (sqrt(v_hat) / sqrt(1 - beta2**t) + eps)
+
+>>> import numpy as np
+>>> from tconv.nn import Parameter
+>>> w = Parameter(np.array([1.0, -1.0]))
+>>> opt = Adam([w], lr=0.1)
+>>> w.grad = np.array([3.0, -0.5]); opt.step()
+>>> w.data.round(6)              # the first Adam step moves every coordinate by about lr
+array([ 0.9, -0.9])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)``."""
+
+    _decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            for p, data, grad in self._grads(group):
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = np.zeros_like(data)
+                    state["exp_avg_sq"] = np.zeros_like(data)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = np.zeros_like(data)
+                state["step"] += 1
+                t = state["step"]
+                if decay != 0:
+                    if self._decoupled:
+                        data *= 1 - lr * decay
+                    else:
+                        grad = grad + decay * data
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m += (1 - beta1) * (grad - m)                  # = beta1 * m + (1 - beta1) * g (torch's lerp)
+                v *= beta2
+                v += (1 - beta2) * grad * grad
+                if group["amsgrad"]:
+                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    v = state["max_exp_avg_sq"]
+                denom = np.sqrt(v) / np.sqrt(1 - beta2 ** t) + eps
+                data -= (lr / (1 - beta1 ** t)) * m / denom
+
+
+class AdamW(Adam):
+    """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)``.
+
+    Adam with *decoupled* weight decay: the parameter shrinks by ``lr * weight_decay`` times
+    itself before the Adam step, instead of the penalty entering the moments.
+    """
+
+    _decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)

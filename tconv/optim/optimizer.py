@@ -1,0 +1,157 @@
+"""``Optimizer``: parameter groups, per-parameter state, ``zero_grad``, ``step``, state dicts.
+
+An optimizer holds ``param_groups``, a list of dicts each with a ``"params"`` list and that
+group's hyper-parameters (``lr``, ``momentum``, ...; missing ones come from ``defaults``), and
+``state``, a dict parameter -> that parameter's buffers (momentum, Adam's moments, ...).
+``step()`` reads each parameter's ``.grad`` (parameters whose ``.grad`` is ``None`` are
+skipped) and updates ``.data`` in place, outside the autograd graph. The layout of
+``state_dict()`` is PyTorch's: ``{"state": {index: {...}}, "param_groups": [{..., "params":
+[index, ...]}]}`` with parameters numbered in order across groups.
+
+>>> import numpy as np
+>>> from tconv.nn import Parameter
+>>> from tconv.optim import SGD
+>>> w = Parameter(np.array([1.0, 2.0]))
+>>> opt = SGD([w], lr=0.1)
+>>> w.grad = np.array([1.0, -1.0])
+>>> opt.step(); w.data
+array([0.9, 2.1])
+>>> opt.zero_grad(); w.grad is None
+True
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+__all__ = ["Optimizer", "required"]
+
+
+class _Required:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+def _check_param(p):
+    if not isinstance(getattr(p, "data", None), np.ndarray) or not hasattr(p, "grad"):
+        raise TypeError(f"optimizers update Tensors/Parameters (with .data and .grad), got {type(p).__name__}")
+    if not getattr(p, "is_leaf", True):
+        raise ValueError("can't optimize a non-leaf Tensor")
+    return p
+
+
+class Optimizer:
+    """Base class: subclasses set ``defaults`` and implement :meth:`step`.
+
+    ``params`` is an iterable of parameters, or of dicts ``{"params": [...], **overrides}``
+    (parameter groups, e.g. a smaller ``lr`` for a pretrained encoder).
+    """
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = dict(defaults)
+        self.state: dict = {}
+        self.param_groups: list[dict] = []
+        if hasattr(params, "data") and hasattr(params, "grad"):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got a single Tensor; wrap it in a list")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group; its missing hyper-parameters are filled from ``defaults``."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group["params"]
+        group["params"] = [params] if hasattr(params, "grad") else [_check_param(p) for p in params]
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in group["params"]}) != len(group["params"]) or seen & {id(p) for p in group["params"]}:
+            raise ValueError("some parameters appear in more than one parameter group (or twice in one)")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (``None``, or zeros with ``set_to_none=False``)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = np.zeros_like(p.data)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient (implemented by subclasses)."""
+        raise NotImplementedError
+
+    def _grads(self, group):
+        """``(param, data, grad)`` for the group's parameters that have a gradient; grad cast to data's dtype."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = np.asarray(p.grad)
+            if grad.shape != p.data.shape:
+                raise ValueError(f"a parameter of shape {p.data.shape} has a gradient of shape {grad.shape}")
+            grad = grad.astype(p.data.dtype, copy=False)
+            yield p, p.data, (-grad if group.get("maximize") else grad)
+
+    # ------------------------------------------------------------------ state dicts
+    def state_dict(self) -> dict:
+        """``{"state": {index: {name: value}}, "param_groups": [{..., "params": [index, ...]}]}`` (copies)."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyper-parameters and buffers saved by :meth:`state_dict` (also after ``tconv.load``)."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(groups)} parameter groups; this optimizer has "
+                             f"{len(self.param_groups)}")
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"loaded state dict has a parameter group ({i}) of size {len(saved['params'])} "
+                                 f"that doesn't match the size of the optimizer's group ({len(group['params'])})")
+        by_index = {}
+        for saved, group in zip(groups, self.param_groups):
+            by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
+        self.state = {}
+        for key, buffers in state_dict["state"].items():
+            p = by_index[int(key)]
+            self.state[p] = {name: self._cast_state(name, value, p) for name, value in buffers.items()}
+        for saved, group in zip(groups, self.param_groups):
+            for name, value in saved.items():
+                if name != "params":
+                    group[name] = tuple(value) if isinstance(value, list) else value
+
+    @staticmethod
+    def _cast_state(name, value, p):
+        if type(value).__module__.startswith("torch"):     # a torch.optim state dict loads too
+            value = value.detach().cpu().numpy()
+        if name == "step":
+            return int(np.asarray(value))
+        array = np.array(value, copy=True)
+        return array.astype(p.data.dtype) if array.shape == p.data.shape else array
+
+    def __repr__(self) -> str:
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
