@@ -57,11 +57,15 @@ class Backend(NamedTuple):
     forward: Callable
     adjoint: Callable
     weight_grad: Callable
+    #: True when ``forward(..., keep_cols=list)`` can keep its unfolded input and
+    #: ``weight_grad(..., cols=list)`` reuse it (saves one unfold per training step).
+    keeps_columns: bool = False
 
 
-def register_method(name: str, forward: Callable, adjoint: Callable, weight_grad: Callable) -> None:
+def register_method(name: str, forward: Callable, adjoint: Callable, weight_grad: Callable,
+                    keeps_columns: bool = False) -> None:
     """Make ``method=name`` available (see :class:`Backend` for the three signatures)."""
-    _METHODS[name] = Backend(forward, adjoint, weight_grad)
+    _METHODS[name] = Backend(forward, adjoint, weight_grad, keeps_columns)
 
 
 def backend(method: str | None = None) -> Backend:

@@ -209,12 +209,13 @@ class _NumpyKernels:
 
 
 def _register():
-    register_method("numba", forward, adjoint, weight_grad)
+    register_method("numba", forward, adjoint, weight_grad, keeps_columns=True)
     register_method(
         "numpy",
-        lambda x, w, g, groups: forward(x, w, g, groups, _NumpyKernels),
+        lambda x, w, g, groups, keep_cols=None: forward(x, w, g, groups, _NumpyKernels, keep_cols),
         lambda y, w, g, groups: adjoint(y, w, g, groups, _NumpyKernels),
-        lambda x, y, g, groups: weight_grad(x, y, g, groups, _NumpyKernels))
+        lambda x, y, g, groups, cols=None: weight_grad(x, y, g, groups, _NumpyKernels, cols),
+        keeps_columns=True)
     set_default_method("numba")
 
 

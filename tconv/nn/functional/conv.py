@@ -35,7 +35,9 @@ def _conv(x, weight, bias, *, ndim, stride, padding, dilation, groups, method, n
     xb, weight, bias, geometry, groups, unbatched = prepare_conv(
         x, weight, bias, stride, padding, dilation, groups, ndim, f"conv{ndim}d")
     ops = backend(method)
-    out = ops.forward(xb, weight, geometry, groups)
+    # The fast backends can keep the unfolded input for the weight gradient (one unfold saved).
+    kept = {"keep_cols": []} if ops.keeps_columns and needs_input_grad[1] else {}
+    out = ops.forward(xb, weight, geometry, groups, **kept)
     if bias is not None:
         out = out + bias.reshape(_bias_shape(ndim))
 
@@ -46,7 +48,8 @@ def _conv(x, weight, bias, *, ndim, stride, padding, dilation, groups, method, n
             grad_x = ops.adjoint(grad_out, weight, geometry, groups)      # a transposed convolution
             grad_x = grad_x[0] if unbatched else grad_x
         if needs_input_grad[1]:
-            grad_w = ops.weight_grad(xb, grad_out, geometry, groups)
+            reuse = {"cols": kept["keep_cols"]} if kept else {}
+            grad_w = ops.weight_grad(xb, grad_out, geometry, groups, **reuse)
         if needs_input_grad[2]:
             grad_b = grad_out.sum(axis=(0,) + tuple(range(2, grad_out.ndim)))
         return grad_x, grad_w, grad_b
