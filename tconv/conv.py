@@ -189,23 +189,27 @@ def _add_bias(out, bias):
     return out
 
 
+def _rows(batch: np.ndarray) -> np.ndarray:
+    """``(N, C, *spatial)`` as ``N`` flattened rows (also for ``N = 0``)."""
+    return batch.reshape(batch.shape[0], int(np.prod(batch.shape[1:])))
+
+
 def _matrix_forward(image, weight, geometry: ConvGeometry, groups):
     C = _build(weight, geometry, groups)
-    flat = image.reshape(image.shape[0], -1) @ C.T     # rows of x times C^T == C @ each x
+    flat = _rows(image) @ C.T     # rows of x times C^T == C @ each x
     return flat.reshape((image.shape[0], weight.shape[0]) + geometry.feature_size)
 
 
 def _matrix_adjoint(feature, weight, geometry: ConvGeometry, groups):
     C = _build(weight, geometry, groups)
-    flat = feature.reshape(feature.shape[0], -1) @ C   # rows of y times C == C^T @ each y
+    flat = _rows(feature) @ C   # rows of y times C == C^T @ each y
     return flat.reshape((feature.shape[0], weight.shape[1] * groups) + geometry.image_size)
 
 
 def _matrix_weight_grad(image, feature, geometry: ConvGeometry, groups):
     shape = (feature.shape[1], image.shape[1] // groups) + geometry.kernel_size
     C = _build(np.empty(shape, dtype=image.dtype), geometry, groups)  # only the pattern is used
-    image = image.reshape(image.shape[0], -1)
-    feature = feature.reshape(feature.shape[0], -1)
+    image, feature = _rows(image), _rows(feature)
     grad = np.zeros(int(np.prod(shape)), dtype=np.float64)
     for n in range(image.shape[0]):
         # grad_w[k] = sum over the nonzeros (row, col) holding weight k of feature[row] * image[col]
@@ -215,8 +219,11 @@ def _matrix_weight_grad(image, feature, geometry: ConvGeometry, groups):
 
 
 def _reference_forward(image, weight, geometry: ConvGeometry, groups):
-    return reference.conv_direct(image, weight, None, geometry.stride, geometry.padding,
-                                 geometry.dilation, groups)
+    out = reference.conv_direct(image, weight, None, geometry.stride, geometry.padding,
+                                geometry.dilation, groups)
+    # A transposed geometry with output_padding >= stride has an image whose plain convolution
+    # has one more row than the geometry's feature map; C keeps only the feature rows.
+    return out[(slice(None), slice(None)) + tuple(slice(0, f) for f in geometry.feature_size)]
 
 
 def _reference_adjoint(feature, weight, geometry: ConvGeometry, groups):
@@ -225,6 +232,11 @@ def _reference_adjoint(feature, weight, geometry: ConvGeometry, groups):
 
 
 def _reference_weight_grad(image, feature, geometry: ConvGeometry, groups):
+    full = conv_geometry(image.shape[2:], geometry.kernel_size, geometry.stride, geometry.padding,
+                         geometry.dilation).feature_size
+    if full != geometry.feature_size:       # rows C does not have contribute nothing: pad with zeros
+        grow = [(0, 0), (0, 0)] + [(0, n - f) for n, f in zip(full, geometry.feature_size)]
+        feature = np.pad(feature, grow)
     return reference.conv_weight_grad(image, feature, geometry.kernel_size, geometry.stride,
                                       geometry.padding, geometry.dilation, groups)
 

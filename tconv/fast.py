@@ -136,6 +136,7 @@ def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col
 
 
 def _chunks(n: int, per_sample_bytes: int):
+    """Slices of the batch whose column buffers stay under :data:`COLUMN_BUDGET_BYTES`."""
     step = max(1, COLUMN_BUDGET_BYTES // max(per_sample_bytes, 1))
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
@@ -161,8 +162,8 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
         cols = unfold(image[part], geometry, kernels.unfold, reuse=keep_cols is None)
         if keep_cols is not None:
             keep_cols.append(cols)
-        cols = cols.reshape(cols.shape[0], groups, -1, length)
-        np.matmul(w, cols, out=out[part].reshape(-1, groups, c_out // groups, length))
+        cols = cols.reshape(cols.shape[0], groups, w.shape[2], length)
+        np.matmul(w, cols, out=out[part].reshape(cols.shape[0], groups, w.shape[1], length))
     return out.reshape((n, c_out) + geometry.feature_size)
 
 
@@ -172,14 +173,14 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
     channels = weight.shape[1] * groups
     length = math.prod(geometry.feature_size)
     w_t = np.swapaxes(_grouped(weight, groups), 1, 2)               # (g, C_i/g * K, C_f/g)
-    grouped = np.ascontiguousarray(feature).reshape(n, groups, -1, length)
+    grouped = np.ascontiguousarray(feature).reshape(n, groups, weight.shape[0] // groups, length)
     out = np.empty((n, channels) + geometry.image_size, dtype=feature.dtype)
     per_sample = channels * math.prod(geometry.kernel_size) * length * feature.itemsize
     for part in _chunks(n, per_sample):
         m = part.stop - part.start
         cols = scratch((m, groups, w_t.shape[1], length), feature.dtype)
         np.matmul(w_t, grouped[part], out=cols)
-        fold(cols.reshape(m, -1, length), channels, geometry, kernels.fold, out=out[part])
+        fold(cols.reshape(m, groups * w_t.shape[1], length), channels, geometry, kernels.fold, out=out[part])
     return out
 
 
@@ -191,13 +192,13 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     n = image.shape[0]
     c_f = feature.shape[1]
     length = math.prod(geometry.feature_size)
-    grouped = np.ascontiguousarray(feature).reshape(n, groups, -1, length)
+    grouped = np.ascontiguousarray(feature).reshape(n, groups, c_f // groups, length)
     grad = np.zeros((groups, c_f // groups, image.shape[1] // groups * math.prod(geometry.kernel_size)),
                     dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
     for chunk, part in enumerate(_chunks(n, per_sample)):
         unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold, reuse=True)
-        unfolded = unfolded.reshape(-1, groups, grad.shape[2], length)
+        unfolded = unfolded.reshape(part.stop - part.start, groups, grad.shape[2], length)
         for i in range(unfolded.shape[0]):                 # fixed order: reproducible sums
             grad += np.matmul(grouped[part][i], np.swapaxes(unfolded[i], 1, 2))
     return grad.reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)

@@ -382,7 +382,7 @@ def _output_padding_from_size(output_size, input_size, kernel_size, stride, pads
         if not low <= size <= high:
             lows = tuple(r[0] for r in ranges)
             highs = tuple(r[1] for r in ranges)
-            raise ValueError(f"output_size={tuple(output_size)!r}: requested an output size of "
+            raise ValueError(f"output_size={output_size!r}: requested an output size of "
                              f"{requested}, but valid sizes range from {lows} to {highs} "
                              f"(for an input of {input_size}); axis {axis} asks for {size}")
     return tuple(size - low for size, (low, _) in zip(requested, ranges))

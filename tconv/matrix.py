@@ -255,7 +255,9 @@ def conv_transpose_matrix(weight, input_shape, stride=1, padding=0, output_paddi
 
     ``weight`` has PyTorch's transposed layout ``(C_in, C_out/groups, *kernel)`` and
     ``input_shape`` is ``(C_in, *spatial)``. ``M`` is exactly ``C.T`` for the convolution
-    ``C`` that maps the output size back to the input size with the same weight.
+    ``C`` that maps the output size back to the input size with the same weight. (When
+    ``output_padding >= stride``, legal if it is below the dilation, that convolution has
+    extra output rows beyond the input's size; ``M`` is the transpose of ``C`` without them.)
 
     >>> X = np.array([[0., 1.], [2., 3.]])
     >>> M = conv_transpose_matrix(X[None, None], (1, 2, 2))  # d2l: X = K

@@ -178,7 +178,7 @@ class ConvCase:
 
         return draw(self.x_shape), draw(self.weight_shape), draw((self.c_out,))
 
-    def __repr__(self) -> str:  # short, readable in Hypothesis' falsifying examples
+    def __repr__(self) -> str:  # a one-line summary for assertion messages and debugging
         kind = "T" if self.transposed else "C"
         extra = ""
         if self.transposed:
@@ -202,7 +202,7 @@ def assert_close(actual, expected, dtype=np.float64, terms: int = 1, scale: floa
 
 
 def _conv_axis(draw, mode, ndim, max_k, max_d, max_s, pad_int):
-    """(i, k, s, d, (before, after)) of one valid convolution axis."""
+    """(i, k, s, d, (before, after), a=0) of one valid convolution axis."""
     limit = _MAX_IMAGE[ndim]
     s = draw(st.integers(1, max_s))
     d = draw(st.integers(1, max_d))
