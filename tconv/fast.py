@@ -167,8 +167,38 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
     return out.reshape((n, c_out) + geometry.feature_size)
 
 
+def _adjoint_as_convolution(geometry: ConvGeometry, c_feature: int, c_image: int) -> bool:
+    """Whether ``C.T @ y`` is cheaper as the paper's equivalent stride-1 convolution.
+
+    With stride 1 there is no zero insertion: ``C.T @ y`` is ``y`` convolved with the flipped,
+    channel-swapped kernel and padding ``k̂-1-p``. That unfolds ``C_feature`` channels instead
+    of folding ``C_image`` of them; measured faster on the U-Net layers whenever
+    ``C_feature <= C_image`` and ``C_feature <= 32`` (e.g. 6.9 vs 8.4 ms at 64x64, 16 -> 16).
+    """
+    return (all(s == 1 for s in geometry.stride) and c_feature <= min(c_image, 32)
+            and not _is_pointwise(geometry)
+            and all(b <= kh - 1 and a <= kh - 1 for (b, a), kh in zip(geometry.padding, geometry.effective_kernel)))
+
+
+def _flip_and_swap(weight: np.ndarray, groups: int) -> np.ndarray:
+    """Conv weight ``(C_f, C_i/g, *k)`` as the weight of its transpose's equivalent convolution."""
+    c_f, c_i_group = weight.shape[:2]
+    blocks = weight.reshape((groups, c_f // groups, c_i_group) + weight.shape[2:])
+    swapped = np.swapaxes(blocks, 1, 2).reshape((groups * c_i_group, c_f // groups) + weight.shape[2:])
+    return np.ascontiguousarray(np.flip(swapped, axis=tuple(range(2, weight.ndim))))
+
+
 def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col):
-    """``C.T @ feature``: ``W.T @ feature``, then fold. Returns ``(N, C_img, *image)``."""
+    """``C.T @ feature``: ``W.T @ feature``, then fold. Returns ``(N, C_img, *image)``.
+
+    For stride 1 with few feature channels it runs the equivalent convolution instead
+    (see :func:`_adjoint_as_convolution`); both are the same operator.
+    """
+    if _adjoint_as_convolution(geometry, weight.shape[0], weight.shape[1] * groups):
+        pads = tuple((kh - 1 - b, kh - 1 - a) for (b, a), kh in zip(geometry.padding, geometry.effective_kernel))
+        equivalent = ConvGeometry(geometry.feature_size, geometry.image_size, geometry.kernel_size, geometry.stride,
+                                  pads, geometry.dilation, (0,) * geometry.ndim)
+        return forward(feature, _flip_and_swap(weight, groups), equivalent, groups, kernels)
     n = feature.shape[0]
     channels = weight.shape[1] * groups
     length = math.prod(geometry.feature_size)

@@ -187,3 +187,28 @@ def test_weight_grad_reusing_the_forward_columns_is_identical(monkeypatch):
     grad = rng.standard_normal(out.shape)
     np.testing.assert_array_equal(fast.weight_grad(x, grad, geometry, 2, cols=kept),
                                   fast.weight_grad(x, grad, geometry, 2))
+
+
+@pytest.mark.parametrize("fast_method", FAST_METHODS)
+@given(case=conv_geometry(padding_modes=("int", "pairs", "same", "full")), seed=seeds)
+def test_adjoint_as_equivalent_convolution_equals_the_fold(fast_method, case, seed):
+    """Stride-1 adjoints may run as the flipped-kernel convolution; both routes must agree."""
+    geometry = case.geometry()
+    x, w, grad = _draw(case, seed, np.float64)
+    impl = backend(fast_method)
+    by_rule = impl.adjoint(grad, w, geometry, case.groups)
+    original = fast._adjoint_as_convolution
+    try:
+        fast._adjoint_as_convolution = lambda *args: False
+        by_fold = impl.adjoint(grad, w, geometry, case.groups)
+    finally:
+        fast._adjoint_as_convolution = original
+    terms = reduction_length(case)
+    assert_close(by_rule, by_fold, np.float64, terms=terms, scale=float(np.abs(by_fold).max(initial=1.0)))
+
+
+def test_adjoint_rule_is_used_for_small_stride_one_layers():
+    g = tconv.conv_geometry((64, 64), (3, 3), padding=1)
+    assert fast._adjoint_as_convolution(g, 16, 16)
+    assert not fast._adjoint_as_convolution(g, 64, 64)
+    assert not fast._adjoint_as_convolution(tconv.conv_geometry((64, 64), (3, 3), stride=2, padding=1), 16, 16)

@@ -30,8 +30,8 @@ def relu(x):
     positive = x > 0
 
     def vjp(grad_out):
-        return (grad_out * positive,)
-    return np.where(positive, x, 0).astype(x.dtype, copy=False), vjp
+        return (np.multiply(grad_out, positive, dtype=grad_out.dtype),)
+    return np.maximum(x, np.zeros((), dtype=x.dtype)), vjp
 
 
 @defop

@@ -39,7 +39,7 @@ def _conv(x, weight, bias, *, ndim, stride, padding, dilation, groups, method, n
     kept = {"keep_cols": []} if ops.keeps_columns and needs_input_grad[1] else {}
     out = ops.forward(xb, weight, geometry, groups, **kept)
     if bias is not None:
-        out = out + bias.reshape(_bias_shape(ndim))
+        out += bias.reshape(_bias_shape(ndim))          # out is a fresh array: add in place
 
     def vjp(grad_out):
         grad_out = grad_out[None] if unbatched else grad_out
@@ -66,7 +66,7 @@ def _conv_transpose(x, weight, bias, *, ndim, stride, padding, output_padding, g
     ops = backend(method)
     out = ops.adjoint(xb, weight, geometry, groups)
     if bias is not None:
-        out = out + bias.reshape(_bias_shape(ndim))
+        out += bias.reshape(_bias_shape(ndim))
 
     def vjp(grad_out):
         grad_out = grad_out[None] if unbatched else grad_out

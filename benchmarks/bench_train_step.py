@@ -1,0 +1,204 @@
+"""One training step of a tiny U-Net in tconv and in PyTorch CPU, side by side in one process.
+
+Usage (after ``pip install .``; PyTorch is optional)::
+
+    python benchmarks/bench_train_step.py            # 2 threads
+    python benchmarks/bench_train_step.py --threads 1 --steps 5
+
+The network (depth 3, base width 16, 64x64 inputs, batch 16, 2 classes) is built from
+``tconv.nn`` modules: two 3x3 convolutions + ReLU per level, 2x2 max pooling down, 2x2
+stride-2 transposed convolutions up, concatenation with the skip, a 1x1 head; Adam and
+pixel-wise cross-entropy. The PyTorch twin is loaded with the same weights, and the two
+losses of the first step are compared before anything is timed.
+
+Reported: the median step time of each, their ratio, and tconv's autograd overhead: the
+share of the step spent outside the convolution backends (unfold/fold + GEMM). Pooling,
+ReLU, concatenation, the loss, the graph walk and Adam all count as overhead.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def build_tconv_unet(in_channels=1, classes=2, width=16, seed=0):
+    """The tiny U-Net as a ``tconv.nn.Module``."""
+    import tconv
+    from tconv import nn
+    from tconv.nn import functional as F
+
+    tconv.manual_seed(seed)
+
+    def block(c_in, c_out):
+        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(),
+                             nn.Conv2d(c_out, c_out, 3, padding=1), nn.ReLU())
+
+    class TinyUNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc1 = block(in_channels, width)
+            self.enc2 = block(width, 2 * width)
+            self.bottom = block(2 * width, 4 * width)
+            self.pool = nn.MaxPool2d(2)
+            self.up2 = nn.ConvTranspose2d(4 * width, 2 * width, 2, stride=2)
+            self.dec2 = block(4 * width, 2 * width)
+            self.up1 = nn.ConvTranspose2d(2 * width, width, 2, stride=2)
+            self.dec1 = block(2 * width, width)
+            self.head = nn.Conv2d(width, classes, 1)
+
+        def forward(self, x):
+            s1 = self.enc1(x)
+            s2 = self.enc2(self.pool(s1))
+            b = self.bottom(self.pool(s2))
+            d2 = self.dec2(F.cat([self.up2(b), s2], dim=1))
+            d1 = self.dec1(F.cat([self.up1(d2), s1], dim=1))
+            return self.head(d1)
+
+    return TinyUNet()
+
+
+def build_torch_unet(torch, in_channels=1, classes=2, width=16):
+    nn = torch.nn
+
+    def block(c_in, c_out):
+        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(),
+                             nn.Conv2d(c_out, c_out, 3, padding=1), nn.ReLU())
+
+    class TinyUNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc1 = block(in_channels, width)
+            self.enc2 = block(width, 2 * width)
+            self.bottom = block(2 * width, 4 * width)
+            self.pool = nn.MaxPool2d(2)
+            self.up2 = nn.ConvTranspose2d(4 * width, 2 * width, 2, stride=2)
+            self.dec2 = block(4 * width, 2 * width)
+            self.up1 = nn.ConvTranspose2d(2 * width, width, 2, stride=2)
+            self.dec1 = block(2 * width, width)
+            self.head = nn.Conv2d(width, classes, 1)
+
+        def forward(self, x):
+            s1 = self.enc1(x)
+            s2 = self.enc2(self.pool(s1))
+            b = self.bottom(self.pool(s2))
+            d2 = self.dec2(torch.cat([self.up2(b), s2], dim=1))
+            d1 = self.dec1(torch.cat([self.up1(d2), s1], dim=1))
+            return self.head(d1)
+
+    return TinyUNet()
+
+
+class KernelTimer:
+    """Wraps the default convolution backend and adds up the time spent inside it."""
+
+    def __init__(self):
+        from tconv import conv
+
+        self.conv = conv
+        self.name = conv.get_default_method()
+        self.original = conv._METHODS[self.name]
+        self.seconds = 0.0
+
+    def _timed(self, fn):
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+        return run
+
+    def __enter__(self):
+        b = self.original
+        self.conv._METHODS[self.name] = b._replace(forward=self._timed(b.forward), adjoint=self._timed(b.adjoint),
+                                                   weight_grad=self._timed(b.weight_grad))
+        return self
+
+    def __exit__(self, *exc):
+        self.conv._METHODS[self.name] = self.original
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=10, help="timed steps (after 2 warm-up steps)")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args(argv)
+    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(args.threads)
+    import numpy as np
+
+    import tconv
+    from tconv import optim
+    from tconv.nn import functional as F
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((args.batch, 1, args.size, args.size)).astype(np.float32)
+    target = (rng.random((args.batch, args.size, args.size)) > 0.5).astype(np.int64)
+
+    model = build_tconv_unet()
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def tconv_step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), target)
+        loss.backward()
+        opt.step()
+        return float(loss.item())
+
+    try:
+        import torch
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        torch = None
+    result = {"threads": args.threads, "batch": args.batch, "size": args.size}
+    if torch is not None:
+        twin = build_torch_unet(torch)
+        twin.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+        t_opt = torch.optim.Adam(twin.parameters(), lr=1e-3)
+        tx, tt = torch.from_numpy(x), torch.from_numpy(target)
+
+        def torch_step():
+            t_opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(twin(tx), tt)
+            loss.backward()
+            t_opt.step()
+            return float(loss.item())
+
+        first_tconv, first_torch = tconv_step(), torch_step()
+        result["first_loss"] = {"tconv": first_tconv, "torch": first_torch}
+        assert abs(first_tconv - first_torch) < 1e-4, (first_tconv, first_torch)
+    times, kernel_share = [], []
+    for step in range(args.steps + 2):
+        with KernelTimer() as timer:
+            start = time.perf_counter()
+            tconv_step()
+            elapsed = time.perf_counter() - start
+        if step >= 2:
+            times.append(elapsed)
+            kernel_share.append(timer.seconds / elapsed)
+    result["tconv_step_ms"] = 1e3 * float(np.median(times))
+    result["tconv_overhead_share"] = 1.0 - float(np.median(kernel_share))
+    if torch is not None:
+        t_times = []
+        for step in range(args.steps + 2):
+            start = time.perf_counter()
+            torch_step()
+            if step >= 2:
+                t_times.append(time.perf_counter() - start)
+        result["torch_step_ms"] = 1e3 * float(np.median(t_times))
+        result["ratio"] = result["tconv_step_ms"] / result["torch_step_ms"]
+    print(json.dumps(result, indent=2))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "train_step.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
