@@ -308,7 +308,7 @@ def bar_chart(rows, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="threads for Numba, BLAS and PyTorch (default 2)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement (best is kept)")
+    parser.add_argument("--repeats", type=int, default=9, help="timed repeats per measurement (best is kept)")
     parser.add_argument("--quick", action="store_true", help="a few layers only")
     parser.add_argument("--skip-slow", action="store_true", help="skip the matrix and loop paths")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="output folder")
