@@ -26,71 +26,48 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def build_tconv_unet(in_channels=1, classes=2, width=16, seed=0):
-    """The tiny U-Net as a ``tconv.nn.Module``."""
+def build_unet(nn, cat, in_channels=1, classes=2, width=16):
+    """The tiny U-Net, written once: ``nn`` is ``tconv.nn`` or ``torch.nn`` (same names, same layouts)."""
+
+    def block(c_in, c_out):
+        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(),
+                             nn.Conv2d(c_out, c_out, 3, padding=1), nn.ReLU())
+
+    class TinyUNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc1 = block(in_channels, width)
+            self.enc2 = block(width, 2 * width)
+            self.bottom = block(2 * width, 4 * width)
+            self.pool = nn.MaxPool2d(2)
+            self.up2 = nn.ConvTranspose2d(4 * width, 2 * width, 2, stride=2)
+            self.dec2 = block(4 * width, 2 * width)
+            self.up1 = nn.ConvTranspose2d(2 * width, width, 2, stride=2)
+            self.dec1 = block(2 * width, width)
+            self.head = nn.Conv2d(width, classes, 1)
+
+        def forward(self, x):
+            s1 = self.enc1(x)
+            s2 = self.enc2(self.pool(s1))
+            b = self.bottom(self.pool(s2))
+            d2 = self.dec2(cat([self.up2(b), s2], dim=1))
+            d1 = self.dec1(cat([self.up1(d2), s1], dim=1))
+            return self.head(d1)
+
+    return TinyUNet()
+
+
+def build_tconv_unet(seed=0):
     import tconv
     from tconv import nn
     from tconv.nn import functional as F
 
     tconv.manual_seed(seed)
-
-    def block(c_in, c_out):
-        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(),
-                             nn.Conv2d(c_out, c_out, 3, padding=1), nn.ReLU())
-
-    class TinyUNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.enc1 = block(in_channels, width)
-            self.enc2 = block(width, 2 * width)
-            self.bottom = block(2 * width, 4 * width)
-            self.pool = nn.MaxPool2d(2)
-            self.up2 = nn.ConvTranspose2d(4 * width, 2 * width, 2, stride=2)
-            self.dec2 = block(4 * width, 2 * width)
-            self.up1 = nn.ConvTranspose2d(2 * width, width, 2, stride=2)
-            self.dec1 = block(2 * width, width)
-            self.head = nn.Conv2d(width, classes, 1)
-
-        def forward(self, x):
-            s1 = self.enc1(x)
-            s2 = self.enc2(self.pool(s1))
-            b = self.bottom(self.pool(s2))
-            d2 = self.dec2(F.cat([self.up2(b), s2], dim=1))
-            d1 = self.dec1(F.cat([self.up1(d2), s1], dim=1))
-            return self.head(d1)
-
-    return TinyUNet()
+    return build_unet(nn, F.cat)
 
 
-def build_torch_unet(torch, in_channels=1, classes=2, width=16):
-    nn = torch.nn
-
-    def block(c_in, c_out):
-        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(),
-                             nn.Conv2d(c_out, c_out, 3, padding=1), nn.ReLU())
-
-    class TinyUNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.enc1 = block(in_channels, width)
-            self.enc2 = block(width, 2 * width)
-            self.bottom = block(2 * width, 4 * width)
-            self.pool = nn.MaxPool2d(2)
-            self.up2 = nn.ConvTranspose2d(4 * width, 2 * width, 2, stride=2)
-            self.dec2 = block(4 * width, 2 * width)
-            self.up1 = nn.ConvTranspose2d(2 * width, width, 2, stride=2)
-            self.dec1 = block(2 * width, width)
-            self.head = nn.Conv2d(width, classes, 1)
-
-        def forward(self, x):
-            s1 = self.enc1(x)
-            s2 = self.enc2(self.pool(s1))
-            b = self.bottom(self.pool(s2))
-            d2 = self.dec2(torch.cat([self.up2(b), s2], dim=1))
-            d1 = self.dec1(torch.cat([self.up1(d2), s1], dim=1))
-            return self.head(d1)
-
-    return TinyUNet()
+def build_torch_unet(torch):
+    return build_unet(torch.nn, torch.cat)
 
 
 class KernelTimer:

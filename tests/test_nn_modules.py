@@ -246,7 +246,7 @@ def test_repr_equals_torch():
         repr(torch.nn.ModuleList([torch.nn.Dropout(), torch.nn.Dropout(), torch.nn.ReLU()]))
 
 
-def _compare(torch, ours, theirs, x, weights):
+def _check_same_as_torch(torch, ours, theirs, x, weights):
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     xt = torch.tensor(x, requires_grad=True)
     xo = Tensor(x.copy(), requires_grad=True)
@@ -271,10 +271,10 @@ def test_state_dict_loaded_into_torch_gives_same_outputs_and_gradients():
     ours.double(), theirs.double()
     x = RNG(0).normal(size=(2, 2, 12, 12))
     weights = RNG(1).normal(size=(2, 3, 12, 12))
-    _compare(torch, ours, theirs, x, weights)                  # training mode: batch statistics
+    _check_same_as_torch(torch, ours, theirs, x, weights)                  # training mode: batch statistics
     ours.eval(), theirs.eval()
     ours.zero_grad(), theirs.zero_grad()
-    _compare(torch, ours, theirs, x, weights)                  # eval mode: running statistics
+    _check_same_as_torch(torch, ours, theirs, x, weights)                  # eval mode: running statistics
 
 
 @pytest.mark.torch
@@ -288,7 +288,7 @@ def test_3d_network_matches_torch():
                           T.AvgPool3d(2), T.ConvTranspose3d(2, 2, 2, stride=2), T.MaxPool3d(2),
                           T.Upsample(scale_factor=2, mode="trilinear", align_corners=True)).double()
     x = RNG(2).normal(size=(2, 1, 4, 4, 4))
-    _compare(torch, ours, theirs, x, RNG(3).normal(size=(2, 2, 4, 4, 4)))
+    _check_same_as_torch(torch, ours, theirs, x, RNG(3).normal(size=(2, 2, 4, 4, 4)))
 
 
 @pytest.mark.torch
