@@ -33,7 +33,13 @@ def as_float_array(name: str, value) -> np.ndarray:
 
 
 def same_dtype(reference_name: str, reference: np.ndarray, **others) -> None:
-    """Raise ``TypeError`` unless every array in ``others`` has ``reference``'s dtype."""
+    """Raise ``TypeError`` unless every array in ``others`` has ``reference``'s dtype.
+
+    >>> same_dtype("x", np.zeros(1, np.float32), weight=np.zeros(1))
+    Traceback (most recent call last):
+    ...
+    TypeError: weight has dtype float64 but x has dtype float32; cast one of them (e.g. weight.astype(np.float32))
+    """
     for name, array in others.items():
         if array is not None and array.dtype != reference.dtype:
             raise TypeError(f"{name} has dtype {array.dtype} but {reference_name} has dtype "

@@ -52,6 +52,15 @@ class Backend(NamedTuple):
 
     ``weight`` always has the conv layout ``(C_feature, C_image/groups, *k)``; a transposed
     convolution's weight ``(C_in, C_out/groups, *k)`` is exactly that for its own ``C``.
+
+    >>> from tconv.geometry import conv_geometry
+    >>> b, g = backend("matrix"), conv_geometry((4,), (3,))
+    >>> b.forward(np.ones((1, 1, 4)), np.ones((1, 1, 3)), g, 1)          # C @ x
+    array([[[3., 3.]]])
+    >>> b.adjoint(np.ones((1, 1, 2)), np.ones((1, 1, 3)), g, 1)          # C.T @ y
+    array([[[1., 2., 2., 1.]]])
+    >>> b.weight_grad(np.arange(4.0)[None, None], np.ones((1, 1, 2)), g, 1)
+    array([[[1., 3., 5.]]])
     """
 
     forward: Callable
@@ -64,17 +73,32 @@ class Backend(NamedTuple):
 
 def register_method(name: str, forward: Callable, adjoint: Callable, weight_grad: Callable,
                     keeps_columns: bool = False) -> None:
-    """Make ``method=name`` available (see :class:`Backend` for the three signatures)."""
+    """Make ``method=name`` available (see :class:`Backend` for the three signatures).
+
+    >>> m = backend("matrix")
+    >>> register_method("matrix-copy", m.forward, m.adjoint, m.weight_grad)
+    >>> conv1d(np.ones((1, 4)), np.ones((1, 1, 3)), method="matrix-copy")
+    array([[3., 3.]])
+    >>> del _METHODS["matrix-copy"]
+    """
     _METHODS[name] = Backend(forward, adjoint, weight_grad, keeps_columns)
 
 
 def backend(method: str | None = None) -> Backend:
-    """The :class:`Backend` for ``method`` (the default method when ``None``)."""
+    """The :class:`Backend` for ``method`` (the default method when ``None``).
+
+    >>> backend("reference").forward.__name__
+    '_reference_forward'
+    """
     return _METHODS[_check_method(method or _state["default"])]
 
 
 def available_methods() -> tuple[str, ...]:
-    """The names ``method=`` accepts."""
+    """The names ``method=`` accepts.
+
+    >>> {"matrix", "reference", "numba", "numpy"} <= set(available_methods())
+    True
+    """
     return tuple(_METHODS)
 
 
@@ -85,12 +109,22 @@ def _check_method(method: str) -> str:
 
 
 def set_default_method(method: str) -> None:
-    """Set the method used when ``method=None``."""
+    """Set the method used when ``method=None`` (see also :func:`use_method`).
+
+    >>> previous = get_default_method()
+    >>> set_default_method("matrix"); get_default_method()
+    'matrix'
+    >>> set_default_method(previous)
+    """
     _state["default"] = _check_method(method)
 
 
 def get_default_method() -> str:
-    """The method used when ``method=None``."""
+    """The method used when ``method=None``.
+
+    >>> get_default_method()
+    'numba'
+    """
     return _state["default"]
 
 
@@ -149,6 +183,11 @@ def prepare_conv(x, weight, bias, stride, padding, dilation, groups, ndim, what=
 
     ``x`` comes back batched ``(N, C_in, *in)``; every rule is checked here, once, so the
     kernels never see an input that could make them index out of bounds.
+
+    >>> x, w, b, g, groups, unbatched = prepare_conv(np.ones((2, 5, 5)), np.ones((3, 2, 3, 3)), None,
+    ...                                              2, 1, 1, 1, ndim=2)
+    >>> x.shape, g.output_size, unbatched
+    ((1, 2, 5, 5), (3, 3), True)
     """
     x, weight, bias, groups, unbatched = _check_common(x, weight, bias, groups, ndim, what)
     c_out, c_in_group = weight.shape[:2]
@@ -165,7 +204,13 @@ def prepare_conv(x, weight, bias, stride, padding, dilation, groups, ndim, what=
 
 def prepare_conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation,
                            output_size, ndim, what="conv_transpose"):
-    """Validate a transposed convolution call (see :func:`prepare_conv`)."""
+    """Validate a transposed convolution call (see :func:`prepare_conv`).
+
+    >>> out = prepare_conv_transpose(np.ones((1, 2, 3, 3)), np.ones((2, 4, 3, 3)), None, 2, 1, 1, 1, 1,
+    ...                              None, ndim=2)
+    >>> out[3].output_size
+    (6, 6)
+    """
     x, weight, bias, groups, unbatched = _check_common(x, weight, bias, groups, ndim, what)
     c_in, c_out_group = weight.shape[:2]
     if c_in % groups:

@@ -41,6 +41,10 @@ def scratch(shape, dtype) -> np.ndarray:
     Large ``np.empty`` calls map fresh pages from the OS every time, and touching them
     costs as much as the copy itself; reusing one grown buffer avoids that. The buffer is
     overwritten by the next call: never return it to a caller.
+
+    >>> a = scratch((2, 3), np.float32); b = scratch((3,), np.float32)
+    >>> np.shares_memory(a, b)
+    True
     """
     dtype = np.dtype(dtype)
     size = math.prod(shape)
@@ -94,6 +98,11 @@ def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reu
     """The column buffer ``P @ image``: shape ``(N, C * prod(kernel), prod(feature))``.
 
     ``reuse=True`` writes into the thread's :func:`scratch` buffer (valid until the next call).
+
+    >>> from tconv.geometry import conv_geometry
+    >>> unfold(np.arange(4.0).reshape(1, 1, 4), conv_geometry((4,), (2,)))[0]   # rows: taps
+    array([[0., 1., 2.],
+           [1., 2., 3.]])
     """
     n, c = image.shape[:2]
     taps, length = math.prod(geometry.kernel_size), math.prod(geometry.feature_size)
@@ -114,6 +123,10 @@ def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col
     """``P.T @ cols``: scatter-add the column buffer back to ``(N, channels, *image)``.
 
     ``out``, when given, must be a C-contiguous array of that shape; it is overwritten.
+
+    >>> from tconv.geometry import conv_geometry
+    >>> fold(np.ones((1, 2, 3)), 1, conv_geometry((4,), (2,)))    # how often each pixel is seen
+    array([[[1., 2., 2., 1.]]])
     """
     n = cols.shape[0]
     shape = (n, channels) + geometry.image_size
@@ -151,6 +164,10 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
 
     ``keep_cols``, a list, receives the column buffer of each batch chunk so that
     :func:`weight_grad` can reuse them instead of unfolding the image again.
+
+    >>> from tconv.geometry import conv_geometry
+    >>> forward(np.arange(4.0).reshape(1, 1, 4), np.ones((1, 1, 2)), conv_geometry((4,), (2,)), 1)
+    array([[[1., 3., 5.]]])
     """
     n = image.shape[0]
     c_out = weight.shape[0]
@@ -193,6 +210,10 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
 
     For stride 1 with few feature channels it runs the equivalent convolution instead
     (see :func:`_adjoint_as_convolution`); both are the same operator.
+
+    >>> from tconv.geometry import conv_geometry
+    >>> adjoint(np.ones((1, 1, 3)), np.ones((1, 1, 2)), conv_geometry((4,), (2,)), 1)
+    array([[[1., 2., 2., 1.]]])
     """
     if _adjoint_as_convolution(geometry, weight.shape[0], weight.shape[1] * groups):
         pads = tuple((kh - 1 - b, kh - 1 - a) for (b, a), kh in zip(geometry.padding, geometry.effective_kernel))
@@ -218,6 +239,10 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     """``grad_w = sum_n feature[n] @ unfold(image)[n].T``, shape ``(C_f, C_i/g, *k)``.
 
     ``cols``: the column buffers :func:`forward` kept (``keep_cols``), reused if given.
+
+    >>> from tconv.geometry import conv_geometry
+    >>> weight_grad(np.arange(4.0).reshape(1, 1, 4), np.ones((1, 1, 3)), conv_geometry((4,), (2,)), 1)
+    array([[[3., 6.]]])
     """
     n = image.shape[0]
     c_f = feature.shape[1]

@@ -51,6 +51,20 @@ class ConvMatrix:
 
     ``C @ v`` multiplies a flattened vector ``(n,)`` or the columns of ``(n, B)``;
     ``X @ C.T`` multiplies a batch of flattened rows ``(B, n)``.
+
+    >>> C = conv_matrix(np.ones((1, 1, 2)), (1, 3))
+    >>> C
+    ConvMatrix(convolution, shape=(2, 3), nnz=4, density=0.6667, dtype=float64)
+    >>> C.toarray()
+    array([[1., 1., 0.],
+           [0., 1., 1.]])
+    >>> C.T @ np.array([1., 1.])            # the transposed convolution
+    array([1., 2., 1.])
+    >>> np.ones((4, 3)) @ C.T               # four flattened inputs at once
+    array([[2., 2.],
+           [2., 2.],
+           [2., 2.],
+           [2., 2.]])
     """
 
     # Tell NumPy to defer ``ndarray @ ConvMatrix`` to our __rmatmul__.

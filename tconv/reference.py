@@ -111,6 +111,11 @@ def flip_and_swap(weight: np.ndarray, groups: int) -> np.ndarray:
 
     Rotate every kernel 180° and swap in/out channels within each group, giving
     ``(C_out, C_in/g, *k)``.
+
+    >>> flip_and_swap(np.arange(6.0).reshape(1, 2, 3), groups=1)
+    array([[[2., 1., 0.]],
+    <BLANKLINE>
+           [[5., 4., 3.]]])
     """
     c_in, c_out_group = weight.shape[:2]
     kernel = weight.shape[2:]

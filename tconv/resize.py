@@ -64,7 +64,11 @@ def resize_matrix(n_in, n_out, mode="nearest", align_corners=False, scale_factor
 
 
 def interpolate_output_size(x_shape, size=None, scale_factor=None):
-    """Validate ``size`` / ``scale_factor``; return (output spatial size, per-axis factors or Nones)."""
+    """Validate ``size`` / ``scale_factor``; return (output spatial size, per-axis factors or Nones).
+
+    >>> interpolate_output_size((1, 1, 3, 5), scale_factor=1.5)
+    ((4, 7), (1.5, 1.5))
+    """
     ndim = len(x_shape) - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate needs exactly one of size and scale_factor "

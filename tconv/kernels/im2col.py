@@ -17,6 +17,14 @@ Shapes: ``image (N, C, D, H, W)``; ``cols (N, C*kd*kh*kw, od*oh*ow)``, row
 
 Each kernel has a NumPy twin with the same signature (``*_numpy``); the tests run both.
 
+>>> image = np.arange(4.0).reshape(1, 1, 1, 1, 4)           # one 1-D signal of length 4
+>>> geom = (1, 1, 2, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 3)     # kernel 2, stride 1, 3 outputs
+>>> cols = np.empty((1, 2, 3)); unfold(image, geom, cols); cols[0]
+array([[0., 1., 2.],
+       [1., 2., 3.]])
+>>> back = np.zeros_like(image); fold_numpy(cols, geom, back); back.ravel()   # P.T @ P @ x
+array([0., 2., 4., 3.])
+
 Threads: the loops are written race-free for ``prange`` over ``(n, c)``, but compiled
 serial (``PARALLEL = False``). Every unfold is followed, and every fold preceded, by a
 multi-threaded BLAS GEMM; OpenBLAS's threads spin for a while after a call and Numba's

@@ -10,6 +10,12 @@ positions in the input's spatial plane, ``(z*H + y)*W + x``, as PyTorch's
 Parallel contract: every kernel runs ``prange`` over ``(n, c)`` planes; each plane is read
 and written by one iteration only (the backward scatter-adds stay inside one plane), so
 there are no races and sums are reproducible. Each kernel has a NumPy twin (``*_numpy``).
+
+>>> image = np.array([3., 1., 4., 1., 5., 9.]).reshape(1, 1, 1, 1, 6)
+>>> geom = (1, 1, 2, 1, 1, 2, 0, 0, 0, 1, 1, 1, 1, 1, 3)     # kernel 2, stride 2
+>>> out, argmax = np.empty((1, 1, 1, 1, 3)), np.empty((1, 1, 1, 1, 3), np.int64)
+>>> max_pool(image, geom, out, argmax); out.ravel(), argmax.ravel()
+(array([3., 4., 9.]), array([0, 2, 5]))
 """
 from __future__ import annotations
 
