@@ -168,8 +168,18 @@ def load(path):
     Returns an ``OrderedDict`` name -> ndarray for a flat file, or the nested object that was
     saved. Object arrays are refused by ``np.load(allow_pickle=False)`` with a ``ValueError``.
     """
-    with np.load(os.fspath(path), allow_pickle=False) as archive:
-        arrays = OrderedDict((name, archive[name]) for name in archive.files)
+    archive = np.load(os.fspath(path), allow_pickle=False)
+    if not isinstance(archive, np.lib.npyio.NpzFile):     # a single .npy array, not a checkpoint
+        raise ValueError(f"tconv.load({path!r}): the file holds one .npy array, not an .npz archive "
+                         "written by tconv.save; read it with numpy.load")
+    arrays = OrderedDict()
+    with archive:
+        for name in archive.files:
+            try:
+                arrays[name] = archive[name]
+            except ValueError as error:                    # an object (pickled) array
+                raise ValueError(f"tconv.load({path!r}): entry {name!r} cannot be read without pickle "
+                                 f"({error}); tconv never unpickles") from None
     if STRUCTURE_KEY not in arrays:
         return arrays
     structure = json.loads(str(arrays.pop(STRUCTURE_KEY)))

@@ -179,3 +179,35 @@ def test_astype_casts_forward_and_gradient():
     assert x.grad.dtype == np.float32 and np.all(x.grad == 2)
     with pytest.raises(TypeError, match="float32 or float64"):
         x.astype(np.int32)
+
+
+# ---------------------------------------------------------------- review regressions
+
+def test_transpose_rejects_out_of_range_axes_instead_of_wrapping():
+    x = Tensor(np.ones((2, 3)))
+    for axes in [(0, 3), (2, 1), (0, -3)]:
+        with pytest.raises(ValueError, match="axes"):
+            x.transpose(*axes)
+    assert x.transpose(-1, -2).shape == (3, 2)
+
+
+def test_power_gradient_at_zero_base_matches_torch_not_nan():
+    a = Tensor(np.array([0.0, 2.0], np.float32), requires_grad=True)
+    b = Tensor(np.array([0.0, 2.0], np.float32), requires_grad=True)
+    (a ** b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.0, 4.0])          # d(x**0)/dx = 0, also at x = 0
+    np.testing.assert_allclose(b.grad, [0.0, 4.0 * np.log(2.0)], rtol=1e-6)   # 0**b log 0 -> 0
+    assert a.grad.dtype == np.float32
+    z = Tensor([0.0, 3.0], requires_grad=True)
+    (z ** 0).sum().backward()
+    np.testing.assert_array_equal(z.grad, [0.0, 0.0])
+
+
+def test_boolean_data_is_refused_so_a_mask_is_never_read_as_positions():
+    """Tensor([True, False]) would hold 1., 0. and index rows 1 and 0: refuse it, say what to do."""
+    with pytest.raises(TypeError, match="boolean"):
+        Tensor(np.array([True, False]))
+    x = Tensor(np.arange(4.0), requires_grad=True)
+    mask = np.array([True, False, True, False])
+    x[mask].sum().backward()
+    np.testing.assert_array_equal(x.grad, mask.astype(float))

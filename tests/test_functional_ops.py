@@ -307,3 +307,14 @@ def test_float32_inputs_give_float32_outputs_and_gradients(name):
     assert out.dtype == np.float32, f"{name} returned {out.dtype}"
     out.sum().backward()
     assert x.grad.dtype == np.float32 and x.grad.shape == x.shape and np.all(np.isfinite(x.grad))
+
+
+def test_leaky_relu_takes_negative_slope_by_position_like_torch():
+    x = Tensor(np.array([-2.0, 3.0], np.float32), requires_grad=True)
+    y = F.leaky_relu(x, 0.5)
+    np.testing.assert_array_equal(y.data, [-1.0, 3.0])
+    assert y.dtype == np.float32 and y.grad_fn == "leaky_relu"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.5, 1.0])
+    with pytest.raises(TypeError, match="negative_slope"):
+        F.leaky_relu(x, "0.5")

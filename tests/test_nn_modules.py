@@ -308,3 +308,34 @@ def test_loss_layers_equal_torch_and_register_weights_as_buffers():
     expected = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))(torch.tensor(logits[:, :1, :3, :3]),
                                                                                torch.tensor(probs))
     assert float(bce(Tensor(logits[:, :1, :3, :3]), probs).data) == pytest.approx(expected.item(), rel=1e-12)
+
+
+def test_sequential_delete_renumbers_so_append_keeps_every_module():
+    a, b, c, d = nn.ReLU(), nn.Sigmoid(), nn.Identity(), nn.Tanh()
+    seq = nn.Sequential(a, b, c)
+    del seq[0]
+    seq.append(d)
+    assert list(seq) == [b, c, d] and list(seq._modules) == ["0", "1", "2"]
+    del seq[0:2]
+    assert list(seq) == [d] and list(seq._modules) == ["0"]
+
+
+def test_load_state_dict_refuses_non_numeric_and_truncating_values_and_copies_nothing():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    before = net.state_dict()
+    for name, bad in [("0.weight", before["0.weight"] + 1j),
+                      ("0.bias", np.array(["a", "b"])),
+                      ("1.running_var", np.array([1.0, 2.0], dtype=object)),
+                      ("1.num_batches_tracked", np.array(2.7))]:
+        state = net.state_dict()
+        state["0.weight"] = np.zeros_like(state["0.weight"])     # a valid entry that must not be copied
+        state[name] = bad
+        with pytest.raises(RuntimeError, match=f"dtype mismatch for {name}"):
+            net.load_state_dict(state)
+        for key, value in net.state_dict().items():
+            np.testing.assert_array_equal(value, before[key])
+
+
+def test_batch_norm_rejects_non_float_dtype_at_construction():
+    with pytest.raises(TypeError, match="float32 or float64"):
+        nn.BatchNorm2d(3, dtype=np.int64)

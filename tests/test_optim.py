@@ -241,3 +241,29 @@ def test_training_a_tiny_segmentation_net_reduces_the_loss():
         losses.append(float(loss.data))
     assert losses[-1] < 0.75 * losses[0]
     assert not np.array_equal(start[0].weight.data, net[0].weight.data)        # deepcopy is independent
+
+
+def test_load_state_dict_checks_buffers_and_indices_before_replacing_state():
+    w = Parameter(np.ones((2, 3), np.float32))
+    opt = Adam([w], lr=0.1)
+    w.grad = np.ones((2, 3), np.float32)
+    opt.step()
+    good = opt.state_dict()
+    exp_avg = opt.state[w]["exp_avg"].copy()
+    for bad_state, error, match in [({0: {**good["state"][0], "exp_avg": np.zeros(7)}}, ValueError, "shape"),
+                                    ({0: {**good["state"][0], "exp_avg": np.full((2, 3), 1j)}}, TypeError, "dtype"),
+                                    ({5: good["state"][0]}, ValueError, "index 5")]:
+        with pytest.raises(error, match=match):
+            opt.load_state_dict({"state": bad_state, "param_groups": good["param_groups"]})
+        np.testing.assert_array_equal(opt.state[w]["exp_avg"], exp_avg)       # old state kept
+    opt.load_state_dict(good)
+    assert opt.state[w]["exp_avg"].dtype == np.float32 and opt.state[w]["step"] == 1
+
+
+def test_sgd_loads_a_none_momentum_buffer_as_torch_saves_it():
+    w = Parameter(np.ones(2))
+    opt = SGD([w], lr=0.1, momentum=0.9)
+    opt.load_state_dict({"state": {0: {"momentum_buffer": None}}, "param_groups": opt.state_dict()["param_groups"]})
+    w.grad = np.ones(2)
+    opt.step()
+    np.testing.assert_allclose(w.data, [0.9, 0.9])

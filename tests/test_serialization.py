@@ -141,3 +141,17 @@ def test_saved_weights_load_into_the_same_torch_network(tmp_path):
     arrays = np.load(tmp_path / "m.npz", allow_pickle=False)
     reference.load_state_dict({k: torch.from_numpy(arrays[k]) for k in arrays.files})   # strict
     np.testing.assert_array_equal(reference[2].weight.detach().numpy(), model[2].weight.data)
+
+
+def test_load_refuses_a_bare_npy_file_with_a_clear_error(tmp_path):
+    path = tmp_path / "x.npy"
+    np.save(path, np.ones(3))
+    with pytest.raises(ValueError, match="not an .npz archive"):
+        tconv.load(path)
+
+
+def test_load_names_the_object_array_entry_it_refuses(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, fine=np.ones(2), evil=np.array([1, None], dtype=object))
+    with pytest.raises(ValueError, match="'evil'.*never unpickles"):
+        tconv.load(path)

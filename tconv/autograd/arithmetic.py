@@ -58,16 +58,22 @@ def div(a, b):
 
 @defop
 def power(a, b, *, needs_input_grad):
-    """``a ** b``: d/da = b a**(b-1), d/db = a**b log(a) (each computed only when needed)."""
+    """``a ** b``: d/da = b a**(b-1), d/db = a**b log(a) (each computed only when needed).
+
+    As PyTorch: d/da is 0 where ``b == 0`` (``x ** 0`` is constant, even at ``x = 0``) and d/db
+    is 0 where ``a == 0`` and ``b >= 0`` (instead of ``0 * log 0 = nan``).
+    """
     out = a ** b
 
     def vjp(grad_out):
         grad_a = grad_b = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if needs_input_grad[0]:
-                grad_a = unbroadcast(grad_out * b * a ** (b - 1), a.shape)
+                local = np.where(b == 0, 0, b * a ** (b - 1))
+                grad_a = unbroadcast(grad_out * local, a.shape)
             if needs_input_grad[1]:
-                grad_b = unbroadcast(grad_out * out * np.log(a), b.shape)
+                local = np.where((a == 0) & (b >= 0), 0, out * np.log(a))
+                grad_b = unbroadcast(grad_out * local, b.shape)
         return grad_a, grad_b
     return out, vjp
 

@@ -34,7 +34,10 @@ def reshape(x, *, shape):
 @defop
 def transpose(x, *, axes=None):
     """``x`` with its axes permuted (reversed when ``axes`` is None, as ``ndarray.transpose``)."""
-    order = tuple(range(x.ndim))[::-1] if axes is None else tuple(int(a) % max(x.ndim, 1) for a in axes)
+    if axes is not None and not all(isinstance(a, numbers.Integral) and not isinstance(a, bool)
+                                    and -x.ndim <= a < x.ndim for a in axes):
+        raise ValueError(f"axes={axes!r} must be ints in [{-x.ndim}, {x.ndim - 1}] for a tensor of shape {x.shape}")
+    order = tuple(range(x.ndim))[::-1] if axes is None else tuple(int(a) % x.ndim for a in axes)
     if sorted(order) != list(range(x.ndim)):
         raise ValueError(f"axes={axes!r} is not a permutation of the {x.ndim} axes of shape {x.shape}")
     inverse = tuple(np.argsort(order))

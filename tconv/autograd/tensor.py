@@ -56,6 +56,10 @@ class Tensor:
             data = data.data
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"requires_grad={requires_grad!r} must be a bool")
+        if np.asarray(data).dtype == np.bool_ and np.ndim(data) > 0:
+            # A Tensor holds floats: a mask stored as 0./1. would later index positions 0 and 1.
+            raise TypeError("Tensor data is a boolean array; Tensors hold float32/float64. Index with the "
+                            "boolean ndarray itself (x[mask]) or convert explicitly (mask.astype(np.float64))")
         self.data: np.ndarray = as_float_array("Tensor data", data)
         self.grad: np.ndarray | None = None
         self._requires_grad = bool(requires_grad)

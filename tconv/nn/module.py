@@ -316,6 +316,12 @@ class Module:
             if value.shape != target.shape:
                 mismatched.append(f"size mismatch for {name}: copying a param with shape {value.shape} from "
                                   f"checkpoint, the shape in current model is {target.shape}.")
+            # only real numbers, and no float -> int truncation (e.g. num_batches_tracked = 2.7)
+            allowed = "biuf" if target.dtype.kind == "f" else "biu" if target.dtype.kind in "iu" else "b"
+            if value.dtype.kind not in allowed:
+                mismatched.append(f"dtype mismatch for {name}: copying a value of dtype {value.dtype} from "
+                                  f"checkpoint into {target.dtype}; expected "
+                                  f"{'real numbers' if target.dtype.kind == 'f' else 'integers'}.")
             values[name] = (target, value)
         problems = []
         if strict and unexpected:

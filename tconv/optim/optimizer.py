@@ -131,23 +131,36 @@ class Optimizer:
         by_index = {}
         for saved, group in zip(groups, self.param_groups):
             by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
-        self.state = {}
+        state = {}                   # checked completely before anything is replaced
         for key, buffers in state_dict["state"].items():
+            if int(key) not in by_index:
+                raise ValueError(f"loaded state dict has state for parameter index {key}, but the optimizer "
+                                 f"has parameters 0..{len(by_index) - 1}")
             p = by_index[int(key)]
-            self.state[p] = {name: self._cast_state(name, value, p) for name, value in buffers.items()}
+            state[p] = {name: self._cast_state(name, value, p, int(key)) for name, value in buffers.items()}
+        self.state = state
         for saved, group in zip(groups, self.param_groups):
             for name, value in saved.items():
                 if name != "params":
                     group[name] = tuple(value) if isinstance(value, list) else value
 
     @staticmethod
-    def _cast_state(name, value, p):
+    def _cast_state(name, value, p, index):
+        """One saved buffer, checked: real numbers of the parameter's shape (``step``: an int)."""
+        if value is None:                                  # torch saves momentum_buffer=None
+            return None
         if type(value).__module__.startswith("torch"):     # a torch.optim state dict loads too
             value = value.detach().cpu().numpy()
         if name == "step":
             return int(np.asarray(value))
         array = np.array(value, copy=True)
-        return array.astype(p.data.dtype) if array.shape == p.data.shape else array
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"loaded optimizer state {name!r} of parameter {index} has dtype {array.dtype}; "
+                            "it must hold real numbers")
+        if array.shape != p.data.shape:
+            raise ValueError(f"loaded optimizer state {name!r} of parameter {index} has shape {array.shape}, "
+                             f"but the parameter has shape {p.data.shape}")
+        return array.astype(p.data.dtype)
 
     def __repr__(self) -> str:
         lines = [type(self).__name__ + " ("]

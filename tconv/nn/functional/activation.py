@@ -12,6 +12,8 @@ Tensor([    0., -1000.])
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ...autograd.function import defop
@@ -34,14 +36,24 @@ def relu(x):
     return np.maximum(x, np.zeros((), dtype=x.dtype)), vjp
 
 
-@defop
-def leaky_relu(x, *, negative_slope=0.01):
+def leaky_relu(x, negative_slope=0.01):
     """``x`` where ``x > 0``, else ``negative_slope * x``; gradient 1 or ``negative_slope``.
+
+    ``negative_slope`` may be passed by position, as in ``torch.nn.functional.leaky_relu(x, 0.2)``.
 
     >>> from tconv import Tensor
     >>> leaky_relu(Tensor([-2.0, 3.0]), negative_slope=0.5)
     Tensor([-1.,  3.])
+    >>> leaky_relu(Tensor([-2.0, 3.0]), 0.5)
+    Tensor([-1.,  3.])
     """
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
+        raise TypeError(f"leaky_relu: negative_slope={negative_slope!r} must be a real number")
+    return _leaky_relu(x, negative_slope=negative_slope)
+
+
+@defop
+def _leaky_relu(x, *, negative_slope):
     positive = x > 0
     slope = np.asarray(negative_slope, dtype=x.dtype)
 

@@ -59,9 +59,15 @@ class Sequential(Module):
         self.add_module(list(self._modules)[_index(index, len(self))], module)
 
     def __delitem__(self, index) -> None:
+        """Remove modules, then renumber the rest ``0, 1, ...`` (as PyTorch), so a later
+        :meth:`append` (named ``str(len(self))``) cannot overwrite a surviving module."""
         keys = list(self._modules)
         for key in (keys[index] if isinstance(index, slice) else [keys[_index(index, len(self))]]):
             del self._modules[key]
+        modules = list(self._modules.values())
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self._modules[str(i)] = module
 
     def append(self, module: Module) -> "Sequential":
         """Add ``module`` at the end (named ``str(len(self))``); returns self."""

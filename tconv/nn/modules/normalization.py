@@ -42,6 +42,8 @@ class _BatchNorm(Module):
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
             raise ValueError(f"num_features={num_features!r} must be a positive integer")
         dtype = np.dtype(np.float32 if dtype is None else dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
         self.num_features = int(num_features)
         self.eps = eps
         self.momentum = momentum
