@@ -33,7 +33,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def set_threads_env(threads: int) -> None:
-    """Fix every thread pool before NumPy, Numba or PyTorch start theirs."""
+    """Fix every thread pool before NumPy, Numba or PyTorch start theirs.
+
+    Only in a fresh process: once NumPy is imported its BLAS pool is sized, and changing
+    NUMBA_NUM_THREADS after Numba launched its threads is an error (``tconv.set_num_threads``
+    and ``torch.set_num_threads`` still apply at run time).
+    """
+    if "numpy" in sys.modules:
+        return
     for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = str(threads)
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 
 def build_unet(nn, cat, in_channels=1, classes=2, width=16):
@@ -108,14 +109,16 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
-    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(args.threads)
+    from bench_conv import set_threads_env
+
+    set_threads_env(args.threads)
     import numpy as np
 
     import tconv
     from tconv import optim
     from tconv.nn import functional as F
 
+    tconv.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.batch, 1, args.size, args.size)).astype(np.float32)
     target = (rng.random((args.batch, args.size, args.size)) > 0.5).astype(np.int64)
