@@ -313,6 +313,9 @@ def check_views(g: ConvGeometry, in_channels: int = 1, out_channels: int = 1, gr
     checks.append(_compare("reference.conv_transpose_zero_insertion",
                            reference.conv_transpose_zero_insertion(feature, w, output_padding=out_pad, **kw),
                            convT_ref, scale))
+    if not g.transposed:   # the fifth view: the autograd's input gradient of the convolution
+        checks.append(_compare(f"autograd: d<conv{n}d(x), y>/dx", _input_gradient(image, w, feature, **kw),
+                               convT_ref, scale))
     lhs, rhs = float(np.vdot(conv_ref, feature)), float(np.vdot(image, convT_ref))
     checks.append(ViewCheck("adjoint <C x, y> - <x, C.T y>", abs(lhs - rhs),
                             abs(lhs - rhs) <= 1e-10 * max(1.0, abs(lhs)), f"<C x, y> = {lhs:.6g}"))
@@ -366,6 +369,17 @@ def lecture_example() -> list[str]:
     ]
 
 
+def _input_gradient(x, w, y, **kwargs) -> np.ndarray:
+    """``d <conv(x, w), y> / dx`` by the autograd: it is ``C.T @ y``, a transposed convolution."""
+    from .autograd import Tensor
+    from .nn import functional
+
+    x_t = Tensor(x, requires_grad=True)
+    out = getattr(functional, f"conv{x.ndim - 2}d")(x_t, Tensor(w), **kwargs)
+    (out * Tensor(y)).sum().backward()
+    return x_t.grad
+
+
 def lecture_checks() -> list[ViewCheck]:
     """Every view reproduces the notes' printed numbers: conv ``[[122, 148], [126, 134]]`` and
     ``C.T @ [2, 1, 4, 4]`` = ``[[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]]``.
@@ -386,6 +400,7 @@ def lecture_checks() -> list[ViewCheck]:
     t_views["reference.conv_transpose_zero_insertion(y, K)"] = \
         reference.conv_transpose_zero_insertion(y, K)[0, 0]
     t_views["C.T @ y"] = (C.T @ LECTURE_Y).reshape(4, 4)
+    t_views["autograd: d<conv2d(M, K), y>/dM"] = _input_gradient(M, K, y)[0, 0]
     tol = 1e-9
     return ([_compare(name, value, LECTURE_CONV, tol) for name, value in conv_views.items()] +
             [_compare(name, value, LECTURE_TRANSPOSED, tol) for name, value in t_views.items()])
