@@ -1,0 +1,170 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Tutorial 2: the gradient of a convolution is a transposed convolution
+#
+# Tutorial 1 built the convolution as a matrix, `y = C @ x`, and the transposed convolution
+# as `C.T`. This one shows why the transposed convolution appears in *every* network that
+# trains a convolution, whether or not the network "upsamples":
+#
+# 1. for a loss `L(y)`, the chain rule gives `dL/dx = C.T @ dL/dy`: the backward pass of a
+#    convolution with respect to its input is the transposed convolution of the output's
+#    gradient, with the same weights and geometry;
+# 2. the gradient with respect to the weights collects, for every kernel tap, the input
+#    pixels it multiplied (the unfold product `grad_out @ unfold(x).T`);
+# 3. symmetrically, the backward pass of a transposed convolution is a convolution;
+# 4. a strided convolution's input gradient therefore has the same checkerboard pattern
+#    as a strided transposed convolution's output (Odena, Dumoulin & Olah, 2016).
+#
+# Everything below uses tconv's small autograd: `tconv.Tensor` records the graph and
+# `backward()` walks it. Every claim is asserted.
+
+# %%
+import numpy as np
+
+import tconv
+from tconv import Tensor
+from tconv.nn import functional as F
+
+np.set_printoptions(linewidth=120, precision=4, suppress=True)
+rng = np.random.default_rng(0)
+
+# %% [markdown]
+# ## 1. The backward pass of a convolution, by the autograd
+#
+# The lecture notes' image `M` and kernel `K`. We take the loss `L = <conv2d(M, K), g>` for
+# a fixed "upstream gradient" `g`, so that `dL/dy = g` exactly.
+
+# %%
+M = np.array([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]], dtype=float)
+K = np.array([[1, 4, 1], [1, 4, 3], [3, 3, 1]], dtype=float)
+g = np.array([[2.0, 1.0], [4.0, 4.0]])
+
+x = Tensor(M[None, None], requires_grad=True)
+w = Tensor(K[None, None], requires_grad=True)
+y = F.conv2d(x, w)
+loss = (y * Tensor(g[None, None])).sum()
+loss.backward()
+print("dL/dx =\n", x.grad[0, 0])
+
+# %% [markdown]
+# The same numbers three more ways: the transposed convolution of `g` with `K`, the matrix
+# `C.T @ vec(g)` and tutorial 1's printed result. The autograd did not "know" about
+# transposed convolutions; the conv op's vector-Jacobian product *is* one
+# (`tconv/nn/functional/conv.py` defines both side by side).
+
+# %%
+by_transposed_conv = tconv.conv_transpose2d(g[None, None], K[None, None])[0, 0]
+C = tconv.conv_matrix(K[None, None], (1, 4, 4))
+by_matrix = (C.T @ g.reshape(-1)).reshape(4, 4)
+expected = np.array([[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]], dtype=float)
+assert np.array_equal(x.grad[0, 0], by_transposed_conv)
+assert np.array_equal(x.grad[0, 0], by_matrix)
+assert np.array_equal(x.grad[0, 0], expected)
+
+# %% [markdown]
+# ## 2. The weight gradient
+#
+# `K[a, b]` multiplied `M[r + a, c + b]` for each output pixel `(r, c)`, so
+# `dL/dK[a, b] = sum_{r,c} g[r, c] * M[r + a, c + b]`: a correlation of the input with the
+# output's gradient. In matrix terms every nonzero of `C` that holds `K[a, b]` contributes
+# `g[row] * M[col]`; `C.pattern()` tells which nonzeros those are.
+
+# %%
+by_hand = np.zeros((3, 3))
+for a in range(3):
+    for b in range(3):
+        by_hand[a, b] = np.sum(g * M[a:a + 2, b:b + 2])
+pattern = C.pattern()
+by_pattern = np.zeros(9)
+np.add.at(by_pattern, pattern["tap"][:, 2] * 3 + pattern["tap"][:, 3],
+          g.reshape(-1)[pattern["row"]] * M.reshape(-1)[pattern["col"]])
+print("dL/dK =\n", w.grad[0, 0])
+assert np.allclose(w.grad[0, 0], by_hand)
+assert np.allclose(w.grad[0, 0], by_pattern.reshape(3, 3))
+
+# %% [markdown]
+# ## 3. Any geometry: strides, padding, dilation, groups, 3-D
+#
+# The identity holds for every geometry, with the `output_padding` that makes the transposed
+# convolution land exactly on the input's size: `a = (i + 2p - k̂) mod s`
+# (`ConvGeometry.restoring_output_padding()`). Here a 3-D convolution with stride 2,
+# padding 1, dilation 2 and two groups.
+
+# %%
+x3 = rng.standard_normal((2, 4, 7, 6, 5))
+w3 = rng.standard_normal((6, 2, 3, 2, 2))                 # (C_out, C_in/groups, *k)
+kwargs = dict(stride=2, padding=1, dilation=(2, 1, 1), groups=2)
+geometry = tconv.conv_geometry(x3.shape[2:], w3.shape[2:], 2, 1, (2, 1, 1))
+g3 = rng.standard_normal((2, 6) + geometry.output_size)
+
+x3_t = Tensor(x3, requires_grad=True)
+(F.conv3d(x3_t, Tensor(w3), **kwargs) * Tensor(g3)).sum().backward()
+transposed = tconv.conv_transpose3d(g3, w3, output_padding=geometry.restoring_output_padding(), **kwargs)
+print("output_padding that restores the input:", geometry.restoring_output_padding())
+assert transposed.shape == x3.shape
+assert np.allclose(x3_t.grad, transposed, atol=1e-12)
+
+# %% [markdown]
+# ## 4. ...and the backward pass of a transposed convolution is a convolution
+#
+# `y = C.T @ x`, so `dL/dx = C @ dL/dy`: the convolution with the same weights.
+
+# %%
+small = Tensor(rng.standard_normal((1, 3, 4, 4)), requires_grad=True)
+wt = rng.standard_normal((3, 2, 3, 3))                    # transposed layout (C_in, C_out/groups, *k)
+up = F.conv_transpose2d(small, Tensor(wt), stride=2, padding=1, output_padding=1)
+g_up = rng.standard_normal(up.shape)
+(up * Tensor(g_up)).sum().backward()
+assert np.allclose(small.grad, tconv.conv2d(g_up, wt, stride=2, padding=1), atol=1e-12)
+print("transposed conv 4x4 -> 8x8; its input gradient is conv2d(grad, w, stride=2, padding=1): ok")
+
+# %% [markdown]
+# ## 5. Checkerboards in gradients
+#
+# A stride-2 transposed convolution with a 3x3 kernel paints overlapping windows unevenly
+# (`k mod s != 0`): on a field of ones the overlap counts are 1, 2 and 4 in a checkerboard.
+# Since a strided convolution's input gradient *is* such a transposed convolution, its
+# gradient shows the same pattern, even though the forward pass never upsampled anything.
+
+# %%
+ones_k = np.ones((1, 1, 3, 3))
+painted = tconv.conv_transpose2d(np.ones((1, 1, 4, 4)), ones_k, stride=2)[0, 0]
+print("transposed conv of ones (k=3, s=2):\n", painted)
+assert set(np.unique(painted)) == {1.0, 2.0, 4.0}
+
+image = Tensor(np.ones((1, 1, 9, 9)), requires_grad=True)
+F.conv2d(image, Tensor(ones_k), stride=2).sum().backward()
+print("input gradient of a stride-2 conv:\n", image.grad[0, 0])
+assert np.array_equal(image.grad[0, 0], painted)
+
+# With k divisible by s the overlap is even, and so is the gradient.
+even = Tensor(np.ones((1, 1, 8, 8)), requires_grad=True)
+F.conv2d(even, Tensor(np.ones((1, 1, 2, 2))), stride=2).sum().backward()
+assert np.all(even.grad == 1.0)
+
+# %% [markdown]
+# ## 6. Trust, but verify: `gradcheck`
+#
+# Central differences agree with the autograd (and a random projection `<v, J u>` agrees
+# with `<J^T v, u>`), here for a dilated, grouped, strided transposed convolution.
+
+# %%
+xg = Tensor(rng.standard_normal((1, 4, 3, 3)), requires_grad=True)
+wg = Tensor(rng.standard_normal((4, 1, 2, 3)), requires_grad=True)
+assert tconv.gradcheck(lambda a, b: F.conv_transpose2d(a, b, stride=(2, 1), dilation=2, groups=2), xg, wg)
+print("gradcheck passed")
+
+# %% [markdown]
+# ## What next
+#
+# * `tconv explain --check` runs all five views of the operator, this one included, for any
+#   geometry.
+# * Tutorial 1 has the matrix itself; `docs/index.md` maps the library.
