@@ -56,7 +56,7 @@ def test_sgd_argument_checks():
     p = Parameter(np.zeros(1))
     with pytest.raises(ValueError, match="Nesterov"):
         SGD([p], lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match="learning rate"):
+    with pytest.raises(ValueError, match="lr=-1"):
         SGD([p], lr=-1)
     with pytest.raises(ValueError, match="empty parameter list"):
         SGD([], lr=0.1)
@@ -267,3 +267,20 @@ def test_sgd_loads_a_none_momentum_buffer_as_torch_saves_it():
     w.grad = np.ones(2)
     opt.step()
     np.testing.assert_allclose(w.data, [0.9, 0.9])
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda p: SGD(p, lr=float("nan")), "lr=nan"),
+    (lambda p: SGD(p, lr=-0.1), "lr=-0.1"),
+    (lambda p: SGD(p, lr=0.1, momentum=float("inf")), "momentum=inf"),
+    (lambda p: SGD(p, lr=0.1, dampening=-1), "dampening=-1"),
+    (lambda p: Adam(p, eps=float("nan")), "eps=nan"),
+    (lambda p: Adam(p, betas=(0.9, 1.0)), r"betas\[1\]=1.0"),
+    (lambda p: AdamW(p, weight_decay=-1e-2), "weight_decay"),
+])
+def test_hyperparameters_must_be_finite_and_in_range(make, match):
+    """A NaN learning rate would turn every parameter into NaN at the first step: refuse it."""
+    with pytest.raises(ValueError, match=match):
+        make([Parameter(np.ones(2))])
+    with pytest.raises(TypeError, match="lr"):
+        SGD([Parameter(np.ones(2))], lr="fast")

@@ -25,7 +25,33 @@ import copy
 
 import numpy as np
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "check_hyperparameter"]
+
+
+def check_hyperparameter(name: str, value, low: float = 0.0, high: float | None = None,
+                         high_inclusive: bool = True) -> float:
+    """A real number in ``[low, high]`` (or ``[low, high)``), else ``ValueError`` naming it.
+
+    NaN and infinities fail every comparison, so ``lr=float("nan")`` is refused here
+    instead of silently turning every parameter into NaN at the first step.
+
+    >>> check_hyperparameter("lr", 0.1)
+    0.1
+    >>> check_hyperparameter("lr", float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: lr=nan must be a finite number >= 0.0
+    """
+    rule = f">= {low}" + ("" if high is None else f" and {'<=' if high_inclusive else '<'} {high}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}={value!r} must be a real number {rule}") from None
+    ok = np.isfinite(number) and number >= low and (
+        high is None or (number <= high if high_inclusive else number < high))
+    if not ok:
+        raise ValueError(f"{name}={value!r} must be a finite number {rule}")
+    return number
 
 
 class _Required:
