@@ -75,7 +75,7 @@ class KernelTimer:
     """Wraps the default convolution backend and adds up the time spent inside it."""
 
     def __init__(self):
-        from tconv import conv
+        from tconv import methods as conv
 
         self.conv = conv
         self.name = conv.get_default_method()

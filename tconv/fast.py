@@ -22,7 +22,7 @@ import threading
 
 import numpy as np
 
-from .conv import register_method, set_default_method
+from .methods import register_method, set_default_method
 from .geometry import ConvGeometry
 from .kernels import im2col
 

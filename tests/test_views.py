@@ -398,7 +398,7 @@ def test_default_method_is_used(restore_default_method):
         assert len(calls) == 1
         np.testing.assert_array_equal(out, [[1, 3, 5, 7]])
     finally:
-        tconv.conv._METHODS.pop("spy", None)
+        tconv.methods._METHODS.pop("spy", None)
 
 
 def test_pointwise_transposed_conv_with_output_padding(method):
