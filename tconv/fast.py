@@ -25,6 +25,7 @@ import numpy as np
 from .methods import register_method, set_default_method
 from .geometry import ConvGeometry
 from .kernels import im2col
+from .reference import flip_and_swap
 
 __all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad"]
 
@@ -197,14 +198,6 @@ def _adjoint_as_convolution(geometry: ConvGeometry, c_feature: int, c_image: int
             and all(b <= kh - 1 and a <= kh - 1 for (b, a), kh in zip(geometry.padding, geometry.effective_kernel)))
 
 
-def _flip_and_swap(weight: np.ndarray, groups: int) -> np.ndarray:
-    """Conv weight ``(C_f, C_i/g, *k)`` as the weight of its transpose's equivalent convolution."""
-    c_f, c_i_group = weight.shape[:2]
-    blocks = weight.reshape((groups, c_f // groups, c_i_group) + weight.shape[2:])
-    swapped = np.swapaxes(blocks, 1, 2).reshape((groups * c_i_group, c_f // groups) + weight.shape[2:])
-    return np.ascontiguousarray(np.flip(swapped, axis=tuple(range(2, weight.ndim))))
-
-
 def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col):
     """``C.T @ feature``: ``W.T @ feature``, then fold. Returns ``(N, C_img, *image)``.
 
@@ -219,7 +212,7 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
         pads = tuple((kh - 1 - b, kh - 1 - a) for (b, a), kh in zip(geometry.padding, geometry.effective_kernel))
         equivalent = ConvGeometry(geometry.feature_size, geometry.image_size, geometry.kernel_size, geometry.stride,
                                   pads, geometry.dilation, (0,) * geometry.ndim)
-        return forward(feature, _flip_and_swap(weight, groups), equivalent, groups, kernels)
+        return forward(feature, flip_and_swap(weight, groups), equivalent, groups, kernels)
     n = feature.shape[0]
     channels = weight.shape[1] * groups
     length = math.prod(geometry.feature_size)

@@ -110,7 +110,8 @@ def flip_and_swap(weight: np.ndarray, groups: int) -> np.ndarray:
     """A transposed conv weight ``(C_in, C_out/g, *k)`` as the equivalent conv's weight.
 
     Rotate every kernel 180° and swap in/out channels within each group, giving
-    ``(C_out, C_in/g, *k)``.
+    ``(C_out, C_in/g, *k)`` (a C-contiguous copy). Read with the conv layout, the same
+    function turns a convolution's weight into that of its transpose's equivalent convolution.
 
     >>> flip_and_swap(np.arange(6.0).reshape(1, 2, 3), groups=1)
     array([[[2., 1., 0.]],
