@@ -8,30 +8,22 @@ command line (:mod:`tconv.cli`) stays a thin layer and the reports can be tested
   the tconv / PyTorch / Keras spellings and the convolution matrix's shape and sparsity;
 * :func:`describe_keras`: how a Keras ``Conv*DTranspose(padding=...)`` maps to tconv and
   PyTorch;
-* :func:`check_views`: every way tconv can compute the operator, on random data, compared;
+* :func:`format_checks`: the table of :func:`tconv.views.check_views` (every way tconv can
+  compute the operator, on random data, compared);
 * :func:`lecture_example`: the lecture notes' 4x4 image and 3x3 kernel, step by step.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import conv as _conv
-from . import reference
-from .geometry import ConvGeometry, conv_geometry, output_size_range
+from .geometry import ConvGeometry, output_size_range
 from .matrix import conv_matrix, conv_transpose_matrix
 from .translate import KerasTranslation, framework_calls
+from .views import LECTURE_K, LECTURE_M, LECTURE_Y, ViewCheck, check_views, lecture_checks
 
 __all__ = ["ViewCheck", "describe_geometry", "describe_keras", "check_views", "format_checks",
            "lecture_example", "lecture_checks", "LECTURE_M", "LECTURE_K"]
-
-#: The lecture notes' example (Dumoulin & Visin 2016, section 4.1).
-LECTURE_M = np.array([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]], dtype=float)
-LECTURE_K = np.array([[1, 4, 1], [1, 4, 3], [3, 3, 1]], dtype=float)
-LECTURE_Y = np.array([2.0, 1.0, 4.0, 4.0])
-LECTURE_CONV = np.array([[122, 148], [126, 134]], dtype=float)
-LECTURE_TRANSPOSED = np.array([[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]], dtype=float)
 
 #: Print the dense matrix when it has at most this many rows, columns and entries.
 DENSE_MAX_SIDE, DENSE_MAX_ENTRIES = 32, 16 * 32
@@ -157,6 +149,7 @@ def count_nonzeros(g: ConvGeometry, in_channels: int, out_channels: int, groups:
     """The matrix's nonzeros without building it: per axis, the (position, tap) pairs that land
     inside the image, multiplied over the axes and by ``C_out * C_in / groups``.
 
+    >>> from tconv.geometry import conv_geometry
     >>> count_nonzeros(conv_geometry((4, 4), (3, 3)), 1, 1, 1)
     36
     """
@@ -196,6 +189,7 @@ def describe_geometry(g: ConvGeometry, in_channels: int = 1, out_channels: int =
                       show_dense: bool = True) -> list[str]:
     """The report for one (transposed) convolution geometry, as lines of text.
 
+    >>> from tconv.geometry import conv_geometry
     >>> lines = describe_geometry(conv_geometry((4, 4), (3, 3)))
     >>> lines[3]
     '  axis 0: k̂ = 1*(3 - 1) + 1 = 3;  o = floor((4 + 2*0 - 3) / 1) + 1 = 2'
@@ -232,94 +226,6 @@ def describe_keras(t: KerasTranslation, input_size) -> list[str]:
         lines.append("  PyTorch: no padding/output_padding gives this")
     lines.append(f"  ({t.note})")
     return lines
-
-
-# --------------------------------------------------------------------------- the all-views check
-
-
-@dataclass(frozen=True)
-class ViewCheck:
-    """One view compared with the reference: its name, the max abs difference, pass/fail."""
-
-    name: str
-    max_abs_diff: float
-    passed: bool
-    note: str = ""
-
-
-def _crop(array: np.ndarray, sizes) -> np.ndarray:
-    return array[(Ellipsis,) + tuple(slice(0, n) for n in sizes)]
-
-
-def _compare(name, value, expected, tol, note="") -> ViewCheck:
-    if value.shape != expected.shape:
-        return ViewCheck(name, float("inf"), False, f"shape {value.shape}, expected {expected.shape}")
-    diff = float(np.max(np.abs(value - expected))) if value.size else 0.0
-    return ViewCheck(name, diff, diff <= tol, note)
-
-
-def check_views(g: ConvGeometry, in_channels: int = 1, out_channels: int = 1, groups: int = 1,
-                seed: int = 0, batch: int = 2) -> list[ViewCheck]:
-    """Compute the operator and its transpose every way tconv knows, on random float64 data.
-
-    The weight ``w`` has the layout of ``C``'s convolution ``(C_feature, C_image/groups, *k)``
-    (a transposed conv's weight is exactly that). ``image`` (the large side) and
-    ``feature`` (the small side) are random; every conv view of ``C @ image`` is compared
-    with :func:`tconv.reference.conv_direct`, every transposed view of ``C.T @ feature``
-    with :func:`tconv.reference.conv_transpose_scatter`, and the adjoint identity
-    ``<C image, feature> = <image, C.T feature>`` closes the loop.
-
-    >>> all(c.passed for c in check_views(conv_geometry((4, 4), (3, 3))))
-    True
-    """
-    rng = np.random.default_rng(seed)
-    c_image, c_feature = (out_channels, in_channels) if g.transposed else (in_channels, out_channels)
-    w = rng.standard_normal((c_feature, c_image // groups) + g.kernel_size)
-    image = rng.standard_normal((batch, c_image) + g.image_size)
-    feature = rng.standard_normal((batch, c_feature) + g.feature_size)
-    n = g.ndim
-    kw = dict(stride=g.stride, padding=g.padding, dilation=g.dilation, groups=groups)
-    out_pad = g.restoring_output_padding()
-
-    # C @ image: the convolution. (A transposed conv with output_padding >= stride has a conv
-    # of its output size with more outputs than its input; C keeps the first ones.)
-    conv_ref = _crop(reference.conv_direct(image, w, **kw), g.feature_size)
-    convT_ref = reference.conv_transpose_scatter(feature, w, output_padding=out_pad, **kw)
-    scale = 1e-9 * max(1.0, float(np.max(np.abs(conv_ref))), float(np.max(np.abs(convT_ref))))
-
-    if g.transposed:   # the operator's own matrix is C.T
-        C = conv_transpose_matrix(w, (c_feature,) + g.feature_size, g.stride, g.padding, out_pad, groups,
-                                  g.dilation).T
-        forward, backward = "conv_transpose_matrix(w, ...).T @ x", "conv_transpose_matrix(w, ...) @ y"
-    else:
-        C = conv_matrix(w, (c_image,) + g.image_size, g.stride, g.padding, g.dilation, groups)
-        forward, backward = "conv_matrix(w, ...) @ x", "conv_matrix(w, ...).T @ y"
-    flat_image, flat_feature = image.reshape(batch, -1).T, feature.reshape(batch, -1).T
-    checks = [_compare(f"tconv.conv{n}d(method={m!r})",
-                       _crop(getattr(_conv, f"conv{n}d")(image, w, method=m, **kw), g.feature_size),
-                       conv_ref, scale) for m in _conv.available_methods()]
-    checks.append(_compare(forward, (C @ flat_image).T.reshape(conv_ref.shape), conv_ref, scale))
-    checks.append(_compare(backward, (C.T @ flat_feature).T.reshape(convT_ref.shape), convT_ref, scale))
-    if g.transposed:
-        plain = conv_geometry(g.image_size, g.kernel_size, g.stride, g.padding, g.dilation)
-        if plain.feature_size == g.feature_size:
-            M = conv_matrix(w, (c_image,) + g.image_size, g.stride, g.padding, g.dilation, groups)
-            checks.append(_compare("conv_matrix(w, (C_out, *out)).T @ y",
-                                   (M.T @ flat_feature).T.reshape(convT_ref.shape), convT_ref, scale))
-    checks += [_compare(f"tconv.conv_transpose{n}d(method={m!r})",
-                        getattr(_conv, f"conv_transpose{n}d")(feature, w, output_padding=out_pad, method=m,
-                                                              **kw), convT_ref, scale)
-               for m in _conv.available_methods()]
-    checks.append(_compare("reference.conv_transpose_zero_insertion",
-                           reference.conv_transpose_zero_insertion(feature, w, output_padding=out_pad, **kw),
-                           convT_ref, scale))
-    if not g.transposed:   # the fifth view: the autograd's input gradient of the convolution
-        checks.append(_compare(f"autograd: d<conv{n}d(x), y>/dx", _input_gradient(image, w, feature, **kw),
-                               convT_ref, scale))
-    lhs, rhs = float(np.vdot(conv_ref, feature)), float(np.vdot(image, convT_ref))
-    checks.append(ViewCheck("adjoint <C x, y> - <x, C.T y>", abs(lhs - rhs),
-                            abs(lhs - rhs) <= 1e-10 * max(1.0, abs(lhs)), f"<C x, y> = {lhs:.6g}"))
-    return checks
 
 
 def format_checks(checks: list[ViewCheck], seed: int | None = None, title: str | None = None) -> list[str]:
@@ -367,40 +273,3 @@ def lecture_example() -> list[str]:
         "The shape goes back up (2 x 2 -> 4 x 4); the values are not M: C.T is the transpose, not the inverse.",
         "tconv.conv_transpose2d(y, K) computes the same thing:", _ints(via_tconv[0, 0]),
     ]
-
-
-def _input_gradient(x, w, y, **kwargs) -> np.ndarray:
-    """``d <conv(x, w), y> / dx`` by the autograd: it is ``C.T @ y``, a transposed convolution."""
-    from .autograd import Tensor
-    from .nn import functional
-
-    x_t = Tensor(x, requires_grad=True)
-    out = getattr(functional, f"conv{x.ndim - 2}d")(x_t, Tensor(w), **kwargs)
-    (out * Tensor(y)).sum().backward()
-    return x_t.grad
-
-
-def lecture_checks() -> list[ViewCheck]:
-    """Every view reproduces the notes' printed numbers: conv ``[[122, 148], [126, 134]]`` and
-    ``C.T @ [2, 1, 4, 4]`` = ``[[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]]``.
-
-    >>> all(c.passed for c in lecture_checks())
-    True
-    """
-    M, K = LECTURE_M[None, None], LECTURE_K[None, None]
-    y = LECTURE_Y.reshape(1, 1, 2, 2)
-    C = conv_matrix(K, (1, 4, 4))
-    conv_views = {f"tconv.conv2d(M, K, method={m!r})": _conv.conv2d(M, K, method=m)[0, 0]
-                  for m in _conv.available_methods()}
-    conv_views["reference.conv_direct(M, K)"] = reference.conv_direct(M, K)[0, 0]
-    conv_views["C @ vec(M)"] = (C @ M.reshape(-1)).reshape(2, 2)
-    t_views = {f"tconv.conv_transpose2d(y, K, method={m!r})": _conv.conv_transpose2d(y, K, method=m)[0, 0]
-               for m in _conv.available_methods()}
-    t_views["reference.conv_transpose_scatter(y, K)"] = reference.conv_transpose_scatter(y, K)[0, 0]
-    t_views["reference.conv_transpose_zero_insertion(y, K)"] = \
-        reference.conv_transpose_zero_insertion(y, K)[0, 0]
-    t_views["C.T @ y"] = (C.T @ LECTURE_Y).reshape(4, 4)
-    t_views["autograd: d<conv2d(M, K), y>/dM"] = _input_gradient(M, K, y)[0, 0]
-    tol = 1e-9
-    return ([_compare(name, value, LECTURE_CONV, tol) for name, value in conv_views.items()] +
-            [_compare(name, value, LECTURE_TRANSPOSED, tol) for name, value in t_views.items()])

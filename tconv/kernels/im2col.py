@@ -152,7 +152,6 @@ _first_last = getattr(first_last, "py_func", first_last)  # the plain function, 
 
 def _tap_slices(geom, image_shape, tap):
     """For one tap: the output range per axis and the matching strided input slices."""
-    k = geom[0:3]
     s, p, d, o = geom[3:6], geom[6:9], geom[9:12], geom[12:15]
     out_sl, in_sl = [], []
     for axis in range(3):
