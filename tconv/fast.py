@@ -241,15 +241,18 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     c_f = feature.shape[1]
     length = math.prod(geometry.feature_size)
     grouped = np.ascontiguousarray(feature).reshape(n, groups, c_f // groups, length)
-    grad = np.zeros((groups, c_f // groups, image.shape[1] // groups * math.prod(geometry.kernel_size)),
-                    dtype=image.dtype)
+    taps = image.shape[1] // groups * math.prod(geometry.kernel_size)
+    # Accumulate the transpose, unfold(x) @ grad_out.T: the same products, but OpenBLAS runs
+    # this orientation 25-60% faster on the U-Net's layers (few output channels, long rows).
+    grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
     for chunk, part in enumerate(_chunks(n, per_sample)):
         unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold, reuse=True)
-        unfolded = unfolded.reshape(part.stop - part.start, groups, grad.shape[2], length)
+        unfolded = unfolded.reshape(part.stop - part.start, groups, taps, length)
         for i in range(unfolded.shape[0]):                 # fixed order: reproducible sums
-            grad += np.matmul(grouped[part][i], np.swapaxes(unfolded[i], 1, 2))
-    return grad.reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
+            grad_t += np.matmul(unfolded[i], np.swapaxes(grouped[part][i], 1, 2))
+    grad = np.swapaxes(grad_t, 1, 2)
+    return np.ascontiguousarray(grad).reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
 
 
 class _NumpyKernels:
