@@ -47,7 +47,14 @@ def initial_seed() -> int:
 
 
 def default_generator() -> np.random.Generator:
-    """The library's default :class:`numpy.random.Generator`."""
+    """The library's default :class:`numpy.random.Generator`.
+
+    >>> g = manual_seed(0)
+    >>> default_generator() is g
+    True
+    >>> default_generator().random() == np.random.default_rng(0).random()
+    True
+    """
     return _state["generator"]
 
 

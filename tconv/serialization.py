@@ -19,13 +19,16 @@ target's directory, flushes and fsyncs it, then ``os.replace``-s it over the tar
 crash mid-save leaves the previous file intact (and the temporary file is removed).
 
 >>> import os, tempfile, numpy as np
->>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = os.path.join(folder.name, "ckpt.npz")
 >>> save({"model": {"0.weight": np.ones((2, 3))}, "epoch": 3}, path)
 >>> ckpt = load(path)
 >>> ckpt["epoch"], ckpt["model"]["0.weight"].shape
 (3, (2, 3))
->>> sorted(np.load(path).files)
+>>> with np.load(path, allow_pickle=False) as archive:
+...     sorted(archive.files)
 ['__tconv_structure__', 'model/0.weight']
+>>> folder.cleanup()
 """
 from __future__ import annotations
 
@@ -132,6 +135,14 @@ def save(state: Mapping, path, *, compress: bool = False) -> None:
     The file is written to exactly ``path`` (no suffix is added; ``.npz`` is the convention).
     ``compress=True`` deflates the arrays. Raises ``TypeError`` for object arrays and other
     values that cannot be stored without pickle.
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "weights.npz")
+    ...     save({"0.weight": np.ones((4, 1, 3, 3)), "0.bias": np.zeros(4)}, path)   # flat: one array per key
+    ...     with np.load(path) as archive:
+    ...         print(archive.files)
+    ['0.weight', '0.bias']
     """
     if not isinstance(state, Mapping):
         raise TypeError(f"tconv.save expects a dict (e.g. model.state_dict()), got {type(state).__name__}")
@@ -167,6 +178,14 @@ def load(path):
 
     Returns an ``OrderedDict`` name -> ndarray for a flat file, or the nested object that was
     saved. Object arrays are refused by ``np.load(allow_pickle=False)`` with a ``ValueError``.
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "ckpt.npz")
+    ...     save({"model": {"w": np.arange(3.0)}, "epoch": 7, "betas": (0.9, 0.999)}, path)
+    ...     ckpt = load(path)
+    >>> ckpt["epoch"], ckpt["betas"], ckpt["model"]["w"]
+    (7, (0.9, 0.999), array([0., 1., 2.]))
     """
     archive = np.load(os.fspath(path), allow_pickle=False)
     if not isinstance(archive, np.lib.npyio.NpzFile):     # a single .npy array, not a checkpoint

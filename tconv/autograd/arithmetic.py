@@ -23,7 +23,11 @@ __all__ = ["add", "sub", "mul", "div", "power", "neg", "matmul"]
 
 @defop
 def add(a, b):
-    """``a + b``."""
+    """``a + b``.
+
+    >>> add(Tensor([1.0, 2.0]), 3.0)            # same as Tensor([1.0, 2.0]) + 3.0
+    Tensor([4., 5.])
+    """
     def vjp(grad_out):
         return unbroadcast(grad_out, a.shape), unbroadcast(grad_out, b.shape)
     return a + b, vjp
@@ -31,7 +35,13 @@ def add(a, b):
 
 @defop
 def sub(a, b):
-    """``a - b``."""
+    """``a - b``.
+
+    >>> b = Tensor([1.0, 2.0], requires_grad=True)
+    >>> sub(10.0, b).sum().backward()
+    >>> b.grad
+    array([-1., -1.])
+    """
     def vjp(grad_out):
         return unbroadcast(grad_out, a.shape), unbroadcast(-grad_out, b.shape)
     return a - b, vjp
@@ -39,7 +49,13 @@ def sub(a, b):
 
 @defop
 def mul(a, b):
-    """``a * b`` (elementwise)."""
+    """``a * b`` (elementwise).
+
+    >>> a = Tensor([1.0, 2.0], requires_grad=True)
+    >>> mul(a, Tensor([3.0, 4.0])).sum().backward()
+    >>> a.grad                                   # d(a * b)/da = b
+    array([3., 4.])
+    """
     def vjp(grad_out):
         return unbroadcast(grad_out * b, a.shape), unbroadcast(grad_out * a, b.shape)
     return a * b, vjp
@@ -47,7 +63,16 @@ def mul(a, b):
 
 @defop
 def div(a, b):
-    """``a / b``: d/da = 1/b, d/db = -a/b**2."""
+    """``a / b``: d/da = 1/b, d/db = -a/b**2.
+
+    >>> b = Tensor([2.0, 4.0], requires_grad=True)
+    >>> y = div(8.0, b)
+    >>> y
+    Tensor([4., 2.], grad_fn=<div>)
+    >>> y.sum().backward()
+    >>> b.grad                                   # -8 / b**2
+    array([-2. , -0.5])
+    """
     out = a / b
 
     def vjp(grad_out):
@@ -62,6 +87,12 @@ def power(a, b, *, needs_input_grad):
 
     As PyTorch: d/da is 0 where ``b == 0`` (``x ** 0`` is constant, even at ``x = 0``) and d/db
     is 0 where ``a == 0`` and ``b >= 0`` (instead of ``0 * log 0 = nan``).
+
+    >>> x = Tensor(2.0, requires_grad=True)
+    >>> y = power(x, 3.0)                        # x ** 3
+    >>> y.backward()
+    >>> y.item(), x.grad                         # 2**3, 3 * 2**2
+    (8.0, array(12.))
     """
     out = a ** b
 
@@ -80,7 +111,11 @@ def power(a, b, *, needs_input_grad):
 
 @defop
 def neg(a):
-    """``-a``."""
+    """``-a``.
+
+    >>> neg(Tensor([1.0, -2.0]))
+    Tensor([-1.,  2.])
+    """
     def vjp(grad_out):
         return (-grad_out,)
     return -a, vjp
@@ -92,6 +127,15 @@ def matmul(a, b):
 
     For matrices ``d/da = grad_out @ b.T`` and ``d/db = a.T @ grad_out``. A 1-D ``a`` acts as
     a row ``(1, k)`` and a 1-D ``b`` as a column ``(k, 1)``; batch axes are unbroadcast.
+
+    >>> a = Tensor(np.ones((2, 3)), requires_grad=True)
+    >>> y = matmul(a, Tensor([0.0, 1.0, 2.0]))  # (2, 3) @ (3,) -> (2,)
+    >>> y
+    Tensor([3., 3.], grad_fn=<matmul>)
+    >>> y.sum().backward()
+    >>> a.grad                                   # grad_out (as a column) @ b (as a row)
+    array([[0., 1., 2.],
+           [0., 1., 2.]])
     """
     def vjp(grad_out):
         a2 = a[None, :] if a.ndim == 1 else a

@@ -23,7 +23,14 @@ __all__ = ["exp", "log", "sqrt", "abs", "clip", "astype"]
 
 @defop
 def exp(x):
-    """``e**x``."""
+    """``e**x``.
+
+    >>> x = Tensor([0.0], requires_grad=True)
+    >>> y = exp(x)
+    >>> y.backward()
+    >>> y.data, x.grad                           # e**0 = 1, and exp' = exp
+    (array([1.]), array([1.]))
+    """
     out = np.exp(x)
 
     def vjp(grad_out):
@@ -33,7 +40,13 @@ def exp(x):
 
 @defop
 def log(x):
-    """Natural logarithm (``-inf`` at 0, ``nan`` below, as NumPy)."""
+    """Natural logarithm (``-inf`` at 0, ``nan`` below, as NumPy).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> log(x).sum().backward()
+    >>> x.grad                                   # 1 / x
+    array([1. , 0.5])
+    """
     def vjp(grad_out):
         return (grad_out / x,)
     return np.log(x), vjp
@@ -41,7 +54,16 @@ def log(x):
 
 @defop
 def sqrt(x):
-    """Square root."""
+    """Square root.
+
+    >>> x = Tensor([4.0, 9.0], requires_grad=True)
+    >>> y = sqrt(x)
+    >>> y
+    Tensor([2., 3.], grad_fn=<sqrt>)
+    >>> y.sum().backward()
+    >>> bool(np.allclose(x.grad, [1 / 4, 1 / 6]))   # 1 / (2 sqrt x)
+    True
+    """
     out = np.sqrt(x)
 
     def vjp(grad_out):
@@ -51,7 +73,13 @@ def sqrt(x):
 
 @defop
 def abs(x):
-    """``|x|``; the gradient at 0 is 0."""
+    """``|x|``; the gradient at 0 is 0.
+
+    >>> x = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> abs(x).sum().backward()
+    >>> x.grad
+    array([-1.,  0.,  1.])
+    """
     def vjp(grad_out):
         return (grad_out * np.sign(x),)
     return np.abs(x), vjp
@@ -59,7 +87,11 @@ def abs(x):
 
 @defop
 def clip(x, *, low=None, high=None):
-    """``x`` limited to ``[low, high]`` (either may be None); gradient 1 inside, 0 outside."""
+    """``x`` limited to ``[low, high]`` (either may be None); gradient 1 inside, 0 outside.
+
+    >>> clip(Tensor([-2.0, 0.5, 3.0]), low=0.0, high=1.0)
+    Tensor([0. , 0.5, 1. ])
+    """
     if low is None and high is None:
         raise ValueError("clip needs low or high (or both)")
     inside = np.ones(x.shape, dtype=bool)
@@ -75,7 +107,14 @@ def clip(x, *, low=None, high=None):
 
 @defop
 def astype(x, *, dtype):
-    """``x`` converted to float32 or float64; the gradient is converted back."""
+    """``x`` converted to float32 or float64; the gradient is converted back.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = astype(x, dtype=np.float32)
+    >>> y.sum().backward()
+    >>> y.dtype, x.grad.dtype
+    (dtype('float32'), dtype('float64'))
+    """
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"astype({dtype}): tensors hold float32 or float64")

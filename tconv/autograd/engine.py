@@ -41,6 +41,12 @@ def topological_order(root: Tensor) -> list[Tensor]:
 
     Iterative depth-first search: a node is emitted once all of its parents are emitted.
     A DAG has no cycles, so a visited parent that is not yet emitted cannot occur.
+
+    >>> a = Tensor(2.0, requires_grad=True)
+    >>> b = a * 3
+    >>> c = b + a
+    >>> [t.grad_fn for t in topological_order(c)]    # the leaf a, then b = a * 3, then c
+    [None, 'mul', 'add']
     """
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -85,6 +91,11 @@ def backward(root: Tensor, grad=None) -> None:
     """Add ``grad`` pulled back through the graph into ``.grad`` of the leaves of ``root``.
 
     ``grad`` defaults to 1 for a one-element ``root``. See the module docstring.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> backward(x * x, np.ones(2))              # what (x * x).backward(np.ones(2)) calls
+    >>> x.grad
+    array([2., 4.])
     """
     grads: dict[int, np.ndarray] = {id(root): _seed(root, grad)}
     for node in reversed(topological_order(root)):

@@ -88,7 +88,14 @@ def _as_array(value, dtype, name: str):
 
 
 def as_tensor(value) -> Tensor:
-    """``value`` if it is a Tensor, else a constant Tensor wrapping it."""
+    """``value`` if it is a Tensor, else a constant Tensor wrapping it.
+
+    >>> t = Tensor([1.0])
+    >>> as_tensor(t) is t
+    True
+    >>> as_tensor([1, 2])
+    Tensor([1., 2.])
+    """
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
@@ -97,6 +104,17 @@ def defop(forward):
 
     See the module docstring for the rules. The returned function takes Tensors (or
     constants) in the positional slots and returns a Tensor.
+
+    >>> @defop
+    ... def double(x):
+    ...     return 2 * x, lambda grad_out: (2 * grad_out,)
+    >>> t = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = double(t)
+    >>> y
+    Tensor([2., 4.], grad_fn=<double>)
+    >>> y.sum().backward()
+    >>> t.grad
+    array([2., 2.])
     """
     name = forward.__name__.lstrip("_")
     wants_needs = "needs_input_grad" in inspect.signature(forward).parameters

@@ -25,7 +25,14 @@ _state = threading.local()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations on tensors that require grad record the graph."""
+    """True when operations on tensors that require grad record the graph.
+
+    >>> is_grad_enabled()
+    True
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
     return getattr(_state, "enabled", True)
 
 

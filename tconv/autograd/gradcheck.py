@@ -29,7 +29,14 @@ __all__ = ["gradcheck", "GradcheckError"]
 
 
 class GradcheckError(AssertionError):
-    """A gradient from ``backward`` disagrees with finite differences (the message says where)."""
+    """A gradient from ``backward`` disagrees with finite differences (the message says where).
+
+    >>> try:
+    ...     gradcheck(lambda x: x.detach().sum(), np.ones(2))   # detach() hides the gradient
+    ... except GradcheckError:
+    ...     print("backward disagrees with finite differences")
+    backward disagrees with finite differences
+    """
 
 
 def _prepare(inputs):
@@ -93,6 +100,9 @@ def gradcheck(fn, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 
     per element on inputs with at most ``max_elements`` entries, and by one random
     projection over all inputs. Raises :class:`GradcheckError` naming the input, the
     element (or projection), both values and the largest error.
+
+    >>> gradcheck(lambda x, w: (x * w).sum(axis=1) ** 2, np.ones((2, 3)), np.arange(3.0))
+    True
     """
     arrays, checked = _prepare(inputs)
     base = _value(fn, arrays, checked)

@@ -51,7 +51,16 @@ def _restore(grad_out: np.ndarray, shape, axes, keepdims: bool) -> np.ndarray:
 
 @defop
 def sum(x, *, axis=None, keepdims=False):
-    """Sum over ``axis``; every element gets the whole gradient of its sum."""
+    """Sum over ``axis``; every element gets the whole gradient of its sum.
+
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> sum(x, axis=0)
+    Tensor([4., 6.], grad_fn=<sum>)
+    >>> sum(x).backward()
+    >>> x.grad
+    array([[1., 1.],
+           [1., 1.]])
+    """
     axes = _axes(axis, x.ndim)
 
     def vjp(grad_out):
@@ -61,7 +70,16 @@ def sum(x, *, axis=None, keepdims=False):
 
 @defop
 def mean(x, *, axis=None, keepdims=False):
-    """Mean over ``axis``; every element gets the gradient divided by the count."""
+    """Mean over ``axis``; every element gets the gradient divided by the count.
+
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> mean(x, axis=1, keepdims=True).shape
+    (2, 1)
+    >>> mean(x).backward()
+    >>> x.grad
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
     axes = _axes(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
     if count == 0:
@@ -87,13 +105,24 @@ def _extreme(x, axis, keepdims, reduce):
 
 @defop
 def max(x, *, axis=None, keepdims=False):
-    """Maximum over ``axis``; the gradient goes to the maximal elements, split evenly among ties."""
+    """Maximum over ``axis``; the gradient goes to the maximal elements, split evenly among ties.
+
+    >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> y = max(x)
+    >>> y.backward()
+    >>> y.item(), x.grad                         # a tie: each maximum gets half
+    (3.0, array([0. , 0.5, 0.5]))
+    """
     return _extreme(x, axis, keepdims, np.max)
 
 
 @defop
 def min(x, *, axis=None, keepdims=False):
-    """Minimum over ``axis``; the gradient goes to the minimal elements, split evenly among ties."""
+    """Minimum over ``axis``; the gradient goes to the minimal elements, split evenly among ties.
+
+    >>> min(Tensor([[2.0, 1.0], [0.0, 5.0]]), axis=0)
+    Tensor([0., 1.])
+    """
     return _extreme(x, axis, keepdims, np.min)
 
 

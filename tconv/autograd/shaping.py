@@ -25,7 +25,16 @@ __all__ = ["reshape", "transpose", "getitem"]
 
 @defop
 def reshape(x, *, shape):
-    """``x`` with a new shape (same elements, row-major order); one entry may be -1."""
+    """``x`` with a new shape (same elements, row-major order); one entry may be -1.
+
+    >>> x = Tensor(np.arange(6.0), requires_grad=True)
+    >>> y = reshape(x, shape=(2, -1))
+    >>> y.shape
+    (2, 3)
+    >>> (y * y).sum().backward()
+    >>> x.grad.shape
+    (6,)
+    """
     def vjp(grad_out):
         return (grad_out.reshape(x.shape),)
     return x.reshape(shape), vjp
@@ -33,7 +42,12 @@ def reshape(x, *, shape):
 
 @defop
 def transpose(x, *, axes=None):
-    """``x`` with its axes permuted (reversed when ``axes`` is None, as ``ndarray.transpose``)."""
+    """``x`` with its axes permuted (reversed when ``axes`` is None, as ``ndarray.transpose``).
+
+    >>> x = Tensor(np.zeros((2, 3, 4)))
+    >>> transpose(x).shape, transpose(x, axes=(1, 0, 2)).shape
+    ((4, 3, 2), (3, 2, 4))
+    """
     if axes is not None and not all(isinstance(a, numbers.Integral) and not isinstance(a, bool)
                                     and -x.ndim <= a < x.ndim for a in axes):
         raise ValueError(f"axes={axes!r} must be ints in [{-x.ndim}, {x.ndim - 1}] for a tensor of shape {x.shape}")
@@ -55,7 +69,13 @@ def _is_basic(index) -> bool:
 
 @defop
 def getitem(x, *, index):
-    """``x[index]`` for basic (ints, slices) and advanced (int / bool arrays) indices."""
+    """``x[index]`` for basic (ints, slices) and advanced (int / bool arrays) indices.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> getitem(x, index=slice(1, None)).sum().backward()     # x[1:]
+    >>> x.grad
+    array([0., 1., 1.])
+    """
     def vjp(grad_out):
         grad_x = np.zeros_like(x)
         if _is_basic(index):

@@ -46,6 +46,14 @@ class Tensor:
     Comparisons (``<``, ``==``, ...) return plain boolean ndarrays and record nothing.
     ``Tensor`` sets ``__array_ufunc__ = None`` so ``ndarray + Tensor`` calls the Tensor's
     reflected operator and stays differentiable.
+
+    >>> t = Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> t.shape, t.dtype, t.is_leaf
+    ((1, 2), dtype('float64'), True)
+    >>> Tensor(np.zeros(2, np.float32))
+    Tensor([0., 0.], dtype=float32)
+    >>> Tensor([1.0, 5.0]) > 2
+    array([False,  True])
     """
 
     __array_ufunc__ = None      # ndarray (op) Tensor -> Tensor.__r(op)__, never an object array

@@ -135,12 +135,21 @@ def constant_(tensor, val: float):
 
 
 def zeros_(tensor):
-    """Fill with zeros."""
+    """Fill with zeros.
+
+    >>> zeros_(np.ones(3))
+    array([0., 0., 0.])
+    """
     return _fill(tensor, 0.0)
 
 
 def ones_(tensor):
-    """Fill with ones."""
+    """Fill with ones.
+
+    >>> ones_(np.zeros((2, 2), np.float32))
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
     return _fill(tensor, 1.0)
 
 
@@ -182,7 +191,12 @@ def xavier_uniform_(tensor, gain: float = 1.0, rng=None):
 
 
 def xavier_normal_(tensor, gain: float = 1.0, rng=None):
-    """Glorot & Bengio (2010): N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot & Bengio (2010): N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    >>> w = xavier_normal_(np.empty((100, 200)), rng=np.random.default_rng(0))
+    >>> round(float(w.std() / math.sqrt(2 / (200 + 100))), 1)
+    1.0
+    """
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
 

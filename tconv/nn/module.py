@@ -43,7 +43,15 @@ __all__ = ["Module", "IncompatibleKeys"]
 
 
 class IncompatibleKeys(NamedTuple):
-    """What :meth:`Module.load_state_dict` could not match (empty lists when everything matched)."""
+    """What :meth:`Module.load_state_dict` could not match (empty lists when everything matched).
+
+    >>> class Scale(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.weight = Parameter(np.ones(2))
+    >>> Scale().load_state_dict({"weight": np.zeros(2), "extra": np.zeros(1)}, strict=False)
+    IncompatibleKeys(missing_keys=[], unexpected_keys=['extra'])
+    """
 
     missing_keys: list
     unexpected_keys: list
@@ -55,7 +63,22 @@ def _addindent(text: str, spaces: int) -> str:
 
 
 class Module:
-    """Base class: set parameters and sub-modules in ``__init__``, compute in ``forward``."""
+    """Base class: set parameters and sub-modules in ``__init__``, compute in ``forward``.
+
+    >>> class Scale(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.weight = Parameter(np.full(3, 2.0))
+    ...     def forward(self, x):
+    ...         return x * self.weight
+    >>> m = Scale()
+    >>> m(Tensor(np.ones(3)))
+    Tensor([2., 2., 2.], grad_fn=<mul>)
+    >>> [name for name, _ in m.named_parameters()], m.training
+    (['weight'], True)
+    >>> m.eval().training
+    False
+    """
 
     def __init__(self):
         object.__setattr__(self, "training", True)

@@ -18,7 +18,15 @@ __all__ = ["Parameter"]
 
 
 class Parameter(Tensor):
-    """``Parameter(data, requires_grad=True)``: wraps ``data`` (a float ndarray is shared, not copied)."""
+    """``Parameter(data, requires_grad=True)``: wraps ``data`` (a float ndarray is shared, not copied).
+
+    >>> import numpy as np
+    >>> Parameter(np.array([1.0, 2.0]))
+    Parameter containing:
+    Tensor([1., 2.], requires_grad=True)
+    >>> Parameter(np.zeros(2), requires_grad=False).requires_grad
+    False
+    """
 
     def __init__(self, data, requires_grad: bool = True):
         super().__init__(data, requires_grad=requires_grad)

@@ -27,7 +27,16 @@ __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
-    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)``."""
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)``.
+
+    >>> from tconv.nn import Parameter
+    >>> w = Parameter(np.array([2.0, -3.0]))
+    >>> opt = Adam([w], lr=0.1)
+    >>> for _ in range(200):                      # minimise sum(w**2): the gradient is 2w
+    ...     w.grad = 2 * w.data; opt.step()
+    >>> bool(np.abs(w.data).max() < 0.05)
+    True
+    """
 
     _decoupled = False
 
@@ -76,6 +85,13 @@ class AdamW(Adam):
 
     Adam with *decoupled* weight decay: the parameter shrinks by ``lr * weight_decay`` times
     itself before the Adam step, instead of the penalty entering the moments.
+
+    >>> from tconv.nn import Parameter
+    >>> w = Parameter(np.array([1.0, -2.0]))
+    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = np.zeros(2); opt.step()          # zero gradient: only the decay, p * (1 - 0.1 * 0.5)
+    >>> w.data
+    array([ 0.95, -1.9 ])
     """
 
     _decoupled = True

@@ -32,7 +32,19 @@ __all__ = ["LRScheduler", "StepLR", "CosineAnnealingLR"]
 
 
 class LRScheduler:
-    """Base class: subclasses implement :meth:`get_lr` (recursive) and :meth:`closed_form_lr`."""
+    """Base class: subclasses implement :meth:`get_lr` (recursive) and :meth:`closed_form_lr`.
+
+    >>> import numpy as np
+    >>> from tconv.nn import Parameter
+    >>> from tconv.optim import SGD
+    >>> class Halve(LRScheduler):                 # halve every epoch
+    ...     def get_lr(self):
+    ...         lrs = [group["lr"] for group in self.optimizer.param_groups]
+    ...         return lrs if self.last_epoch == 0 else [lr / 2 for lr in lrs]
+    >>> sched = Halve(SGD([Parameter(np.zeros(1))], lr=1.0))
+    >>> sched.step(); sched.step(); sched.get_last_lr()
+    [0.25]
+    """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         if not isinstance(optimizer, Optimizer):
@@ -86,7 +98,18 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs."""
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
+
+    >>> import numpy as np
+    >>> from tconv.nn import Parameter
+    >>> from tconv.optim import SGD
+    >>> opt = SGD([Parameter(np.zeros(1))], lr=0.1)
+    >>> sched = StepLR(opt, step_size=10, gamma=0.1)
+    >>> for epoch in range(25):
+    ...     sched.step()
+    >>> sched.last_epoch, round(opt.param_groups[0]["lr"], 6), round(sched.closed_form_lr()[0], 6)
+    (25, 0.001, 0.001)
+    """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
         if int(step_size) != step_size or step_size < 1:

@@ -75,6 +75,13 @@ class Optimizer:
 
     ``params`` is an iterable of parameters, or of dicts ``{"params": [...], **overrides}``
     (parameter groups, e.g. a smaller ``lr`` for a pretrained encoder).
+
+    >>> from tconv.nn import Parameter
+    >>> from tconv.optim import SGD
+    >>> encoder, decoder = Parameter(np.zeros(2)), Parameter(np.zeros(2))
+    >>> opt = SGD([{"params": [encoder], "lr": 1e-4}, {"params": [decoder]}], lr=1e-2)
+    >>> [group["lr"] for group in opt.param_groups]
+    [0.0001, 0.01]
     """
 
     def __init__(self, params, defaults: dict):

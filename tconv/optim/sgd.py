@@ -28,7 +28,16 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False)``."""
+    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False)``.
+
+    >>> import numpy as np
+    >>> from tconv.nn import Parameter
+    >>> w = Parameter(np.array([1.0, -2.0]))
+    >>> opt = SGD([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = np.zeros(2); opt.step()          # p - lr * (g + weight_decay * p) = 0.95 p
+    >>> w.data
+    array([ 0.95, -1.9 ])
+    """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):

@@ -38,6 +38,13 @@ def dropout(x, p=0.5, training=True, *, rng=None):
 
     ``out = x * mask / (1 - p)`` with ``mask ~ Bernoulli(1 - p)`` elementwise (all zeros for
     ``p = 1``); identity when ``training`` is False. Same shape and dtype as ``x``.
+
+    >>> x = np.ones((2, 4))
+    >>> y = dropout(x, p=0.5, rng=np.random.default_rng(0))
+    >>> y.shape, sorted(set(y.data.ravel().tolist()))     # dropped: 0, kept: 1 / (1 - p) = 2
+    ((2, 4), [0.0, 2.0])
+    >>> bool(np.array_equal(dropout(x, p=0.5, training=False).data, x))
+    True
     """
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"dropout probability p={p!r} must be a number between 0 and 1")

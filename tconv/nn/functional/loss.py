@@ -112,6 +112,14 @@ def cross_entropy(logits, target, weight=None, ignore_index=-100, reduction="mea
     ``weight (C,)`` class weights (constant). Positions with ``target == ignore_index``
     contribute nothing, to the sum and to the mean's denominator. ``reduction``: ``"mean"``
     (weighted mean), ``"sum"`` or ``"none"`` (shape of ``target``).
+
+    >>> logits = Tensor(np.zeros((2, 3, 4, 4)), requires_grad=True)     # (N, C, H, W)
+    >>> target = np.zeros((2, 4, 4), np.int64)                          # (N, H, W)
+    >>> loss = cross_entropy(logits, target)
+    >>> bool(np.isclose(loss.item(), np.log(3)))                        # uniform over 3 classes
+    True
+    >>> cross_entropy(logits, target, reduction="none").shape
+    (2, 4, 4)
     """
     _check_reduction(reduction)
     return _cross_entropy(logits, target=_class_indices(target), weight=_constant("weight", weight),
@@ -160,6 +168,15 @@ def binary_cross_entropy_with_logits(logits, target, weight=None, pos_weight=Non
     ``weight`` (broadcast to it) rescales each element; ``pos_weight`` (broadcast against
     the class axis, e.g. ``(C, 1, 1)`` for ``(N, C, H, W)``) weights the positive term.
     ``weight`` and ``pos_weight`` are constants. ``reduction``: ``"mean"``, ``"sum"``, ``"none"``.
+
+    >>> logits = Tensor(np.zeros((1, 1, 2, 2)), requires_grad=True)     # (N, 1, H, W)
+    >>> loss = binary_cross_entropy_with_logits(logits, np.ones((1, 1, 2, 2)))
+    >>> bool(np.isclose(loss.item(), np.log(2)))                        # sigmoid(0) = 1/2
+    True
+    >>> loss.backward()
+    >>> logits.grad[0, 0]                                               # (sigmoid(x) - t) / 4
+    array([[-0.125, -0.125],
+           [-0.125, -0.125]])
     """
     _check_reduction(reduction)
     return _bce_with_logits(logits, target, weight=_constant("weight", weight),

@@ -98,6 +98,13 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     ``(C,)``. The running buffers (float ndarrays or Tensors) are updated in place when
     ``training``; they may be None in training. Gradients flow to ``x``, ``weight`` and
     ``bias``.
+
+    >>> x = Tensor(np.arange(8.0).reshape(2, 2, 2), requires_grad=True)   # (N=2, C=2, L=2)
+    >>> y = batch_norm(x, None, None, training=True)
+    >>> y.shape, bool(np.allclose(y.data.mean(axis=(0, 2)), 0))
+    ((2, 2, 2), True)
+    >>> batch_norm(Tensor([[3.0]]), np.array([1.0]), np.array([4.0]), eps=0.0)   # eval: (3 - 1) / sqrt(4)
+    Tensor([[1.]])
     """
     return _batch_norm(x, weight, bias, running_mean=running_mean, running_var=running_var,
                        training=bool(training), momentum=momentum, eps=eps)

@@ -64,7 +64,13 @@ def _max(ndim, x, kernel_size, stride, padding, dilation, ceil_mode, return_indi
 
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
                *, method="numba"):
-    """Differentiable 1-D max pooling, ``x (N, C, L)`` or ``(C, L)``; see :func:`max_pool2d`."""
+    """Differentiable 1-D max pooling, ``x (N, C, L)`` or ``(C, L)``; see :func:`max_pool2d`.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> max_pool1d(Tensor(np.array([[[1.0, 3.0, 2.0, 5.0, 4.0]]])), 2)   # (1, 1, 5) -> (1, 1, 2)
+    Tensor([[[3., 5.]]])
+    """
     return _max(1, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, method)
 
 
@@ -87,13 +93,25 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
                *, method="numba"):
-    """Differentiable 3-D max pooling, ``x (N, C, D, H, W)`` or ``(C, D, H, W)``; see :func:`max_pool2d`."""
+    """Differentiable 3-D max pooling, ``x (N, C, D, H, W)`` or ``(C, D, H, W)``; see :func:`max_pool2d`.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> max_pool3d(Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2)), 2)
+    Tensor([[[[[7.]]]]])
+    """
     return _max(3, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, method)
 
 
 def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                *, method="numba"):
-    """Differentiable 1-D average pooling; see :func:`avg_pool2d`."""
+    """Differentiable 1-D average pooling; see :func:`avg_pool2d`.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> avg_pool1d(Tensor(np.array([[[1.0, 3.0, 2.0, 6.0]]])), 2)      # x (N, C, L)
+    Tensor([[[2., 4.]]])
+    """
     return _avg_pool(x, ndim=1, kernel_size=kernel_size, stride=stride, padding=padding,
                      ceil_mode=ceil_mode, count_include_pad=count_include_pad, method=method)
 
@@ -119,7 +137,13 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                *, method="numba"):
-    """Differentiable 3-D average pooling; see :func:`avg_pool2d`."""
+    """Differentiable 3-D average pooling; see :func:`avg_pool2d`.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> avg_pool3d(Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2)), 2)   # x (N, C, D, H, W)
+    Tensor([[[[[3.5]]]]])
+    """
     return _avg_pool(x, ndim=3, kernel_size=kernel_size, stride=stride, padding=padding,
                      ceil_mode=ceil_mode, count_include_pad=count_include_pad, method=method)
 

@@ -18,7 +18,15 @@ __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Ide
 
 
 class ReLU(Module):
-    """``max(x, 0)`` elementwise."""
+    """``max(x, 0)`` elementwise.
+
+    Any shape in, the same shape out.
+
+    >>> from tconv import Tensor
+    >>> ReLU()(Tensor([[-1.0, 2.0], [3.0, -4.0]]))
+    Tensor([[0., 2.],
+            [3., 0.]])
+    """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -32,7 +40,12 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """``x`` for ``x > 0``, else ``negative_slope * x``."""
+    """``x`` for ``x > 0``, else ``negative_slope * x``.
+
+    >>> from tconv import Tensor
+    >>> LeakyReLU(0.1)(Tensor([-10.0, 2.0]))
+    Tensor([-1.,  2.])
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
@@ -47,21 +60,37 @@ class LeakyReLU(Module):
 
 
 class Sigmoid(Module):
-    """``1 / (1 + exp(-x))``, computed without overflow."""
+    """``1 / (1 + exp(-x))``, computed without overflow.
+
+    >>> from tconv import Tensor
+    >>> Sigmoid()(Tensor([0.0, 1000.0, -1000.0]))
+    Tensor([0.5, 1. , 0. ])
+    """
 
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """``tanh(x)``."""
+    """``tanh(x)``.
+
+    >>> from tconv import Tensor
+    >>> Tanh()(Tensor([0.0, 1000.0]))
+    Tensor([0., 1.])
+    """
 
     def forward(self, input):
         return F.tanh(input)
 
 
 class Softmax(Module):
-    """Softmax along ``dim`` (the class axis, 1, for segmentation logits ``(N, K, H, W)``)."""
+    """Softmax along ``dim`` (the class axis, 1, for segmentation logits ``(N, K, H, W)``).
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> Softmax(dim=1)(Tensor(np.zeros((1, 4, 2, 2)))).data[0, :, 0, 0]   # sums to 1 over K
+    array([0.25, 0.25, 0.25, 0.25])
+    """
 
     def __init__(self, dim: int | None = None):
         super().__init__()
@@ -75,7 +104,14 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
-    """Log-softmax along ``dim``, computed with the log-sum-exp trick."""
+    """Log-softmax along ``dim``, computed with the log-sum-exp trick.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> y = LogSoftmax(dim=0)(Tensor([1.0, 1.0]))
+    >>> bool(np.allclose(y.data, np.log(0.5)))
+    True
+    """
 
     def forward(self, input):
         return F.log_softmax(input, self.dim)
@@ -85,6 +121,11 @@ class Identity(Module):
     """Returns its input unchanged (a placeholder, e.g. for an optional skip connection).
 
     Constructor arguments are accepted and ignored, as in PyTorch.
+
+    >>> from tconv import Tensor
+    >>> x = Tensor([1.0])
+    >>> Identity(54, unused=True)(x) is x
+    True
     """
 
     def __init__(self, *args, **kwargs):

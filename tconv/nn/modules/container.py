@@ -28,7 +28,16 @@ def _index(index, length: int) -> int:
 
 
 class Sequential(Module):
-    """``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict(name=module))``: ``forward`` chains them."""
+    """``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict(name=module))``: ``forward`` chains them.
+
+    >>> import numpy as np
+    >>> from tconv.nn import Conv2d, ReLU
+    >>> net = Sequential(OrderedDict(conv=Conv2d(1, 4, 3, padding=1), act=ReLU()))
+    >>> list(net.state_dict())
+    ['conv.weight', 'conv.bias']
+    >>> net(np.zeros((2, 1, 8, 8), np.float32)).shape       # (N, 1, H, W) -> (N, 4, H, W)
+    (2, 4, 8, 8)
+    """
 
     def __init__(self, *modules):
         super().__init__()

@@ -146,7 +146,12 @@ class _ConvTranspose(_ConvNd):
 
 
 class Conv1d(_Conv):
-    """``Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True)``: input ``(N, C, L)``."""
+    """``Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True)``: input ``(N, C, L)``.
+
+    >>> conv = Conv1d(2, 4, kernel_size=3, padding=1)
+    >>> conv.weight.shape, conv(np.zeros((1, 2, 10), np.float32)).shape   # (C_out, C_in, k); (N, C_out, L)
+    ((4, 2, 3), (1, 4, 10))
+    """
 
     _ndim = 1
 
@@ -162,13 +167,25 @@ class Conv2d(_Conv):
 
 
 class Conv3d(_Conv):
-    """3-D convolution, input ``(N, C, D, H, W)``."""
+    """3-D convolution, input ``(N, C, D, H, W)``.
+
+    >>> Conv3d(1, 2, 3)(np.zeros((1, 1, 5, 5, 5), np.float32)).shape      # 5 - 3 + 1 = 3 per axis
+    (1, 2, 3, 3, 3)
+    """
 
     _ndim = 3
 
 
 class ConvTranspose1d(_ConvTranspose):
-    """``ConvTranspose1d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1)``."""
+    """``ConvTranspose1d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1)``.
+
+    Input ``(N, C_in, L)``, weight ``(C_in, C_out / groups, k)``; output length
+    ``(L - 1) * stride - 2 * padding + dilation * (k - 1) + 1 + output_padding``.
+
+    >>> up = ConvTranspose1d(4, 2, kernel_size=4, stride=2, padding=1)
+    >>> up.weight.shape, up(np.zeros((1, 4, 5), np.float32)).shape   # (C_in, C_out, k); (5-1)*2 - 2 + 3 + 1 = 10
+    ((4, 2, 4), (1, 2, 10))
+    """
 
     _ndim = 1
 
@@ -177,12 +194,21 @@ class ConvTranspose2d(_ConvTranspose):
     """2-D transposed convolution, input ``(N, C, H, W)``; ``forward(x, output_size=None)``.
 
     Output size per axis: ``(i - 1) * stride - 2 * padding + dilation * (k - 1) + 1 + output_padding``.
+
+    >>> up = ConvTranspose2d(1, 1, kernel_size=3, stride=2)
+    >>> x = np.zeros((1, 1, 4, 4), np.float32)
+    >>> up(x).shape, up(x, output_size=(10, 10)).shape   # (4-1)*2 + 3 = 9; output_size=10 sets output_padding=1
+    ((1, 1, 9, 9), (1, 1, 10, 10))
     """
 
     _ndim = 2
 
 
 class ConvTranspose3d(_ConvTranspose):
-    """3-D transposed convolution, input ``(N, C, D, H, W)``; ``forward(x, output_size=None)``."""
+    """3-D transposed convolution, input ``(N, C, D, H, W)``; ``forward(x, output_size=None)``.
+
+    >>> ConvTranspose3d(2, 1, kernel_size=2, stride=2)(np.zeros((1, 2, 2, 3, 4), np.float32)).shape
+    (1, 1, 4, 6, 8)
+    """
 
     _ndim = 3

@@ -25,6 +25,15 @@ class Dropout(Module):
     ``rng`` (a :class:`numpy.random.Generator`) gives the layer its own random stream; without
     it the masks come from the default generator (:func:`tconv.manual_seed`). ``inplace`` is
     accepted for PyTorch compatibility and ignored.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> drop = Dropout(0.25, rng=np.random.default_rng(1))
+    >>> drop
+    Dropout(p=0.25, inplace=False)
+    >>> y = drop(Tensor(np.ones((2, 8))))                  # same shape as the input
+    >>> y.shape, set(y.data.ravel().tolist()) <= {0.0, 4 / 3}
+    ((2, 8), True)
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, rng=None):

@@ -20,7 +20,18 @@ __all__ = ["CrossEntropyLoss", "BCEWithLogitsLoss"]
 
 class CrossEntropyLoss(Module):
     """``CrossEntropyLoss(weight=None, ignore_index=-100, reduction="mean")``: logits ``(N, C, *spatial)``,
-    class-index targets ``(N, *spatial)``."""
+    class-index targets ``(N, *spatial)``.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> criterion = CrossEntropyLoss(weight=np.array([1.0, 3.0]))
+    >>> list(criterion.state_dict())
+    ['weight']
+    >>> logits = Tensor(np.zeros((1, 2, 2, 2)))           # (N, C, H, W)
+    >>> target = np.array([[[0, 1], [1, -100]]])           # (N, H, W); -100 is ignored
+    >>> bool(np.isclose(criterion(logits, target).item(), np.log(2)))
+    True
+    """
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__()
@@ -34,7 +45,15 @@ class CrossEntropyLoss(Module):
 
 class BCEWithLogitsLoss(Module):
     """``BCEWithLogitsLoss(weight=None, reduction="mean", pos_weight=None)``: sigmoid + binary
-    cross-entropy in one numerically stable step (binary segmentation)."""
+    cross-entropy in one numerically stable step (binary segmentation).
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> criterion = BCEWithLogitsLoss(pos_weight=np.array([2.0]))
+    >>> loss = criterion(Tensor(np.zeros((1, 1, 2, 2))), np.ones((1, 1, 2, 2)))   # (N, 1, H, W) mask
+    >>> bool(np.isclose(loss.item(), 2 * np.log(2)))      # pos_weight * log(1 + e^0)
+    True
+    """
 
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__()

@@ -106,18 +106,39 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm over ``(N, C)`` or ``(N, C, L)`` inputs."""
+    """Batch norm over ``(N, C)`` or ``(N, C, L)`` inputs.
+
+    >>> from tconv import Tensor
+    >>> bn = BatchNorm1d(2)
+    >>> y = bn(Tensor(np.array([[1.0, 10.0], [3.0, 30.0]])))      # (N, C)
+    >>> bool(np.allclose(y.data, [[-1, -1], [1, 1]], atol=1e-4))
+    True
+    >>> bn.running_mean                                           # 0.9 * 0 + 0.1 * batch mean
+    array([0.2, 2. ], dtype=float32)
+    """
 
     _input_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over ``(N, C, H, W)`` inputs (statistics per channel over N, H, W)."""
+    """Batch norm over ``(N, C, H, W)`` inputs (statistics per channel over N, H, W).
+
+    >>> bn = BatchNorm2d(3).eval()                        # eval: running mean 0, running var 1
+    >>> x = np.ones((2, 3, 4, 4), np.float32)
+    >>> bool(np.allclose(bn(x).data, 1 / np.sqrt(1 + 1e-5)))
+    True
+    """
 
     _input_dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch norm over ``(N, C, D, H, W)`` inputs."""
+    """Batch norm over ``(N, C, D, H, W)`` inputs.
+
+    >>> from tconv import Tensor
+    >>> bn = BatchNorm3d(2)
+    >>> bn(Tensor(np.arange(108.0).reshape(2, 2, 3, 3, 3))).shape
+    (2, 2, 3, 3, 3)
+    """
 
     _input_dims = (5,)

@@ -71,36 +71,78 @@ class _AvgPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
-    """Max over windows of an ``(N, C, L)`` input."""
+    """Max over windows of an ``(N, C, L)`` input.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> MaxPool1d(2)(Tensor(np.array([[[1.0, 3.0, 2.0, 5.0]]])))    # (1, 1, 4) -> (1, 1, 2)
+    Tensor([[[3., 5.]]])
+    """
 
     _ndim = 1
 
 
 class MaxPool2d(_MaxPoolNd):
-    """Max over windows of an ``(N, C, H, W)`` input; padding counts as ``-inf``."""
+    """Max over windows of an ``(N, C, H, W)`` input; padding counts as ``-inf``.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> out, idx = MaxPool2d(2, return_indices=True)(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)))
+    >>> idx[0, 0]                                    # flat positions h * W + w of each window's max
+    array([[ 5,  7],
+           [13, 15]])
+    """
 
     _ndim = 2
 
 
 class MaxPool3d(_MaxPoolNd):
-    """Max over windows of an ``(N, C, D, H, W)`` input."""
+    """Max over windows of an ``(N, C, D, H, W)`` input.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> MaxPool3d(2)(Tensor(np.zeros((1, 1, 4, 4, 4)))).shape
+    (1, 1, 2, 2, 2)
+    """
 
     _ndim = 3
 
 
 class AvgPool1d(_AvgPoolNd):
-    """Mean over windows of an ``(N, C, L)`` input."""
+    """Mean over windows of an ``(N, C, L)`` input.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> pool = AvgPool1d(2)
+    >>> pool
+    AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))
+    >>> pool(Tensor(np.array([[[1.0, 3.0, 2.0, 6.0]]])))
+    Tensor([[[2., 4.]]])
+    """
 
     _ndim = 1
 
 
 class AvgPool2d(_AvgPoolNd):
-    """Mean over windows of an ``(N, C, H, W)`` input (``count_include_pad`` as in PyTorch)."""
+    """Mean over windows of an ``(N, C, H, W)`` input (``count_include_pad`` as in PyTorch).
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> AvgPool2d(2)(Tensor(np.arange(16.0).reshape(1, 1, 4, 4))).data[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
 
     _ndim = 2
 
 
 class AvgPool3d(_AvgPoolNd):
-    """Mean over windows of an ``(N, C, D, H, W)`` input."""
+    """Mean over windows of an ``(N, C, D, H, W)`` input.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> AvgPool3d(2)(Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2)))
+    Tensor([[[[[3.5]]]]])
+    """
 
     _ndim = 3

@@ -22,7 +22,14 @@ __all__ = ["Upsample"]
 
 class Upsample(Module):
     """``Upsample(size=None, scale_factor=None, mode="nearest", align_corners=None)``: exactly one of
-    ``size`` and ``scale_factor``; ``align_corners`` only for the linear modes."""
+    ``size`` and ``scale_factor``; ``align_corners`` only for the linear modes.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> up = Upsample(size=(4, 6), mode="bilinear")
+    >>> up(Tensor(np.zeros((1, 3, 2, 3)))).shape             # (N, C, H, W) -> (N, C, 4, 6)
+    (1, 3, 4, 6)
+    """
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):
         super().__init__()
