@@ -106,11 +106,11 @@ def tconv_runner(case, x, w, method):
     """forward and forward+backward closures running one tconv method's three products."""
     import numpy as np
 
-    from tconv.conv import backend, prepare_conv, prepare_conv_transpose
+    from tconv.conv import get_method, prepare_conv, prepare_conv_transpose
 
     name, kind, n, c_in, c_out, size, k, s, p, op = case
     ndim = len(size)
-    impl = backend(method)
+    impl = get_method(method)
     if kind == "conv":
         x, w, _, geom, groups, _ = prepare_conv(x, w, None, s, p, 1, 1, ndim)
         out = impl.forward(x, w, geom, groups)

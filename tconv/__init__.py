@@ -8,7 +8,6 @@ from .conv import (available_methods, conv1d, conv2d, conv3d, conv_transpose1d, 
 from .geometry import (ConvGeometry, conv_geometry, conv_output_size, conv_transpose_geometry,
                        conv_transpose_output_size, effective_kernel, output_size_range)
 from .matrix import ConvMatrix, conv_matrix, conv_transpose_matrix
-from . import fast  # noqa: F401  (registers the "numba" and "numpy" methods, makes "numba" the default)
 from .kernels import get_num_threads, set_num_threads
 from .pool import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
 from .resize import interpolate

@@ -12,20 +12,23 @@ groups=1, dilation=1, output_size=None)`` take the same arguments, in the same o
 All methods compute the same operator; the tests prove it. The registry lives in
 :mod:`tconv.methods` (re-exported here); ``set_default_method`` and the ``use_method``
 context manager change the default.
+
+These functions take NumPy arrays and record no gradient; given a :class:`tconv.Tensor`
+they raise a ``TypeError`` naming the differentiable twin in :mod:`tconv.nn.functional`.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, same_dtype
+from ._checks import as_float_array, check_groups, refuse_tensor, same_dtype
 from .geometry import conv_geometry, conv_transpose_geometry
-from .methods import (Backend, available_methods, backend, get_default_method, register_method,
+from .methods import (Method, available_methods, get_default_method, get_method, register_method,
                       set_default_method, use_method)
 
 __all__ = [
     "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "Backend", "backend", "register_method", "set_default_method", "get_default_method", "use_method",
+    "Method", "get_method", "register_method", "set_default_method", "get_default_method", "use_method",
     "available_methods",
     "prepare_conv", "prepare_conv_transpose",
 ]
@@ -46,6 +49,7 @@ def _batched(name: str, x: np.ndarray, ndim: int, what: str) -> tuple[np.ndarray
 
 
 def _check_common(x, weight, bias, groups, ndim, what):
+    refuse_tensor(f"tconv.{what}", f"tconv.nn.functional.{what}", x=x, weight=weight, bias=bias)
     x = as_float_array("x", x)
     weight = as_float_array("weight", weight)
     bias = None if bias is None else as_float_array("bias", bias)
@@ -54,11 +58,10 @@ def _check_common(x, weight, bias, groups, ndim, what):
     if weight.ndim != ndim + 2 or 0 in weight.shape:
         raise ValueError(f"{what} expects weight with {ndim + 2} non-empty axes (channels, channels, "
                          f"{ndim} kernel sizes); got shape {weight.shape}")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"groups={groups!r} must be a positive int")
+    groups = check_groups(groups)
     if 0 in x.shape[1:]:
         raise ValueError(f"{what}: x of shape {x.shape} has an empty channel or spatial axis")
-    return x, weight, bias, int(groups), unbatched
+    return x, weight, bias, groups, unbatched
 
 
 def _check_bias(bias, channels, what):
@@ -127,7 +130,7 @@ def _conv(ndim, x, weight, bias, stride, padding, dilation, groups, method):
     what = f"conv{ndim}d"
     x, weight, bias, geometry, groups, unbatched = prepare_conv(x, weight, bias, stride, padding,
                                                                 dilation, groups, ndim, what)
-    out = _add_bias(backend(method).forward(x, weight, geometry, groups), bias)
+    out = _add_bias(get_method(method).forward(x, weight, geometry, groups), bias)
     return out[0] if unbatched else out
 
 
@@ -137,7 +140,7 @@ def _conv_transpose(ndim, x, weight, bias, stride, padding, output_padding, grou
     x, weight, bias, geometry, groups, unbatched = prepare_conv_transpose(
         x, weight, bias, stride, padding, output_padding, groups, dilation, output_size, ndim, what)
     # The transposed convolution is C.T of the convolution that maps its output back to x.
-    out = _add_bias(backend(method).adjoint(x, weight, geometry, groups), bias)
+    out = _add_bias(get_method(method).adjoint(x, weight, geometry, groups), bias)
     return out[0] if unbatched else out
 
 

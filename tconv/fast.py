@@ -12,8 +12,9 @@ skip the gather/scatter: a 1x1 kernel (``P`` is the identity) and non-overlappin
 (``kernel == stride``, no padding, e.g. U-Net's 2x2 stride-2 up-convolution), where ``P`` is
 a pure permutation done with ``reshape``/``transpose``.
 
-Two methods are registered: ``"numba"`` (JIT kernels, the default) and ``"numpy"`` (their
-NumPy twins), running the same code around the kernels.
+:func:`method` gives the two methods of :mod:`tconv.methods` built here: ``"numba"`` (JIT
+kernels, the default) and ``"numpy"`` (their NumPy twins), running the same code around the
+kernels.
 """
 from __future__ import annotations
 
@@ -22,12 +23,11 @@ import threading
 
 import numpy as np
 
-from .methods import register_method, set_default_method
 from .geometry import ConvGeometry
 from .kernels import im2col
-from .reference import flip_and_swap
+from .layout import as_3d, flip_and_swap, grouped, pack_geometry
 
-__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad"]
+__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad", "method"]
 
 #: Upper bound on the column buffer of one chunk of the batch (bytes).
 COLUMN_BUDGET_BYTES = 256 << 20
@@ -63,18 +63,8 @@ def kernel_geometry(geometry: ConvGeometry) -> tuple[int, ...]:
     >>> kernel_geometry(conv_geometry((5, 6), (3, 3), stride=2, padding=1))
     (1, 3, 3, 1, 2, 2, 0, 1, 1, 1, 1, 1, 1, 3, 3)
     """
-    lead = 3 - geometry.ndim
-    k = (1,) * lead + geometry.kernel_size
-    s = (1,) * lead + geometry.stride
-    p = (0,) * lead + tuple(b for b, _ in geometry.padding)
-    d = (1,) * lead + geometry.dilation
-    o = (1,) * lead + geometry.feature_size
-    return k + s + p + d + o
-
-
-def _as_3d(array: np.ndarray) -> np.ndarray:
-    """``(N, C, *spatial)`` viewed as ``(N, C, D, H, W)``."""
-    return array.reshape(array.shape[:2] + (1,) * (5 - array.ndim) + array.shape[2:])
+    return pack_geometry(geometry.kernel_size, geometry.stride, tuple(b for b, _ in geometry.padding),
+                         geometry.dilation, geometry.feature_size)
 
 
 def _is_pointwise(g: ConvGeometry) -> bool:
@@ -116,7 +106,7 @@ def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reu
         return tiles.transpose(_tile_axes(geometry.ndim)).reshape(n, c * taps, length)
     shape = (n, c * taps, length)
     cols = scratch(shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
-    kernels(_as_3d(np.ascontiguousarray(image)), kernel_geometry(geometry), cols)
+    kernels(as_3d(np.ascontiguousarray(image)), kernel_geometry(geometry), cols)
     return cols
 
 
@@ -145,7 +135,7 @@ def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col
         target.reshape((n, channels) + split)[...] = tiles.transpose(np.argsort(_tile_axes(geometry.ndim)))
     else:
         out[...] = 0
-        kernels(np.ascontiguousarray(cols), kernel_geometry(geometry), _as_3d(out))
+        kernels(np.ascontiguousarray(cols), kernel_geometry(geometry), as_3d(out))
     return out
 
 
@@ -153,11 +143,6 @@ def _chunks(n: int, per_sample_bytes: int):
     """Slices of the batch whose column buffers stay under :data:`COLUMN_BUDGET_BYTES`."""
     step = max(1, COLUMN_BUDGET_BYTES // max(per_sample_bytes, 1))
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
-
-
-def _grouped(weight: np.ndarray, groups: int) -> np.ndarray:
-    """Conv weight ``(C_f, C_i/g, *k)`` as ``(g, C_f/g, C_i/g * prod(k))``."""
-    return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
 def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, keep_cols=None):
@@ -173,7 +158,7 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
     n = image.shape[0]
     c_out = weight.shape[0]
     length = math.prod(geometry.feature_size)
-    w = _grouped(weight, groups)
+    w = grouped(weight, groups)
     out = np.empty((n, c_out, length), dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
     for part in _chunks(n, per_sample):
@@ -216,14 +201,14 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
     n = feature.shape[0]
     channels = weight.shape[1] * groups
     length = math.prod(geometry.feature_size)
-    w_t = np.swapaxes(_grouped(weight, groups), 1, 2)               # (g, C_i/g * K, C_f/g)
-    grouped = np.ascontiguousarray(feature).reshape(n, groups, weight.shape[0] // groups, length)
+    w_t = np.swapaxes(grouped(weight, groups), 1, 2)               # (g, C_i/g * K, C_f/g)
+    by_group = np.ascontiguousarray(feature).reshape(n, groups, weight.shape[0] // groups, length)
     out = np.empty((n, channels) + geometry.image_size, dtype=feature.dtype)
     per_sample = channels * math.prod(geometry.kernel_size) * length * feature.itemsize
     for part in _chunks(n, per_sample):
         m = part.stop - part.start
         cols = scratch((m, groups, w_t.shape[1], length), feature.dtype)
-        np.matmul(w_t, grouped[part], out=cols)
+        np.matmul(w_t, by_group[part], out=cols)
         fold(cols.reshape(m, groups * w_t.shape[1], length), channels, geometry, kernels.fold, out=out[part])
     return out
 
@@ -240,7 +225,7 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     n = image.shape[0]
     c_f = feature.shape[1]
     length = math.prod(geometry.feature_size)
-    grouped = np.ascontiguousarray(feature).reshape(n, groups, c_f // groups, length)
+    by_group = np.ascontiguousarray(feature).reshape(n, groups, c_f // groups, length)
     taps = image.shape[1] // groups * math.prod(geometry.kernel_size)
     # Accumulate the transpose, unfold(x) @ grad_out.T: the same products, but OpenBLAS runs
     # this orientation 25-60% faster on the U-Net's layers (few output channels, long rows).
@@ -250,7 +235,7 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
         unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold, reuse=True)
         unfolded = unfolded.reshape(part.stop - part.start, groups, taps, length)
         for i in range(unfolded.shape[0]):                 # fixed order: reproducible sums
-            grad_t += np.matmul(unfolded[i], np.swapaxes(grouped[part][i], 1, 2))
+            grad_t += np.matmul(unfolded[i], np.swapaxes(by_group[part][i], 1, 2))
     grad = np.swapaxes(grad_t, 1, 2)
     return np.ascontiguousarray(grad).reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
 
@@ -260,15 +245,26 @@ class _NumpyKernels:
     fold = staticmethod(im2col.fold_numpy)
 
 
-def _register():
-    register_method("numba", forward, adjoint, weight_grad, keeps_columns=True)
-    register_method(
-        "numpy",
-        lambda x, w, g, groups, keep_cols=None: forward(x, w, g, groups, _NumpyKernels, keep_cols),
-        lambda y, w, g, groups: adjoint(y, w, g, groups, _NumpyKernels),
-        lambda x, y, g, groups, cols=None: weight_grad(x, y, g, groups, _NumpyKernels, cols),
-        keeps_columns=True)
-    set_default_method("numba")
+def method(name: str):
+    """The :class:`tconv.methods.Method` ``"numba"`` (JIT kernels) or ``"numpy"`` (their twins).
 
+    >>> method("numpy").keeps_columns
+    True
+    """
+    from .methods import Method, PoolKernels
 
-_register()
+    if name == "numba":
+        from .kernels import pool
+
+        kernels = PoolKernels(pool.max_pool, pool.max_pool_backward, pool.avg_pool, pool.avg_pool_backward)
+        return Method(forward, adjoint, weight_grad, True, kernels, "matrix")
+    if name == "numpy":
+        from .kernels import pool_numpy as pool
+
+        kernels = PoolKernels(pool.max_pool, pool.max_pool_backward, pool.avg_pool, pool.avg_pool_backward)
+        return Method(
+            lambda x, w, g, groups, keep_cols=None: forward(x, w, g, groups, _NumpyKernels, keep_cols),
+            lambda y, w, g, groups: adjoint(y, w, g, groups, _NumpyKernels),
+            lambda x, y, g, groups, cols=None: weight_grad(x, y, g, groups, _NumpyKernels, cols),
+            True, kernels, "matrix")
+    raise ValueError(f"tconv.fast builds the methods 'numba' and 'numpy', not {name!r}")

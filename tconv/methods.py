@@ -1,14 +1,22 @@
-"""How the convolution operator is computed: the method registry and the two built-in methods.
+"""How tconv's operators are computed: one registry of methods for convolution, pooling and resizing.
 
-Every method ("backend") computes the same matrix ``C`` of a convolution three ways:
-``C @ x`` (the convolution), ``C.T @ y`` (the transposed convolution, and the input gradient
-of the convolution) and the weight gradient. Two are defined here, both written to be read:
+Every method computes the same operators; ``method=`` on every NumPy-level op and every
+differentiable op in :mod:`tconv.nn.functional` picks one by name (``None``: the default,
+``"numba"``, changed by :func:`set_default_method` or, for a block, :func:`use_method`).
 
-* ``"matrix"``: build the explicit sparse ``C`` (:mod:`tconv.matrix`) and multiply;
-* ``"reference"``: the loops of :mod:`tconv.reference`.
+==============  ==========================================  ===========================  ====================
+method          convolution (the matrix ``C``)              pooling                      resizing
+==============  ==========================================  ===========================  ====================
+``"matrix"``    the explicit sparse ``C`` (:mod:`.matrix`)  NumPy (the kernels' twins)   per-axis matrices
+``"reference"`` the readable loops (:mod:`.reference`)      NumPy (the kernels' twins)   PyTorch's gather
+``"numba"``     ``C = (W ⊗ I)·P``: unfold + GEMM            Numba kernels                per-axis matrices
+``"numpy"``     the same with the NumPy twins of unfold     NumPy (the kernels' twins)   per-axis matrices
+==============  ==========================================  ===========================  ====================
 
-:mod:`tconv.fast` registers ``"numba"`` (the default) and ``"numpy"``. ``method=`` on every
-conv function picks one; :func:`use_method` changes the default for a block of code.
+A convolution method provides three products of the matrix ``C`` (see :class:`Method`);
+pooling and resizing have no matrix of their own worth building, so the methods share the
+implementations above. ``"numba"`` and ``"numpy"`` (:mod:`tconv.fast`) are loaded on first
+use, so ``import tconv`` does not import Numba.
 """
 from __future__ import annotations
 
@@ -21,17 +29,25 @@ from . import reference
 from .geometry import ConvGeometry, conv_geometry
 from .matrix import _build
 
-__all__ = ["Backend", "backend", "register_method", "set_default_method", "get_default_method", "use_method",
-           "available_methods"]
+__all__ = ["Method", "PoolKernels", "get_method", "register_method", "set_default_method",
+           "get_default_method", "use_method", "available_methods"]
 
-# method name -> Backend. Every backend computes one matrix C (image -> feature, built
-# from a conv-layout weight) three ways: C @ x, C.T @ y and the weight gradient.
-_METHODS: dict[str, "Backend"] = {}
-_state = {"default": "matrix"}
+DEFAULT_METHOD = "numba"
 
 
-class Backend(NamedTuple):
-    """The three products every convolution layer needs, on validated batched arrays.
+class PoolKernels(NamedTuple):
+    """The four pooling kernels (:mod:`tconv.kernels.pool` signatures, on the 5-D layout)."""
+
+    max_pool: Callable
+    max_pool_backward: Callable
+    avg_pool: Callable
+    avg_pool_backward: Callable
+
+
+class Method(NamedTuple):
+    """One way of computing the operators, on validated batched arrays.
+
+    Convolution, three products of one matrix ``C`` (image -> feature):
 
     * ``forward(image, weight, geometry, groups)``: ``C @ image`` -> ``(N, C_out, *feature)``;
       a convolution.
@@ -43,59 +59,76 @@ class Backend(NamedTuple):
 
     ``weight`` always has the conv layout ``(C_feature, C_image/groups, *k)``; a transposed
     convolution's weight ``(C_in, C_out/groups, *k)`` is exactly that for its own ``C``.
+    ``keeps_columns``: ``forward(..., keep_cols=list)`` can keep its unfolded input for
+    ``weight_grad(..., cols=list)`` (one unfold saved per training step). ``pool``: the
+    pooling kernels; ``resize``: ``"matrix"`` or ``"gather"`` (see the module table).
 
     >>> from tconv.geometry import conv_geometry
-    >>> b, g = backend("matrix"), conv_geometry((4,), (3,))
-    >>> b.forward(np.ones((1, 1, 4)), np.ones((1, 1, 3)), g, 1)          # C @ x
+    >>> m, g = get_method("matrix"), conv_geometry((4,), (3,))
+    >>> m.forward(np.ones((1, 1, 4)), np.ones((1, 1, 3)), g, 1)          # C @ x
     array([[[3., 3.]]])
-    >>> b.adjoint(np.ones((1, 1, 2)), np.ones((1, 1, 3)), g, 1)          # C.T @ y
+    >>> m.adjoint(np.ones((1, 1, 2)), np.ones((1, 1, 3)), g, 1)          # C.T @ y
     array([[[1., 2., 2., 1.]]])
-    >>> b.weight_grad(np.arange(4.0)[None, None], np.ones((1, 1, 2)), g, 1)
+    >>> m.weight_grad(np.arange(4.0)[None, None], np.ones((1, 1, 2)), g, 1)
     array([[[1., 3., 5.]]])
     """
 
     forward: Callable
     adjoint: Callable
     weight_grad: Callable
-    #: True when ``forward(..., keep_cols=list)`` can keep its unfolded input and
-    #: ``weight_grad(..., cols=list)`` reuse it (saves one unfold per training step).
     keeps_columns: bool = False
+    pool: PoolKernels | None = None
+    resize: str = "matrix"
+
+
+# name -> Method, or a function returning the Method (loaded on first use).
+_METHODS: dict[str, "Method | Callable[[], Method]"] = {}
+_state = {"default": DEFAULT_METHOD}
 
 
 def register_method(name: str, forward: Callable, adjoint: Callable, weight_grad: Callable,
-                    keeps_columns: bool = False) -> None:
-    """Make ``method=name`` available (see :class:`Backend` for the three signatures).
+                    keeps_columns: bool = False, pool: PoolKernels | None = None,
+                    resize: str = "matrix") -> None:
+    """Make ``method=name`` available (see :class:`Method` for the signatures).
+
+    Pooling falls back to the NumPy kernels when ``pool`` is not given.
 
     >>> from tconv import conv1d
-    >>> m = backend("matrix")
+    >>> m = get_method("matrix")
     >>> register_method("matrix-copy", m.forward, m.adjoint, m.weight_grad)
     >>> conv1d(np.ones((1, 4)), np.ones((1, 1, 3)), method="matrix-copy")
     array([[3., 3.]])
     >>> del _METHODS["matrix-copy"]
     """
-    _METHODS[name] = Backend(forward, adjoint, weight_grad, keeps_columns)
+    if resize not in ("matrix", "gather"):
+        raise ValueError(f"resize={resize!r} must be 'matrix' or 'gather'")
+    _METHODS[name] = Method(forward, adjoint, weight_grad, keeps_columns, pool or _numpy_pool(), resize)
 
 
-def backend(method: str | None = None) -> Backend:
-    """The :class:`Backend` for ``method`` (the default method when ``None``).
+def get_method(method: str | None = None) -> Method:
+    """The :class:`Method` called ``method`` (the default method when ``None``).
 
-    >>> backend("reference").forward.__name__
+    >>> get_method("reference").forward.__name__
     '_reference_forward'
     """
-    return _METHODS[_check_method(method or _state["default"])]
+    name = _check_method(_state["default"] if method is None else method)
+    entry = _METHODS[name]
+    if not isinstance(entry, Method):       # a fast method, loaded on first use
+        entry = _METHODS[name] = entry()
+    return entry
 
 
 def available_methods() -> tuple[str, ...]:
     """The names ``method=`` accepts.
 
-    >>> {"matrix", "reference", "numba", "numpy"} <= set(available_methods())
-    True
+    >>> available_methods()[:4]
+    ('matrix', 'reference', 'numba', 'numpy')
     """
     return tuple(_METHODS)
 
 
-def _check_method(method: str) -> str:
-    if method not in _METHODS:
+def _check_method(method) -> str:
+    if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method={method!r} is not one of {available_methods()}")
     return method
 
@@ -122,7 +155,7 @@ def get_default_method() -> str:
 
 @contextlib.contextmanager
 def use_method(method: str):
-    """Temporarily change the default method.
+    """Temporarily change the default method (for every op: convolution, pooling, resizing).
 
     >>> with use_method("reference"):
     ...     get_default_method()
@@ -136,7 +169,14 @@ def use_method(method: str):
         _state["default"] = previous
 
 
-# --------------------------------------------------------------------------- the two built-in methods
+# --------------------------------------------------------------------------- the built-in methods
+
+
+def _numpy_pool() -> PoolKernels:
+    from .kernels import pool_numpy
+
+    return PoolKernels(pool_numpy.max_pool, pool_numpy.max_pool_backward, pool_numpy.avg_pool,
+                       pool_numpy.avg_pool_backward)
 
 
 def _rows(batch: np.ndarray) -> np.ndarray:
@@ -191,5 +231,16 @@ def _reference_weight_grad(image, feature, geometry: ConvGeometry, groups):
                                       geometry.padding, geometry.dilation, groups)
 
 
+def _fast(name: str) -> Callable[[], Method]:
+    """A loader for the fast methods of :mod:`tconv.fast` (imports Numba when first called)."""
+    def load() -> Method:
+        from . import fast
+
+        return fast.method(name)
+    return load
+
+
 register_method("matrix", _matrix_forward, _matrix_adjoint, _matrix_weight_grad)
-register_method("reference", _reference_forward, _reference_adjoint, _reference_weight_grad)
+register_method("reference", _reference_forward, _reference_adjoint, _reference_weight_grad, resize="gather")
+_METHODS["numba"] = _fast("numba")
+_METHODS["numpy"] = _fast("numpy")

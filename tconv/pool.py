@@ -6,7 +6,9 @@ as ``torch.nn.functional.max_pool2d``. ``stride`` defaults to ``kernel_size``.
 
 Besides ``max_pool1d/2d/3d`` and ``avg_pool1d/2d/3d``, the backward products the autograd
 needs are here: :func:`max_pool_backward` (scatter the gradient to the argmax) and
-:func:`avg_pool_backward` (spread it evenly over the window).
+:func:`avg_pool_backward` (spread it evenly over the window). ``method=`` picks the kernels
+from the registry of :mod:`tconv.methods` (``"numba"`` by default; the others use the
+kernels' NumPy twins), so ``use_method`` applies here as to the convolutions.
 """
 from __future__ import annotations
 
@@ -14,19 +16,13 @@ import math
 
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, refuse_tensor
 from .geometry import as_tuple
-from .kernels import pool as kernels
+from .layout import pack_geometry
+from .methods import get_method
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "pool_output_size", "max_pool_backward", "avg_pool_backward"]
-
-_KERNELS = {
-    "numba": (kernels.max_pool, kernels.max_pool_backward, kernels.avg_pool, kernels.avg_pool_backward),
-    "numpy": (kernels.max_pool_numpy, kernels.max_pool_backward_numpy, kernels.avg_pool_numpy,
-              kernels.avg_pool_backward_numpy),
-}
-
 
 def pool_output_size(i: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> int:
     """Pooled length along one axis (PyTorch's ``pooling_output_shape``).
@@ -42,13 +38,13 @@ def pool_output_size(i: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool
 
 
 def _kernels(method):
-    if method not in _KERNELS:
-        raise ValueError(f"method={method!r} must be one of {tuple(_KERNELS)}")
-    return _KERNELS[method]
+    """The pooling kernels of ``method`` (see :mod:`tconv.methods`)."""
+    return get_method(method).pool
 
 
 def _prepare(x, ndim, kernel_size, stride, padding, dilation, ceil_mode, what, pad_rule):
     """Validate; return batched 5-D view, the kernels' geom tuple, output spatial size, unbatched."""
+    refuse_tensor(f"tconv.{what}", f"tconv.nn.functional.{what}", x=x)
     x = as_float_array("x", x)
     if x.ndim not in (ndim + 1, ndim + 2):
         raise ValueError(f"{what} expects x with {ndim + 2} axes (N, C, *spatial) or {ndim + 1} "
@@ -78,10 +74,8 @@ def _prepare(x, ndim, kernel_size, stride, padding, dilation, ceil_mode, what, p
             raise ValueError(f"{what}: with dilation={dilation!r} and padding={padding!r} some window on axis "
                              f"{axis} sees only padding (its taps jump over the input of size "
                              f"{x.shape[2 + axis]}); use a smaller dilation or padding")
-    lead = 3 - ndim
-    geom = ((1,) * lead + k + (1,) * lead + s + (0,) * lead + p + (1,) * lead + d
-            + (1,) * lead + out)
-    x5 = np.ascontiguousarray(x).reshape(x.shape[:2] + (1,) * lead + x.shape[2:])
+    geom = pack_geometry(k, s, p, d, out)
+    x5 = np.ascontiguousarray(x).reshape(x.shape[:2] + (1,) * (3 - ndim) + x.shape[2:])
     return x5, geom, out, unbatched
 
 
@@ -91,7 +85,7 @@ def _max_pool(ndim, x, kernel_size, stride, padding, dilation, ceil_mode, return
                                              what, lambda k, d: k // 2)
     out = np.empty(x5.shape[:2] + geom[12:15], dtype=x5.dtype)
     argmax = np.empty(out.shape, dtype=np.int64)
-    _kernels(method)[0](x5, geom, out, argmax)
+    _kernels(method).max_pool(x5, geom, out, argmax)
     shape = x5.shape[:2] + out_size
     out, argmax = out.reshape(shape), argmax.reshape(shape)
     if unbatched:
@@ -107,13 +101,13 @@ def _avg_pool(ndim, x, kernel_size, stride, padding, ceil_mode, count_include_pa
         raise ValueError(f"avg_pool3d: the input of spatial size {x5.shape[2:]} is smaller than "
                          f"kernel_size={kernel_size!r}; like PyTorch's avg_pool3d, every axis needs input >= kernel")
     out = np.empty(x5.shape[:2] + geom[12:15], dtype=x5.dtype)
-    _kernels(method)[2](x5, geom, bool(count_include_pad), out)
+    _kernels(method).avg_pool(x5, geom, bool(count_include_pad), out)
     out = out.reshape(x5.shape[:2] + out_size)
     return out[0] if unbatched else out
 
 
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-               *, method="numba"):
+               *, method=None):
     """1-D max pooling. ``x (N, C, L)`` or ``(C, L)``; see :func:`max_pool2d`.
 
     >>> max_pool1d(np.array([[1., 3., 2., 5., 4.]]), 2)
@@ -123,7 +117,7 @@ def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-               *, method="numba"):
+               *, method=None):
     """2-D max pooling, as ``torch.nn.functional.max_pool2d``.
 
     Shapes: ``x (N, C, H, W)`` or ``(C, H, W)`` -> ``(N, C, H_out, W_out)``, per axis
@@ -141,7 +135,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 
 def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-               *, method="numba"):
+               *, method=None):
     """3-D max pooling. ``x (N, C, D, H, W)`` or ``(C, D, H, W)``; argmax is ``(z*H + y)*W + x``.
 
     >>> max_pool3d(np.arange(8.0).reshape(1, 2, 2, 2), 2).ravel()
@@ -151,7 +145,7 @@ def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 
 def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               *, method="numba"):
+               *, method=None):
     """1-D average pooling. ``x (N, C, L)`` or ``(C, L)``; see :func:`avg_pool2d`.
 
     >>> avg_pool1d(np.array([[1., 3., 2., 6.]]), 2)
@@ -161,7 +155,7 @@ def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               *, method="numba"):
+               *, method=None):
     """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
 
     The divisor is the window size clipped to the padded input (``count_include_pad=True``)
@@ -177,7 +171,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 
 def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               *, method="numba"):
+               *, method=None):
     """3-D average pooling. ``x (N, C, D, H, W)`` or ``(C, D, H, W)``.
 
     >>> avg_pool3d(np.arange(8.0).reshape(1, 2, 2, 2), 2).ravel()
@@ -186,7 +180,7 @@ def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     return _avg_pool(3, x, kernel_size, stride, padding, ceil_mode, count_include_pad, method)
 
 
-def max_pool_backward(grad_out, indices, input_shape, *, method="numba"):
+def max_pool_backward(grad_out, indices, input_shape, *, method=None):
     """Gradient of max pooling: each output's gradient goes to its argmax.
 
     ``grad_out`` and ``indices`` are ``(N, C, *out)`` (from ``return_indices=True``) and
@@ -204,14 +198,15 @@ def max_pool_backward(grad_out, indices, input_shape, *, method="numba"):
         raise ValueError(f"indices must have grad_out's shape {grad_out.shape} and lie in [0, {size}); "
                          f"got shape {indices.shape}")
     n, c = grad_out.shape[:2]
+    pooled = math.prod(grad_out.shape[2:])            # explicit sizes: a batch of 0 has no -1 to infer
     grad = np.zeros((n, c, size), dtype=grad_out.dtype)
-    _kernels(method)[1](np.ascontiguousarray(grad_out).reshape(n, c, -1),
-                        np.ascontiguousarray(indices, dtype=np.int64).reshape(n, c, -1), grad)
+    _kernels(method).max_pool_backward(np.ascontiguousarray(grad_out).reshape(n, c, pooled),
+                                       np.ascontiguousarray(indices, dtype=np.int64).reshape(n, c, pooled), grad)
     return grad.reshape(tuple(input_shape))
 
 
 def avg_pool_backward(grad_out, input_shape, kernel_size, stride=None, padding=0, ceil_mode=False,
-                      count_include_pad=True, *, method="numba"):
+                      count_include_pad=True, *, method=None):
     """Gradient of average pooling: spread each output's gradient evenly over its window.
 
     ``grad_out (N, C, *out)``, ``input_shape (N, C, *in)`` -> ``(N, C, *in)``.
@@ -227,6 +222,6 @@ def avg_pool_backward(grad_out, input_shape, kernel_size, stride=None, padding=0
     if grad_out.shape != tuple(input_shape[:2]) + out_size:
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {tuple(input_shape[:2]) + out_size}")
     grad = np.zeros(tuple(input_shape[:2]) + x5.shape[2:], dtype=grad_out.dtype)
-    _kernels(method)[3](np.ascontiguousarray(grad_out).reshape(grad.shape[:2] + geom[12:15]), geom,
+    _kernels(method).avg_pool_backward(np.ascontiguousarray(grad_out).reshape(grad.shape[:2] + geom[12:15]), geom,
                         bool(count_include_pad), grad)
     return grad.reshape(tuple(input_shape))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .geometry import conv_geometry, conv_transpose_geometry
+from .layout import flip_and_swap
 
 __all__ = ["conv_direct", "conv_transpose_scatter", "conv_transpose_zero_insertion", "conv_weight_grad",
            "flip_and_swap", "pad_or_crop"]
@@ -104,26 +105,6 @@ def conv_transpose_scatter(x, weight, bias=None, stride=1, padding=0, output_pad
     if bias is not None:
         out += bias.reshape((1, c_out) + (1,) * geometry.ndim)
     return out
-
-
-def flip_and_swap(weight: np.ndarray, groups: int) -> np.ndarray:
-    """A transposed conv weight ``(C_in, C_out/g, *k)`` as the equivalent conv's weight.
-
-    Rotate every kernel 180° and swap in/out channels within each group, giving
-    ``(C_out, C_in/g, *k)`` (a C-contiguous copy). Read with the conv layout, the same
-    function turns a convolution's weight into that of its transpose's equivalent convolution.
-
-    >>> flip_and_swap(np.arange(6.0).reshape(1, 2, 3), groups=1)
-    array([[[2., 1., 0.]],
-    <BLANKLINE>
-           [[5., 4., 3.]]])
-    """
-    c_in, c_out_group = weight.shape[:2]
-    kernel = weight.shape[2:]
-    spatial = tuple(range(2, weight.ndim))
-    blocks = weight.reshape((groups, c_in // groups, c_out_group) + kernel)
-    swapped = np.swapaxes(blocks, 1, 2).reshape((groups * c_out_group, c_in // groups) + kernel)
-    return np.flip(swapped, axis=spatial).copy()
 
 
 def conv_transpose_zero_insertion(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,

@@ -16,10 +16,12 @@ Source positions (PyTorch's ``area_pixel_compute_source_index``), with
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, is_int, refuse_tensor
+from .methods import get_method
 
 __all__ = ["interpolate", "interpolate_backward", "interpolate_reference", "resize_matrix",
            "interpolate_output_size"]
@@ -74,20 +76,32 @@ def interpolate_output_size(x_shape, size=None, scale_factor=None):
         raise ValueError("interpolate needs exactly one of size and scale_factor "
                          f"(got size={size!r}, scale_factor={scale_factor!r})")
     if size is not None:
-        sizes = (size,) * ndim if isinstance(size, (int, np.integer)) else tuple(size)
-        if len(sizes) != ndim or any(not isinstance(v, (int, np.integer)) or v < 1 for v in sizes):
+        sizes = (size,) * ndim if is_int(size) else _sequence("size", size, ndim)
+        if len(sizes) != ndim or any(not is_int(v) or v < 1 for v in sizes):
             raise ValueError(f"size={size!r} must be a positive int or {ndim} positive ints")
         return tuple(int(v) for v in sizes), (None,) * ndim
-    factors = (scale_factor,) * ndim if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
-    if len(factors) != ndim or any(not isinstance(f, (int, float)) or f <= 0 for f in factors):
-        raise ValueError(f"scale_factor={scale_factor!r} must be a positive number or {ndim} of them")
+    factors = (scale_factor,) * ndim if _is_real(scale_factor) else _sequence("scale_factor", scale_factor, ndim)
+    if len(factors) != ndim or not all(_is_real(f) and math.isfinite(f) and f > 0 for f in factors):
+        raise ValueError(f"scale_factor={scale_factor!r} must be a finite positive number or {ndim} of them")
     out = tuple(math.floor(n * float(f)) for n, f in zip(x_shape[2:], factors))
     if min(out) < 1:
         raise ValueError(f"scale_factor={scale_factor!r} shrinks the input {x_shape[2:]} to {out}")
     return out, tuple(float(f) for f in factors)
 
 
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _sequence(name, value, ndim) -> tuple:
+    try:
+        return tuple(value)
+    except TypeError:
+        raise TypeError(f"{name}={value!r} must be a number or a sequence of {ndim} numbers") from None
+
+
 def _check(x, mode, align_corners):
+    refuse_tensor("tconv.interpolate", "tconv.nn.functional.interpolate", x=x)
     x = as_float_array("x", x)
     if mode not in _MODES:
         raise ValueError(f"mode={mode!r} must be one of {tuple(_MODES)}")
@@ -107,14 +121,19 @@ def _along_axes(x, matrices):
     return np.ascontiguousarray(x)
 
 
-def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None, *, method=None):
     """Resize ``x (N, C, *spatial)`` (1-3 spatial axes) to ``size`` or by ``scale_factor``.
+
+    ``method`` (see :mod:`tconv.methods`): ``"reference"`` gathers the corners as PyTorch's
+    kernel does (:func:`interpolate_reference`); the others multiply by the per-axis matrices.
 
     >>> interpolate(np.array([[[1., 2.]]]), scale_factor=2, mode="linear")
     array([[[1.  , 1.25, 1.75, 2.  ]]])
     >>> interpolate(np.array([[[1., 2.]]]), size=4)
     array([[[1., 1., 2., 2.]]])
     """
+    if get_method(method).resize == "gather":
+        return interpolate_reference(x, size, scale_factor, mode, align_corners)
     x, align_corners = _check(x, mode, align_corners)
     out, factors = interpolate_output_size(x.shape, size, scale_factor)
     matrices = [resize_matrix(n, o, mode, align_corners, f) for n, o, f in zip(x.shape[2:], out, factors)]

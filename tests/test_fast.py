@@ -18,7 +18,7 @@ from strategies import assert_close, conv_geometry, reduction_length, rng_from, 
 
 import tconv
 from tconv import fast
-from tconv.conv import backend
+from tconv.conv import get_method
 from tconv.kernels import im2col
 
 FAST_METHODS = ("numba", "numpy")
@@ -26,7 +26,7 @@ FAST_METHODS = ("numba", "numpy")
 
 def _products(method, case, x, w, grad):
     """``C @ image``, ``C.T @ feature`` and the weight gradient for a case's geometry."""
-    impl = backend(method)
+    impl = get_method(method)
     geometry = case.geometry()
     if case.transposed:
         image, feature = grad, x        # the transposed conv's output is the matrix's image side
@@ -81,12 +81,12 @@ def test_numba_kernels_equal_their_numpy_twins_exactly_on_integers(case, seed):
     taps, length = int(np.prod(geometry.kernel_size)), int(np.prod(geometry.feature_size))
     cols_a = np.full((image.shape[0], image.shape[1] * taps, length), np.nan)
     cols_b = cols_a.copy()
-    im2col.unfold(fast._as_3d(image), geom, cols_a)
-    im2col.unfold_numpy(fast._as_3d(image), geom, cols_b)
+    im2col.unfold(fast.as_3d(image), geom, cols_a)
+    im2col.unfold_numpy(fast.as_3d(image), geom, cols_b)
     np.testing.assert_array_equal(cols_a, cols_b)
     back_a, back_b = np.zeros_like(image), np.zeros_like(image)
-    im2col.fold(cols_a, geom, fast._as_3d(back_a))
-    im2col.fold_numpy(cols_b, geom, fast._as_3d(back_b))
+    im2col.fold(cols_a, geom, fast.as_3d(back_a))
+    im2col.fold_numpy(cols_b, geom, fast.as_3d(back_b))
     np.testing.assert_array_equal(back_a, back_b)
 
 
@@ -125,13 +125,13 @@ def test_batch_chunking_gives_the_same_result(monkeypatch):
     x = rng.standard_normal((5, 3, 8, 8))
     w = rng.standard_normal((4, 3, 3, 3))
     whole = tconv.conv2d(x, w, padding=1)
-    grad_whole = backend().weight_grad(x, whole, tconv.conv_geometry((8, 8), (3, 3), padding=1), 1)
+    grad_whole = get_method().weight_grad(x, whole, tconv.conv_geometry((8, 8), (3, 3), padding=1), 1)
     monkeypatch.setattr(fast, "COLUMN_BUDGET_BYTES", 1)      # one sample per chunk
     np.testing.assert_allclose(tconv.conv2d(x, w, padding=1), whole, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(tconv.conv_transpose2d(whole, w, padding=1),
                                tconv.conv_transpose2d(whole, w, padding=1,
                                                       method="matrix"), rtol=1e-12, atol=1e-12)
-    grad_chunked = backend().weight_grad(x, whole, tconv.conv_geometry((8, 8), (3, 3), padding=1), 1)
+    grad_chunked = get_method().weight_grad(x, whole, tconv.conv_geometry((8, 8), (3, 3), padding=1), 1)
     np.testing.assert_allclose(grad_chunked, grad_whole, rtol=1e-12, atol=1e-12)
 
 
@@ -195,7 +195,7 @@ def test_adjoint_as_equivalent_convolution_equals_the_fold(fast_method, case, se
     """Stride-1 adjoints may run as the flipped-kernel convolution; both routes must agree."""
     geometry = case.geometry()
     x, w, grad = _draw(case, seed, np.float64)
-    impl = backend(fast_method)
+    impl = get_method(fast_method)
     by_rule = impl.adjoint(grad, w, geometry, case.groups)
     original = fast._adjoint_as_convolution
     try:

@@ -13,7 +13,7 @@ from hypothesis import given
 
 import tconv
 from tconv import conv_matrix, conv_transpose_matrix
-from tconv.conv import backend
+from tconv.conv import get_method
 from strategies import (assert_close, conv_geometry as cases, either_geometry as either, reduction_length,
                         rng_from, seeds)
 
@@ -147,7 +147,7 @@ def test_gradients_match_torch_autograd(method, case, seed):
     fn = getattr(F, f"conv{case.ndim}d")
     out = fn(tx, tw, None, case.stride, case.torch_padding(), case.dilation, case.groups)
     out.backward(torch.from_numpy(g))
-    impl = backend(method)
+    impl = get_method(method)
     geometry = case.geometry()
     grad_x = impl.adjoint(g, w, geometry, case.groups)
     grad_w = impl.weight_grad(x, g, geometry, case.groups)

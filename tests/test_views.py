@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import tconv
 from tconv import conv_matrix, conv_transpose_matrix, reference
-from tconv.conv import backend
+from tconv.conv import get_method
 from strategies import (assert_close, conv_case_arrays, conv_geometry as cases, either_geometry as either,
                         reduction_length, rng_from, seeds)
 
@@ -180,7 +180,7 @@ def test_float32_in_float32_out(method, case, seed):
     assert out.dtype == np.float32
     assert_close(out, out64, np.float32, terms=reduction_length(case) + 1, scale=np.abs(out64).max())
     if not case.transposed:
-        grad = backend(method).weight_grad(x, out, case.geometry(), case.groups)
+        grad = get_method(method).weight_grad(x, out, case.geometry(), case.groups)
         assert grad.dtype == np.float32 and grad.shape == w.shape
 
 
@@ -218,9 +218,9 @@ def test_empty_batch_conv(method):
     out = tconv.conv2d(x, w, np.ones(3), stride=2, method=method)
     assert out.shape == (0, 3, 2, 2) and out.dtype == np.float64
     geometry = tconv.conv_geometry((5, 5), (3, 3), stride=2)
-    grad = backend(method).weight_grad(x, out, geometry, 1)
+    grad = get_method(method).weight_grad(x, out, geometry, 1)
     assert grad.shape == w.shape and not grad.any()
-    assert backend(method).adjoint(out, w, geometry, 1).shape == x.shape
+    assert get_method(method).adjoint(out, w, geometry, 1).shape == x.shape
 
 
 def test_empty_batch_conv_transpose(method):
@@ -262,7 +262,7 @@ def test_weight_grad_of_a_conv(method, case, seed):
     x, w, _ = case.arrays(rng, integer=True)
     g = rng.integers(-3, 4, case.out_shape).astype(float)
     geometry = case.geometry()
-    grad = backend(method).weight_grad(x, g, geometry, case.groups)
+    grad = get_method(method).weight_grad(x, g, geometry, case.groups)
     assert grad.shape == w.shape and grad.dtype == np.float64
     C = conv_matrix(w, x.shape[1:], case.stride, case.padding, case.dilation, case.groups)
     np.testing.assert_array_equal(grad, brute_force_weight_grad(C, x, g, w.shape))
@@ -277,7 +277,7 @@ def test_weight_grad_of_a_transposed_conv(method, case, seed):
     rng = rng_from(seed)
     x, w, _ = case.arrays(rng, integer=True)
     g = rng.integers(-3, 4, case.out_shape).astype(float)
-    grad = backend(method).weight_grad(g, x, case.geometry(), case.groups)
+    grad = get_method(method).weight_grad(g, x, case.geometry(), case.groups)
     assert grad.shape == w.shape
     C = conv_transpose_matrix(w, x.shape[1:], case.stride, case.padding, case.output_padding,
                               case.groups, case.dilation).T
@@ -293,8 +293,8 @@ def test_weight_grad_is_the_derivative_of_the_inner_product(case, seed):
         image, feature = rng.standard_normal(case.out_shape), x
     else:
         image, feature = x, rng.standard_normal(case.out_shape)
-    grad = backend("matrix").weight_grad(image, feature, case.geometry(), case.groups)
-    forward = backend("matrix").forward(image, w, case.geometry(), case.groups)
+    grad = get_method("matrix").weight_grad(image, feature, case.geometry(), case.groups)
+    forward = get_method("matrix").forward(image, w, case.geometry(), case.groups)
     assert forward.shape == feature.shape
     lhs, rhs = np.vdot(feature, forward), np.vdot(grad, w)
     assert lhs == pytest.approx(rhs, rel=1e-10, abs=1e-10 * (np.abs(grad).sum() * np.abs(w).max() + 1))
@@ -314,7 +314,7 @@ def test_backend_products_follow_the_geometry(method, case, seed):
     else:
         image, feature = x, other
         C = conv_matrix(w, x.shape[1:], case.stride, case.padding, case.dilation, case.groups)
-    impl = backend(method)
+    impl = get_method(method)
     fwd = impl.forward(image, w, case.geometry(), case.groups)
     adj = impl.adjoint(feature, w, case.geometry(), case.groups)
     assert fwd.shape == feature.shape and adj.shape == image.shape
@@ -345,7 +345,7 @@ def _check_large_output_padding(method, spec):
     z = rng.integers(-3, 4, (2, 6) + geometry.image_size).astype(float)
     C = conv_transpose_matrix(w, x.shape[1:], geometry.stride, geometry.padding, geometry.output_padding,
                               groups, geometry.dilation).T
-    impl = backend(method)
+    impl = get_method(method)
     np.testing.assert_array_equal(impl.adjoint(x, w, geometry, groups).reshape(2, -1),
                                   x.reshape(2, -1) @ C)
     fwd = impl.forward(z, w, geometry, groups)
@@ -385,7 +385,7 @@ def test_use_method_restores_the_default(restore_default_method):
 
 def test_default_method_is_used(restore_default_method):
     calls = []
-    impl = backend("matrix")
+    impl = get_method("matrix")
 
     def spy(image, weight, geometry, groups):
         calls.append(geometry)

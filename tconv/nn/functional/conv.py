@@ -4,9 +4,9 @@ A convolution is a matrix ``C`` acting on the flattened input: ``y = C @ x``. It
 gradients are
 
 * ``grad_x = C.T @ grad_out``: a **transposed convolution** of ``grad_out`` with the same
-  weight and geometry (``backend.adjoint``);
+  weight and geometry (``Method.adjoint``);
 * ``grad_w[k] = sum over the entries of C holding weight k of grad_out[row] * x[col]``,
-  the unfold product ``grad_out @ unfold(x).T`` (``backend.weight_grad``);
+  the unfold product ``grad_out @ unfold(x).T`` (``Method.weight_grad``);
 * ``grad_b = grad_out`` summed over the batch and spatial axes.
 
 A transposed convolution is ``x' = C.T @ y`` for the convolution ``C`` that maps its output
@@ -15,12 +15,12 @@ The two ops are each other's gradient; the tests check this against ``tconv.conv
 and against the explicit matrix ``tconv.conv_matrix(...).T``.
 
 Arguments and shapes are those of the NumPy versions in :mod:`tconv.conv` (and of
-``torch.nn.functional``); ``method=`` picks the backend (the default when None).
+``torch.nn.functional``); ``method=`` picks the method of :mod:`tconv.methods` (the default when None).
 """
 from __future__ import annotations
 
 from ...autograd.function import defop
-from ...conv import backend, prepare_conv, prepare_conv_transpose
+from ...conv import get_method, prepare_conv, prepare_conv_transpose
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
@@ -34,8 +34,8 @@ def _conv(x, weight, bias, *, ndim, stride, padding, dilation, groups, method, n
     """``y = C @ x (+ bias)``; its VJP: ``C.T @ grad_out`` (a transposed conv), the unfold product, a sum."""
     xb, weight, bias, geometry, groups, unbatched = prepare_conv(
         x, weight, bias, stride, padding, dilation, groups, ndim, f"conv{ndim}d")
-    ops = backend(method)
-    # The fast backends can keep the unfolded input for the weight gradient (one unfold saved).
+    ops = get_method(method)
+    # The fast methods can keep the unfolded input for the weight gradient (one unfold saved).
     kept = {"keep_cols": []} if ops.keeps_columns and needs_input_grad[1] else {}
     out = ops.forward(xb, weight, geometry, groups, **kept)
     if bias is not None:
@@ -63,7 +63,7 @@ def _conv_transpose(x, weight, bias, *, ndim, stride, padding, output_padding, g
     xb, weight, bias, geometry, groups, unbatched = prepare_conv_transpose(
         x, weight, bias, stride, padding, output_padding, groups, dilation, output_size, ndim,
         f"conv_transpose{ndim}d")
-    ops = backend(method)
+    ops = get_method(method)
     out = ops.adjoint(xb, weight, geometry, groups)
     if bias is not None:
         out += bias.reshape(_bias_shape(ndim))

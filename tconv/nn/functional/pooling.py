@@ -63,7 +63,7 @@ def _max(ndim, x, kernel_size, stride, padding, dilation, ceil_mode, return_indi
 
 
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-               *, method="numba"):
+               *, method=None):
     """Differentiable 1-D max pooling, ``x (N, C, L)`` or ``(C, L)``; see :func:`max_pool2d`.
 
     >>> import numpy as np
@@ -75,7 +75,7 @@ def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-               *, method="numba"):
+               *, method=None):
     """Differentiable 2-D max pooling, as ``torch.nn.functional.max_pool2d``.
 
     ``x (N, C, H, W)`` or ``(C, H, W)``; per axis ``o = floor((i + 2p - d(k-1) - 1)/s) + 1``.
@@ -92,7 +92,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 
 def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-               *, method="numba"):
+               *, method=None):
     """Differentiable 3-D max pooling, ``x (N, C, D, H, W)`` or ``(C, D, H, W)``; see :func:`max_pool2d`.
 
     >>> import numpy as np
@@ -104,7 +104,7 @@ def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 
 def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               *, method="numba"):
+               *, method=None):
     """Differentiable 1-D average pooling; see :func:`avg_pool2d`.
 
     >>> import numpy as np
@@ -117,7 +117,7 @@ def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               *, method="numba"):
+               *, method=None):
     """Differentiable 2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
 
     ``x (N, C, H, W)`` or ``(C, H, W)``. Each input pixel's gradient is the sum over the
@@ -136,7 +136,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 
 def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               *, method="numba"):
+               *, method=None):
     """Differentiable 3-D average pooling; see :func:`avg_pool2d`.
 
     >>> import numpy as np
@@ -149,15 +149,15 @@ def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 
 @defop
-def _interpolate(x, *, size, scale_factor, mode, align_corners):
-    out = resize.interpolate(x, size, scale_factor, mode, align_corners)
+def _interpolate(x, *, size, scale_factor, mode, align_corners, method):
+    out = resize.interpolate(x, size, scale_factor, mode, align_corners, method=method)
 
     def vjp(grad_out):        # A.T along each axis
         return (resize.interpolate_backward(grad_out, x.shape, size, scale_factor, mode, align_corners),)
     return out, vjp
 
 
-def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None, *, method=None):
     """Differentiable resize of ``x (N, C, *spatial)``, as ``torch.nn.functional.interpolate``.
 
     ``mode``: ``"nearest"``, ``"linear"`` (1-D), ``"bilinear"`` (2-D), ``"trilinear"`` (3-D);
@@ -173,4 +173,5 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     >>> x.grad
     array([[[2., 2.]]])
     """
-    return _interpolate(x, size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners)
+    return _interpolate(x, size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners,
+                        method=method)
