@@ -16,13 +16,62 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array
+import math
+
+from ._checks import as_float_array, check_groups, refuse_tensor
 from .geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 
-__all__ = ["ConvMatrix", "conv_matrix", "conv_transpose_matrix"]
+__all__ = ["ConvMatrix", "conv_matrix", "conv_transpose_matrix", "axis_nonzeros", "count_nonzeros"]
 
 #: ``toarray()`` refuses to allocate more than this many bytes unless told otherwise.
 DENSE_LIMIT_BYTES = 1 << 30
+#: Building the pattern (three index arrays, plus temporaries) refuses more than this many bytes.
+PATTERN_LIMIT_BYTES = 2 << 30
+#: Bytes per nonzero while the pattern is built (three int64 coordinate lists and their copies).
+_BYTES_PER_NONZERO = 48
+#: :func:`axis_nonzeros` counts by looping over the shorter of the output positions and the taps.
+_MAX_COUNT_LOOP = 10**6
+
+
+def axis_nonzeros(image: int, feature: int, k: int, s: int, before: int, d: int) -> int:
+    """How many (feature position ``m``, tap ``t``) pairs land inside the image on one axis.
+
+    The pairs with ``0 <= m*s - before + t*d < image``, ``0 <= m < feature``, ``0 <= t < k``:
+    the nonzeros of one axis' pattern. Counted exactly with Python integers and no arrays
+    (any size), looping over the shorter of ``feature`` and ``k``.
+
+    >>> axis_nonzeros(4, 2, 3, 1, 0, 1)            # the notes' 4 -> 2 with a 3-tap kernel: 2 * 3
+    6
+    >>> axis_nonzeros(10**30, 10**30 - 2, 3, 1, 0, 1)
+    2999999999999999999999999999994
+    """
+    def count(lo, hi, n):            # how many integers q in [0, n) satisfy lo <= q <= hi
+        return max(0, min(hi, n - 1) - max(lo, 0) + 1)
+
+    if min(feature, k) > _MAX_COUNT_LOOP:
+        raise ValueError(f"cannot count the nonzeros of an axis with {feature} output positions and a "
+                         f"{k}-tap kernel (both above {_MAX_COUNT_LOOP:,})")
+    if k <= feature:   # for each tap t: the m with before - t*d <= m*s <= image - 1 + before - t*d
+        return sum(count(-((t * d - before) // s), (image - 1 + before - t * d) // s, feature)
+                   for t in range(k))
+    # for each position m: the t with before - m*s <= t*d <= image - 1 + before - m*s
+    return sum(count(-((m * s - before) // d), (image - 1 + before - m * s) // d, k) for m in range(feature))
+
+
+def count_nonzeros(geometry: ConvGeometry, c_feature: int, c_image: int, groups: int = 1) -> int:
+    """The nonzeros of the matrix of ``geometry`` without building it.
+
+    ``C_feature * C_image/groups`` weight pairs times the product of :func:`axis_nonzeros`
+    over the axes (a Python int, exact for any size).
+
+    >>> count_nonzeros(conv_geometry((4, 4), (3, 3)), 1, 1)
+    36
+    """
+    total = c_feature * (c_image // groups)
+    for i, f, k, s, (b, _), d in zip(geometry.image_size, geometry.feature_size, geometry.kernel_size,
+                                     geometry.stride, geometry.padding, geometry.dilation):
+        total *= axis_nonzeros(i, f, k, s, b, d)
+    return total
 
 
 def _axis_pattern(image: int, feature: int, k: int, s: int, before: int, d: int):
@@ -129,6 +178,11 @@ class ConvMatrix:
                           (self.shape[1], self.shape[0]), self.geometry.transpose(),
                           self.out_channels, self.in_channels)
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(C)``: the dense matrix (refused above ``DENSE_LIMIT_BYTES``, as :meth:`toarray`)."""
+        dense = self.toarray()
+        return dense if dtype is None else dense.astype(dtype, copy=False)
+
     def toarray(self, max_bytes: int = DENSE_LIMIT_BYTES) -> np.ndarray:
         """The dense matrix; raises ``ValueError`` instead of allocating more than ``max_bytes``."""
         need = self.shape[0] * self.shape[1] * self.weight.dtype.itemsize
@@ -174,14 +228,25 @@ class ConvMatrix:
         return self.T.__matmul__(other.T).T
 
 
-def _build(weight: np.ndarray, geometry: ConvGeometry, groups: int) -> ConvMatrix:
-    """The convolution matrix (image -> feature) of ``weight`` laid out as a conv weight."""
+def _build(weight: np.ndarray, geometry: ConvGeometry, groups: int,
+           max_bytes: int = PATTERN_LIMIT_BYTES) -> ConvMatrix:
+    """The convolution matrix (image -> feature) of ``weight`` laid out as a conv weight.
+
+    Refuses (``ValueError``, before allocating) a pattern that would need more than
+    ``max_bytes``: the fast path computes such convolutions without the explicit matrix.
+    """
     c_out, c_in_per_group = weight.shape[:2]
+    nnz = count_nonzeros(geometry, c_out, c_in_per_group * groups, groups)
+    if nnz * _BYTES_PER_NONZERO > max_bytes:
+        raise ValueError(f"the explicit convolution matrix of this geometry has {nnz:,} nonzeros and would need "
+                         f"about {nnz * _BYTES_PER_NONZERO / 2**30:,.1f} GiB to build (limit max_bytes="
+                         f"{max_bytes / 2**30:g} GiB); compute it with the fast path (method='numba', the "
+                         "default) or explain a smaller geometry")
     c_in = c_in_per_group * groups
     out_per_group = c_out // groups
-    n_feature = int(np.prod(geometry.feature_size))
-    n_image = int(np.prod(geometry.image_size))
-    n_taps = int(np.prod(geometry.kernel_size))
+    n_feature = math.prod(geometry.feature_size)
+    n_image = math.prod(geometry.image_size)
+    n_taps = math.prod(geometry.kernel_size)
 
     # Spatial pattern: the Cartesian product of each axis' in-range (m, t, j) triples.
     axes = [_axis_pattern(i, f, k, s, b, d) for i, f, k, s, (b, _), d in
@@ -206,7 +271,8 @@ def _build(weight: np.ndarray, geometry: ConvGeometry, groups: int) -> ConvMatri
                       (c_out * n_feature, c_in * n_image), geometry, c_in, c_out)
 
 
-def _check_weight(weight, name="weight"):
+def _check_weight(weight, function, name="weight"):
+    refuse_tensor(f"tconv.{function}", None, **{name: weight})
     weight = as_float_array(name, weight)
     if weight.ndim not in (3, 4, 5):
         raise ValueError(f"{name} must have shape (C_out, C_in/groups, *kernel) with 1-3 spatial axes; "
@@ -214,13 +280,8 @@ def _check_weight(weight, name="weight"):
     return weight
 
 
-def _check_groups(groups):
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"groups={groups!r} must be a positive int")
-    return int(groups)
-
-
-def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1) -> ConvMatrix:
+def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1, *,
+                max_bytes: int = PATTERN_LIMIT_BYTES) -> ConvMatrix:
     """The sparse matrix ``C`` of a convolution, so that ``conv(x) = C @ x.reshape(-1)``.
 
     ``weight`` has PyTorch's conv layout ``(C_out, C_in/groups, *kernel)`` and
@@ -244,8 +305,8 @@ def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1) 
     >>> (C.T @ np.array([2., 1., 4., 4.])).reshape(4, 4)[1]
     array([ 6., 29., 30.,  7.])
     """
-    weight = _check_weight(weight)
-    groups = _check_groups(groups)
+    weight = _check_weight(weight, "conv_matrix")
+    groups = check_groups(groups)
     ndim = weight.ndim - 2
     input_shape = tuple(input_shape)
     if len(input_shape) != ndim + 1:
@@ -260,11 +321,11 @@ def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1) 
                          f"with groups={groups} expects C_in = weight.shape[1] * groups = "
                          f"{weight.shape[1] * groups}")
     geometry = conv_geometry(input_shape[1:], weight.shape[2:], stride, padding, dilation)
-    return _build(weight, geometry, groups)
+    return _build(weight, geometry, groups, max_bytes)
 
 
 def conv_transpose_matrix(weight, input_shape, stride=1, padding=0, output_padding=0, groups=1,
-                          dilation=1, output_size=None) -> ConvMatrix:
+                          dilation=1, output_size=None, *, max_bytes: int = PATTERN_LIMIT_BYTES) -> ConvMatrix:
     """The matrix of a transposed convolution: ``conv_transpose(y) = M @ y.reshape(-1)``.
 
     ``weight`` has PyTorch's transposed layout ``(C_in, C_out/groups, *kernel)`` and
@@ -280,8 +341,8 @@ def conv_transpose_matrix(weight, input_shape, stride=1, padding=0, output_paddi
            [ 0.,  4.,  6.],
            [ 4., 12.,  9.]])
     """
-    weight = _check_weight(weight)
-    groups = _check_groups(groups)
+    weight = _check_weight(weight, "conv_transpose_matrix")
+    groups = check_groups(groups)
     ndim = weight.ndim - 2
     input_shape = tuple(input_shape)
     if len(input_shape) != ndim + 1:
@@ -295,4 +356,4 @@ def conv_transpose_matrix(weight, input_shape, stride=1, padding=0, output_paddi
                          f"weight of shape {weight.shape} expects weight.shape[0] = {weight.shape[0]}")
     geometry = conv_transpose_geometry(input_shape[1:], weight.shape[2:], stride, padding,
                                        output_padding, dilation, output_size)
-    return _build(weight, geometry.transpose(), groups).T
+    return _build(weight, geometry.transpose(), groups, max_bytes).T

@@ -241,9 +241,9 @@ def test_integers_and_bools_become_float64(method):
 def test_mismatched_float_dtypes(method, argument):
     arrays = dict(x=X2.astype(np.float32), weight=W2.astype(np.float32), bias=np.ones(3, np.float32))
     arrays[argument] = arrays[argument].astype(np.float64)
-    with pytest.raises(TypeError, match=rf"{argument} has dtype float64 but x has dtype float32"):
+    with pytest.raises(TypeError, match=rf"x has dtype float32 but {argument} has dtype float64"):
         conv2d(arrays["x"], arrays["weight"], arrays["bias"], method=method)
-    with pytest.raises(TypeError, match=rf"{argument} has dtype float64 but x has dtype float32"):
+    with pytest.raises(TypeError, match=rf"x has dtype float32 but {argument} has dtype float64"):
         conv_transpose2d(arrays["x"], WT2.astype(arrays["weight"].dtype), arrays["bias"], method=method)
 
 

@@ -29,28 +29,34 @@ array(4.)
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .tensor import Tensor
+from .._checks import is_tensor
+
+if TYPE_CHECKING:                      # the engine works on anything Tensor-shaped; tensor.py imports it
+    from .tensor import Tensor
 
 __all__ = ["backward", "topological_order"]
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
+def topological_order(root: "Tensor") -> list["Tensor"]:
     """Every node that requires grad and leads to ``root``, each after all of its parents.
 
     Iterative depth-first search: a node is emitted once all of its parents are emitted.
     A DAG has no cycles, so a visited parent that is not yet emitted cannot occur.
 
+    >>> from tconv import Tensor
     >>> a = Tensor(2.0, requires_grad=True)
     >>> b = a * 3
     >>> c = b + a
     >>> [t.grad_fn for t in topological_order(c)]    # the leaf a, then b = a * 3, then c
     [None, 'mul', 'add']
     """
-    order: list[Tensor] = []
+    order: list = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list = [(root, False)]
     while stack:
         node, parents_done = stack.pop()
         if parents_done:
@@ -66,7 +72,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def _seed(root: Tensor, grad) -> np.ndarray:
+def _seed(root: "Tensor", grad) -> np.ndarray:
     """The gradient ``backward`` starts from, checked against ``root``."""
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: none of the tensors "
@@ -78,7 +84,7 @@ def _seed(root: Tensor, grad) -> np.ndarray:
                                f"output, but this tensor has shape {root.shape}; reduce it first "
                                f"(e.g. .sum() or .mean()) or pass grad= of shape {root.shape}")
         return np.ones(root.shape, dtype=root.dtype)
-    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    grad = np.asarray(grad.data if is_tensor(grad) else grad)
     if grad.dtype.kind not in "biuf":
         raise TypeError(f"backward(grad=...) has dtype {grad.dtype}; it must be real")
     if grad.shape != root.shape:
@@ -87,11 +93,12 @@ def _seed(root: Tensor, grad) -> np.ndarray:
     return grad.astype(root.dtype, copy=False)
 
 
-def backward(root: Tensor, grad=None) -> None:
+def backward(root: "Tensor", grad=None) -> None:
     """Add ``grad`` pulled back through the graph into ``.grad`` of the leaves of ``root``.
 
     ``grad`` defaults to 1 for a one-element ``root``. See the module docstring.
 
+    >>> from tconv import Tensor
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> backward(x * x, np.ones(2))              # what (x * x).backward(np.ones(2)) calls
     >>> x.grad
@@ -123,7 +130,7 @@ def backward(root: Tensor, grad=None) -> None:
             grads[id(parent)] = g if previous is None else previous + g
 
 
-def _accumulate(node: Tensor, grad: np.ndarray) -> None:
+def _accumulate(node: "Tensor", grad: np.ndarray) -> None:
     """``node.grad += grad``, starting from a fresh writable copy the first time."""
     if node.grad is None:
         node.grad = np.array(grad, dtype=node.dtype, copy=True)

@@ -64,9 +64,24 @@ def _call(fn, arrays, checked, track: bool) -> Tensor:
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
     if out.dtype != np.float64:
-        raise GradcheckError(f"gradcheck: fn returned dtype {out.dtype} for float64 inputs; "
-                             "an op downcasts, so finite differences would be inaccurate")
+        raise GradcheckError(f"gradcheck: fn returned dtype {out.dtype} for float64 inputs (an op downcasts); "
+                             + _FLOAT64_RULE)
     return out if not track else (out, tensors)
+
+
+_FLOAT64_RULE = ("gradcheck works in float64 (central differences in float32 are too inaccurate) and "
+                 "converts every input to float64, so fn must compute in float64 too: for a module, call "
+                 "model.double() first")
+
+
+def _first_call(fn, arrays, checked) -> np.ndarray:
+    """The first evaluation, with the float64 rule added to dtype errors (e.g. a float32 module)."""
+    try:
+        return _value(fn, arrays, checked)
+    except TypeError as error:
+        if "dtype" not in str(error):
+            raise
+        raise TypeError(f"{_FLOAT64_RULE}; fn failed with: {error}") from None
 
 
 def _value(fn, arrays, checked) -> np.ndarray:
@@ -105,7 +120,7 @@ def gradcheck(fn, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 
     True
     """
     arrays, checked = _prepare(inputs)
-    base = _value(fn, arrays, checked)
+    base = _first_call(fn, arrays, checked)
     if not np.array_equal(base, _value(fn, arrays, checked), equal_nan=True):
         raise GradcheckError("gradcheck: fn gave different outputs for the same inputs; "
                              "seed its randomness inside fn")

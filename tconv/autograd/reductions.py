@@ -97,8 +97,10 @@ def _extreme(x, axis, keepdims, reduce):
     top = reduce(x, axis=axes, keepdims=True)
 
     def vjp(grad_out):
-        winners = (x == top).astype(x.dtype)
-        share = winners / np.sum(winners, axis=axes, keepdims=True)   # ties split evenly
+        # The maximal elements win; a NaN is the maximum (NumPy and PyTorch propagate it), so where
+        # the result is NaN the NaN elements win. Ties split the gradient evenly, as PyTorch's max().
+        winners = ((x == top) | (np.isnan(x) & np.isnan(top))).astype(x.dtype)
+        share = winners / np.sum(winners, axis=axes, keepdims=True)
         return (share * _restore(grad_out, x.shape, axes, keepdims),)
     return (top if keepdims else np.squeeze(top, axis=axes)), vjp
 
@@ -106,6 +108,8 @@ def _extreme(x, axis, keepdims, reduce):
 @defop
 def max(x, *, axis=None, keepdims=False):
     """Maximum over ``axis``; the gradient goes to the maximal elements, split evenly among ties.
+
+    A NaN is the maximum of anything (as in NumPy and PyTorch), and then receives the gradient.
 
     >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
     >>> y = max(x)

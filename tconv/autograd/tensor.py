@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array
+from . import engine
 
 __all__ = ["Tensor"]
 
@@ -57,6 +58,7 @@ class Tensor:
     """
 
     __array_ufunc__ = None      # ndarray (op) Tensor -> Tensor.__r(op)__, never an object array
+    _is_tconv_tensor = True     # recognised by tconv._checks (below the autograd) without importing it
     __hash__ = object.__hash__  # hashable by identity although __eq__ is elementwise
 
     def __init__(self, data, requires_grad: bool = False):
@@ -205,8 +207,7 @@ class Tensor:
         whatever ``.grad`` already holds. The graph is kept, so calling ``backward`` twice
         adds the gradients twice. See :func:`tconv.autograd.engine.backward`.
         """
-        from .engine import backward
-        backward(self, grad)
+        engine.backward(self, grad)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (``self.grad = None``)."""

@@ -31,7 +31,9 @@ running statistics, stored as plain ndarrays). Registration gives
 """
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -321,6 +323,11 @@ class Module:
         parameter's dtype, so a float64 checkpoint loads into a float32 model (and PyTorch
         tensors are accepted as values).
         """
+        if not isinstance(state_dict, Mapping):
+            hint = (" (a file name: read it first, model.load_state_dict(tconv.load(path)))"
+                    if isinstance(state_dict, (str, bytes, os.PathLike)) else "")
+            raise TypeError(f"load_state_dict expects a mapping name -> array, got {type(state_dict).__name__}"
+                            f"{hint}")
         entries = self._state_entries()
         missing = [name for name in entries if name not in state_dict]
         unexpected = [name for name in state_dict if name not in entries]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, check_flag, check_hyperparameter
 
 __all__ = ["Adam", "AdamW"]
 
@@ -39,16 +39,26 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
-        for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
-            check_hyperparameter(name, value)
-        for i in (0, 1):
-            check_hyperparameter(f"betas[{i}]", betas[i], 0.0, 1.0, high_inclusive=False)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
         super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        """``lr``, ``eps``, ``weight_decay`` >= 0; ``betas`` a pair in ``[0, 1)``; stores betas as a tuple."""
+        for name in ("lr", "eps", "weight_decay"):
+            check_hyperparameter(name, group[name])
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas={betas!r} must be a pair (beta1, beta2), e.g. (0.9, 0.999)")
+        for i in (0, 1):
+            check_hyperparameter(f"betas[{i}]", betas[i], 0.0, 1.0, high_inclusive=False)
+        group["betas"] = tuple(betas)
+        for name in ("amsgrad", "maximize"):
+            check_flag(name, group[name])
 
     def step(self) -> None:
         """One update of every parameter that has a gradient."""

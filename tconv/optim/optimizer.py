@@ -22,18 +22,21 @@ True
 from __future__ import annotations
 
 import copy
+import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["Optimizer", "required", "check_hyperparameter"]
+__all__ = ["Optimizer", "required", "check_hyperparameter", "check_flag"]
 
 
 def check_hyperparameter(name: str, value, low: float = 0.0, high: float | None = None,
                          high_inclusive: bool = True) -> float:
-    """A real number in ``[low, high]`` (or ``[low, high)``), else ``ValueError`` naming it.
+    """A real number in ``[low, high]`` (or ``[low, high)``), else ``ValueError``/``TypeError`` naming it.
 
     NaN and infinities fail every comparison, so ``lr=float("nan")`` is refused here
-    instead of silently turning every parameter into NaN at the first step.
+    instead of silently turning every parameter into NaN at the first step. Strings and
+    bools are not numbers (``lr="0.1"`` is a ``TypeError``).
 
     >>> check_hyperparameter("lr", 0.1)
     0.1
@@ -43,15 +46,27 @@ def check_hyperparameter(name: str, value, low: float = 0.0, high: float | None 
     ValueError: lr=nan must be a finite number >= 0.0
     """
     rule = f">= {low}" + ("" if high is None else f" and {'<=' if high_inclusive else '<'} {high}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}={value!r} must be a real number {rule}") from None
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be a real number {rule}, not {type(value).__name__}")
+    number = float(value)
     ok = np.isfinite(number) and number >= low and (
         high is None or (number <= high if high_inclusive else number < high))
     if not ok:
         raise ValueError(f"{name}={value!r} must be a finite number {rule}")
     return number
+
+
+def check_flag(name: str, value) -> bool:
+    """A bool hyperparameter (``nesterov``, ``amsgrad``, ``maximize``), else ``TypeError``.
+
+    >>> check_flag("amsgrad", "yes")
+    Traceback (most recent call last):
+    ...
+    TypeError: amsgrad='yes' must be True or False
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be True or False")
+    return bool(value)
 
 
 class _Required:
@@ -71,7 +86,12 @@ def _check_param(p):
 
 
 class Optimizer:
-    """Base class: subclasses set ``defaults`` and implement :meth:`step`.
+    """Base class: subclasses set ``defaults`` and implement :meth:`step` and :meth:`check_group`.
+
+    Every parameter group's hyper-parameters are checked by :meth:`check_group`: the defaults,
+    each group given to the constructor or to :meth:`add_param_group`, and the groups of a
+    loaded state dict. ``state_keys`` names the per-parameter buffers :meth:`step` keeps, so a
+    state dict saved by another optimizer is refused when loaded.
 
     ``params`` is an iterable of parameters, or of dicts ``{"params": [...], **overrides}``
     (parameter groups, e.g. a smaller ``lr`` for a pretrained encoder).
@@ -84,7 +104,11 @@ class Optimizer:
     [0.0001, 0.01]
     """
 
+    #: The per-parameter buffers this optimizer keeps in ``state`` (checked by :meth:`load_state_dict`).
+    state_keys: frozenset = frozenset()
+
     def __init__(self, params, defaults: dict):
+        self.check_group(defaults)
         self.defaults = dict(defaults)
         self.state: dict = {}
         self.param_groups: list[dict] = []
@@ -110,6 +134,7 @@ class Optimizer:
             if default is required and name not in group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             group.setdefault(name, default)
+        self.check_group(group)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in group["params"]}) != len(group["params"]) or seen & {id(p) for p in group["params"]}:
             raise ValueError("some parameters appear in more than one parameter group (or twice in one)")
@@ -127,6 +152,9 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient (implemented by subclasses)."""
         raise NotImplementedError
+
+    def check_group(self, group: dict) -> None:
+        """Validate one group's hyper-parameters (subclasses: each with :func:`check_hyperparameter`)."""
 
     def _grads(self, group):
         """``(param, data, grad)`` for the group's parameters that have a gradient; grad cast to data's dtype."""
@@ -152,30 +180,58 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyper-parameters and buffers saved by :meth:`state_dict` (also after ``tconv.load``)."""
+        """Restore hyper-parameters and buffers saved by :meth:`state_dict` (also after ``tconv.load``).
+
+        Everything is checked before anything is replaced: the layout (``state`` and
+        ``param_groups``), the group sizes, the hyper-parameters (:meth:`check_group`), and
+        that the buffers are this optimizer's (:attr:`state_keys`, e.g. SGD's state does not
+        load into Adam).
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            found = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict expects the dict of optimizer.state_dict(), with keys "
+                             f"'state' and 'param_groups'; got {found}")
         groups = state_dict["param_groups"]
+        if not isinstance(groups, (list, tuple)) or not all(isinstance(g, Mapping) and "params" in g for g in groups):
+            raise ValueError(f"{name}.load_state_dict: 'param_groups' must be a list of dicts with 'params'")
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups; this optimizer has "
                              f"{len(self.param_groups)}")
+        restored = []
         for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"loaded state dict has a parameter group ({i}) of size {len(saved['params'])} "
                                  f"that doesn't match the size of the optimizer's group ({len(group['params'])})")
+            hyper = {k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items() if k != "params"}
+            missing = sorted(set(self.defaults) - set(hyper))
+            if missing:
+                raise ValueError(f"loaded parameter group {i} lacks {missing}: it was not saved by {name}")
+            merged = {**group, **{k: v for k, v in hyper.items() if k in self.defaults}}
+            try:
+                self.check_group(merged)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"loaded parameter group {i}: {error}") from None
+            restored.append(merged)
         by_index = {}
         for saved, group in zip(groups, self.param_groups):
             by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
-        state = {}                   # checked completely before anything is replaced
+        if not isinstance(state_dict["state"], Mapping):
+            raise ValueError(f"{name}.load_state_dict: 'state' must be a dict index -> buffers")
+        state = {}
         for key, buffers in state_dict["state"].items():
             if int(key) not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter index {key}, but the optimizer "
                                  f"has parameters 0..{len(by_index) - 1}")
+            foreign = sorted(set(buffers) - self.state_keys)
+            if foreign:
+                raise ValueError(f"loaded state of parameter {key} has buffers {foreign} that {name} does not keep "
+                                 f"(it keeps {sorted(self.state_keys)}): was it saved by another optimizer?")
             p = by_index[int(key)]
-            state[p] = {name: self._cast_state(name, value, p, int(key)) for name, value in buffers.items()}
+            state[p] = {k: self._cast_state(k, value, p, int(key)) for k, value in buffers.items()}
         self.state = state
-        for saved, group in zip(groups, self.param_groups):
-            for name, value in saved.items():
-                if name != "params":
-                    group[name] = tuple(value) if isinstance(value, list) else value
+        for group, merged in zip(self.param_groups, restored):
+            group.update(merged)
 
     @staticmethod
     def _cast_state(name, value, p, index):

@@ -22,7 +22,7 @@ array([0.71])
 """
 from __future__ import annotations
 
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, check_flag, check_hyperparameter
 
 __all__ = ["SGD"]
 
@@ -39,16 +39,22 @@ class SGD(Optimizer):
     array([ 0.95, -1.9 ])
     """
 
+    state_keys = frozenset({"momentum_buffer"})
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
-        for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening),
-                            ("weight_decay", weight_decay)):
-            check_hyperparameter(name, value)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        """``lr``, ``momentum``, ``dampening``, ``weight_decay`` >= 0; Nesterov needs momentum, no dampening."""
+        for name in ("lr", "momentum", "dampening", "weight_decay"):
+            check_hyperparameter(name, group[name])
+        for name in ("nesterov", "maximize"):
+            check_flag(name, group[name])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def step(self) -> None:
         """One update of every parameter that has a gradient."""

@@ -93,8 +93,9 @@ def _cross_entropy(logits, *, target, weight, ignore_index, reduction):
     def vjp(grad_out):
         scale = grad_out[None] if (unbatched and reduction == "none") else grad_out
         if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale = scale / denominator
+            # Every target ignored: the loss is 0/0 = NaN (as PyTorch), but nothing contributed,
+            # so the gradient is zero (as PyTorch), not NaN that one optimizer step spreads everywhere.
+            scale = scale / denominator if denominator != 0 else np.zeros_like(scale)
         coeff = (w * scale)[:, None]                          # (N, 1, *spatial)
         grad = np.exp(log_p) * coeff
         np.put_along_axis(grad, safe, np.take_along_axis(grad, safe, axis=1) - coeff, axis=1)

@@ -30,7 +30,8 @@ import math
 
 import numpy as np
 
-from ...geometry import as_tuple, conv_transpose_geometry
+from ..._checks import is_int
+from ...geometry import as_tuple, conv_transpose_geometry, normalize_padding
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -40,7 +41,7 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "
 
 
 def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError(f"{name}={value!r} must be a positive integer")
     return int(value)
 
@@ -69,6 +70,8 @@ class _ConvNd(Module):
         self.stride = as_tuple("stride", stride, n, minimum=1)
         self.dilation = as_tuple("dilation", dilation, n, minimum=1)
         self.padding = padding if isinstance(padding, str) else self._padding_tuple(padding)
+        # Refuse a bad padding now, as PyTorch does, not at the first forward.
+        normalize_padding(self.padding, self.kernel_size, self.dilation, self.stride, n)
         self.output_padding = as_tuple("output_padding", output_padding, n, minimum=0)
         self.transposed = self._transposed
         self.padding_mode = padding_mode
@@ -84,12 +87,16 @@ class _ConvNd(Module):
         self.reset_parameters(rng)
 
     def _padding_tuple(self, padding):
-        if isinstance(padding, (int, np.integer)):
+        if is_int(padding):
             return as_tuple("padding", padding, self._ndim, minimum=0)
-        padding = tuple(padding)                    # per-axis ints, or per-axis (before, after) pairs
-        if all(isinstance(p, (int, np.integer)) for p in padding):
+        try:
+            padding = tuple(padding)                # per-axis ints, or per-axis (before, after) pairs
+        except TypeError:
+            raise TypeError(f"padding={padding!r} must be an int, a tuple, (before, after) pairs or one of "
+                            "'valid', 'same', 'full'") from None
+        if all(is_int(p) for p in padding):
             return as_tuple("padding", padding, self._ndim, minimum=0)
-        return tuple(tuple(int(v) for v in p) for p in padding)
+        return padding                              # (before, after) pairs: checked by normalize_padding
 
     def reset_parameters(self, rng=None) -> None:
         """PyTorch's default initialisation (see the module docstring)."""
