@@ -13,10 +13,15 @@ A *nested* checkpoint such as ``{"model": model.state_dict(), "optimizer": opt.s
 tuples, ints, floats, bools, strings, ``None``) goes into one JSON string stored as the array
 ``STRUCTURE_KEY``; :func:`load` rebuilds the same object. Tensors are stored as their arrays.
 
-Safety: files are read with ``np.load(..., allow_pickle=False)`` and object arrays are refused
-when saving, so loading a file can never run code. Saving writes a temporary file in the
-target's directory, flushes and fsyncs it, then ``os.replace``-s it over the target, so a
-crash mid-save leaves the previous file intact (and the temporary file is removed).
+Safety: arrays are read with ``allow_pickle=False`` and object arrays are refused when saving,
+so loading a file can never run code. Keys round-trip exactly (each array is the zip member
+``KEY.npy``, read back by that exact name); a key containing NUL is refused. Saving writes a
+temporary file next to the target (through a symlink, to the file it points to), flushes and
+fsyncs it, then ``os.replace``-s it over the target, so a crash mid-save leaves the previous
+file intact; a temporary file left by a killed process is removed by the next save. New files
+get the usual mode (``0666`` minus the umask), replaced files keep theirs, and a read-only
+target is refused (``PermissionError``) instead of silently replaced. Every load error names
+the path and what is wrong with the file.
 
 >>> import os, tempfile, numpy as np
 >>> folder = tempfile.TemporaryDirectory()
@@ -34,8 +39,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
+import secrets
+import stat
+import threading
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -64,6 +73,11 @@ def _as_array(value, where: str):
     return array
 
 
+def _check_key(key, where: str) -> None:
+    if isinstance(key, str) and "\x00" in key:
+        raise ValueError(f"{where}: key {key!r} contains a NUL character, which a zip member name cannot hold")
+
+
 def _is_flat(state: Mapping) -> bool:
     return all(isinstance(k, str) and k != STRUCTURE_KEY for k in state) and all(
         _as_array(v, repr(k)) is not None for k, v in state.items())
@@ -84,6 +98,7 @@ def _flatten(node, path: list, arrays: dict):
         for key, value in node.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)):
                 raise TypeError(f"{where}: dict keys must be str or int, got {key!r}")
+            _check_key(key, where)
             items.append([key, _flatten(value, path + [key], arrays)])
         return {"__dict__": items}
     if isinstance(node, (list, tuple)):
@@ -129,12 +144,65 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process umask (read from /proc when possible; else set and restored under a lock)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _temporary_name(target: str) -> str:
+    """``.NAME.PID.RANDOM.tmp`` next to ``target``: the PID lets a later save clean up after a killed one."""
+    directory, name = os.path.split(target)
+    return os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def _remove_stale_temporaries(target: str) -> None:
+    """Delete temporary files of earlier saves of ``target`` whose process no longer exists."""
+    directory, name = os.path.split(target)
+    pattern = re.compile(r"\." + re.escape(name) + r"\.(\d+)\.[0-9a-f]{8}\.tmp")
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if not match:
+            continue
+        pid = int(match.group(1))
+        if pid == os.getpid():
+            continue                    # maybe another thread of ours, saving right now
+        try:
+            os.kill(pid, 0)
+            continue                    # that process still runs: its save may be in progress
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        try:
+            os.unlink(os.path.join(directory, entry))
+        except OSError:
+            pass
+
+
 def save(state: Mapping, path, *, compress: bool = False) -> None:
     """Write ``state`` (a dict, flat or nested; see the module docstring) to ``path`` atomically.
 
     The file is written to exactly ``path`` (no suffix is added; ``.npz`` is the convention).
     ``compress=True`` deflates the arrays. Raises ``TypeError`` for object arrays and other
-    values that cannot be stored without pickle.
+    values that cannot be stored without pickle, ``ValueError`` for keys that cannot round-trip,
+    and ``PermissionError`` for a read-only target.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -147,37 +215,86 @@ def save(state: Mapping, path, *, compress: bool = False) -> None:
     if not isinstance(state, Mapping):
         raise TypeError(f"tconv.save expects a dict (e.g. model.state_dict()), got {type(state).__name__}")
     if _is_flat(state):
+        for key in state:
+            _check_key(key, "tconv.save")
         arrays = OrderedDict((key, _as_array(value, repr(key))) for key, value in state.items())
     else:
         arrays = OrderedDict()
         skeleton = _flatten(state, [], arrays)
         structure = json.dumps({"format": _FORMAT, "separator": SEPARATOR, "root": skeleton})
         arrays[STRUCTURE_KEY] = np.array(structure)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    target = os.path.realpath(os.fspath(path))          # write through a symlink, not over it
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"tconv.save: {os.fspath(path)!r} is a directory; give a file name such as model.npz")
+    existing = os.stat(target) if os.path.exists(target) else None
+    if existing is not None and not (existing.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
+        raise PermissionError(f"tconv.save: {os.fspath(path)!r} is read-only (mode {stat.filemode(existing.st_mode)}); "
+                              "make it writable or save under another name")
+    _remove_stale_temporaries(target)
+    temporary = _temporary_name(target)
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
     try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as file:
             _write_npz(file, arrays, compress)
             file.flush()
             os.fsync(file.fileno())
-        # mkstemp creates the file 0600; give it the old file's mode, or the usual 0644
-        os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-        os.replace(temporary, path)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except BaseException:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
         raise
-    _fsync_directory(directory)
+    _fsync_directory(os.path.dirname(target))
+
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _read_arrays(path: str, shown: str) -> "OrderedDict[str, np.ndarray]":
+    """Every member ``KEY.npy`` of the archive at ``path`` under its exact key (never unpickles)."""
+    with open(path, "rb") as file:
+        head = file.read(6)
+    if not head:
+        raise ValueError(f"tconv.load({shown}): the file is empty (0 bytes), not a checkpoint")
+    if head.startswith(_NPY_MAGIC):
+        raise ValueError(f"tconv.load({shown}): the file holds one .npy array, not an .npz archive "
+                         "written by tconv.save; read it with numpy.load")
+    if not head.startswith(_ZIP_MAGIC):
+        raise ValueError(f"tconv.load({shown}): not an .npz archive (it starts with {head!r}, an .npz file "
+                         "starts with b'PK'); tconv checkpoints are written by tconv.save")
+    arrays = OrderedDict()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if not info.filename.endswith(".npy"):
+                    raise ValueError(f"tconv.load({shown}): member {info.filename!r} is not a .npy array; "
+                                     "the file is a zip archive but not an .npz written by tconv.save or numpy")
+                with archive.open(info) as member:
+                    try:
+                        arrays[info.filename[:-4]] = np.lib.format.read_array(member, allow_pickle=False)
+                    except ValueError as error:
+                        if "allow_pickle" in str(error) or "Object arrays" in str(error):
+                            raise ValueError(f"tconv.load({shown}): entry {info.filename[:-4]!r} holds Python "
+                                             "objects that can only be read with pickle; tconv never unpickles") from None
+                        raise
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError) as error:
+        if isinstance(error, ValueError) and str(error).startswith("tconv.load("):
+            raise
+        raise ValueError(f"tconv.load({shown}): the archive is damaged or truncated ({type(error).__name__}: "
+                         f"{error})") from None
+    return arrays
 
 
 def load(path):
     """Read a file written by :func:`save` (or any pickle-free ``.npz``).
 
     Returns an ``OrderedDict`` name -> ndarray for a flat file, or the nested object that was
-    saved. Object arrays are refused by ``np.load(allow_pickle=False)`` with a ``ValueError``.
+    saved. A missing file raises ``FileNotFoundError``; anything that is not an intact,
+    pickle-free ``.npz`` archive raises ``ValueError`` naming the path and the problem.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -187,21 +304,18 @@ def load(path):
     >>> ckpt["epoch"], ckpt["betas"], ckpt["model"]["w"]
     (7, (0.9, 0.999), array([0., 1., 2.]))
     """
-    archive = np.load(os.fspath(path), allow_pickle=False)
-    if not isinstance(archive, np.lib.npyio.NpzFile):     # a single .npy array, not a checkpoint
-        raise ValueError(f"tconv.load({path!r}): the file holds one .npy array, not an .npz archive "
-                         "written by tconv.save; read it with numpy.load")
-    arrays = OrderedDict()
-    with archive:
-        for name in archive.files:
-            try:
-                arrays[name] = archive[name]
-            except ValueError as error:                    # an object (pickled) array
-                raise ValueError(f"tconv.load({path!r}): entry {name!r} cannot be read without pickle "
-                                 f"({error}); tconv never unpickles") from None
+    shown = repr(os.fspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"tconv.load({shown}): this is a directory, not a checkpoint file")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"tconv.load({shown}): no such file")
+    arrays = _read_arrays(os.fspath(path), shown)
     if STRUCTURE_KEY not in arrays:
         return arrays
-    structure = json.loads(str(arrays.pop(STRUCTURE_KEY)))
-    if structure.get("format") != _FORMAT:
-        raise ValueError(f"{path}: unknown tconv checkpoint format {structure.get('format')!r}")
-    return _unflatten(structure["root"], arrays)
+    try:
+        structure = json.loads(str(arrays.pop(STRUCTURE_KEY)))
+        if structure.get("format") != _FORMAT:
+            raise ValueError(f"unknown tconv checkpoint format {structure.get('format')!r}")
+        return _unflatten(structure["root"], arrays)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"tconv.load({shown}): the checkpoint's structure is not readable ({error})") from None

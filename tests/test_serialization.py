@@ -1,5 +1,7 @@
 """tconv.save / tconv.load: pickle-free .npz, flat and nested states, atomic writes."""
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -71,7 +73,7 @@ def test_object_arrays_are_refused_and_leave_no_file(tmp_path):
 def test_load_never_unpickles(tmp_path):
     path = tmp_path / "pickled.npz"
     np.savez(path, w=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(ValueError, match="allow_pickle"):
+    with pytest.raises(ValueError, match="pickle; tconv never unpickles"):
         tconv.load(path)
 
 
@@ -155,3 +157,111 @@ def test_load_names_the_object_array_entry_it_refuses(tmp_path):
     np.savez(path, fine=np.ones(2), evil=np.array([1, None], dtype=object))
     with pytest.raises(ValueError, match="'evil'.*never unpickles"):
         tconv.load(path)
+
+
+# --------------------------------------------------------------------------- keys round-trip exactly
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_keys_that_differ_by_a_npy_suffix_round_trip(tmp_path, nested):
+    state = {"x.npy": np.ones(2), "x": np.zeros(3), "": np.full(1, 7.0), "a.npy.npy": np.arange(4.0)}
+    if nested:
+        state = {"model": state, "epoch": 1}
+    path = tmp_path / "k.npz"
+    tconv.save(state, path)
+    loaded = tconv.load(path)
+    flat = loaded["model"] if nested else loaded
+    original = state["model"] if nested else state
+    assert list(flat) == list(original)
+    for key, value in original.items():
+        np.testing.assert_array_equal(flat[key], value)
+
+
+@pytest.mark.parametrize("state", [{"a\x00b": np.ones(1)}, {"m": {"a\x00b": np.ones(1)}, "n": 1}])
+def test_a_key_with_nul_is_refused(tmp_path, state):
+    with pytest.raises(ValueError, match="NUL"):
+        tconv.save(state, tmp_path / "nul.npz")
+    assert _listing(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- the file system
+
+
+def test_a_read_only_file_is_not_replaced(tmp_path):
+    path = tmp_path / "frozen.npz"
+    tconv.save({"w": np.ones(2)}, path)
+    os.chmod(path, 0o444)
+    try:
+        with pytest.raises(PermissionError, match="read-only"):
+            tconv.save({"w": np.zeros(2)}, path)
+        np.testing.assert_array_equal(tconv.load(path)["w"], np.ones(2))
+    finally:
+        os.chmod(path, 0o644)
+    assert _listing(tmp_path) == ["frozen.npz"]
+
+
+def test_a_temporary_file_left_by_a_killed_save_is_cleaned_up(tmp_path):
+    path = tmp_path / "model.npz"
+    # A save that was killed leaves .model.npz.<pid>.<random>.tmp behind; that pid is gone.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale = tmp_path / f".model.npz.{dead}.0123abcd.tmp"
+    stale.write_bytes(b"half a zip")
+    tconv.save({"w": np.ones(2)}, path)
+    assert _listing(tmp_path) == ["model.npz"]
+
+
+def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path):
+    live = tmp_path / f".model.npz.{os.getppid()}.0123abcd.tmp"
+    live.write_bytes(b"in progress")
+    tconv.save({"w": np.ones(2)}, tmp_path / "model.npz")
+    assert live.exists()
+
+
+def test_new_files_follow_the_umask(tmp_path):
+    old = os.umask(0o077)
+    try:
+        tconv.save({"w": np.ones(2)}, tmp_path / "private.npz")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "private.npz").st_mode & 0o777 == 0o600
+    old = os.umask(0o022)
+    try:
+        tconv.save({"w": np.ones(2)}, tmp_path / "shared.npz")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "shared.npz").st_mode & 0o777 == 0o644
+
+
+def test_saving_to_a_symlink_writes_through_it(tmp_path):
+    target = tmp_path / "real.npz"
+    tconv.save({"w": np.ones(2)}, target)
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+    tconv.save({"w": np.zeros(2)}, link)
+    assert link.is_symlink()
+    np.testing.assert_array_equal(tconv.load(target)["w"], np.zeros(2))
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "empty"),
+    (b"epoch,loss\n1,0.5\n", "not an .npz archive"),
+    (bytes(range(256)) * 4, "not an .npz archive"),
+    ("TRUNCATED", "damaged or truncated"),
+])
+def test_every_load_error_names_the_path_and_the_problem(tmp_path, content, match):
+    path = tmp_path / "bad.npz"
+    if content == "TRUNCATED":
+        tconv.save({"w": np.ones(1000)}, tmp_path / "good.npz")
+        content = (tmp_path / "good.npz").read_bytes()[:300]
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match) as error:
+        tconv.load(path)
+    assert str(path) in str(error.value)
+
+
+def test_loading_a_folder_or_a_missing_file_names_it(tmp_path):
+    with pytest.raises(IsADirectoryError, match=str(tmp_path)):
+        tconv.load(tmp_path)
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        tconv.load(tmp_path / "nope.npz")
