@@ -14,12 +14,16 @@ command line (:mod:`tconv.cli`) stays a thin layer and the reports can be tested
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import conv as _conv
 from .geometry import ConvGeometry, output_size_range
 from .matrix import conv_matrix, conv_transpose_matrix
-from .translate import KerasTranslation, framework_calls
+from .matrix import count_nonzeros as _count_nonzeros
+from .spelling import framework_calls
+from .translate import KerasTranslation
 from .views import LECTURE_K, LECTURE_M, LECTURE_Y, ViewCheck, check_views, lecture_checks
 
 __all__ = ["ViewCheck", "describe_geometry", "describe_keras", "check_views", "format_checks",
@@ -42,9 +46,10 @@ def _axes(values) -> str:
 
 
 def _pad_text(pairs) -> str:
+    """``1``, ``1 x 2`` (symmetric per axis) or ``0,1 x 1,1 (before,after)`` (asymmetric), as ``--padding`` reads."""
     if all(b == a for b, a in pairs):
-        return str(pairs[0][0]) if len(set(pairs)) == 1 else str(tuple(b for b, _ in pairs))
-    return str(tuple(pairs))
+        return _axes(b for b, _ in pairs)
+    return " x ".join(f"{b},{a}" for b, a in pairs) + " (before,after)"
 
 
 def _ints(array) -> str:
@@ -146,37 +151,42 @@ def _spelling_lines(g: ConvGeometry, c_in, c_out, groups) -> list[str]:
 
 
 def count_nonzeros(g: ConvGeometry, in_channels: int, out_channels: int, groups: int) -> int:
-    """The matrix's nonzeros without building it: per axis, the (position, tap) pairs that land
-    inside the image, multiplied over the axes and by ``C_out * C_in / groups``.
+    """The operator's nonzeros without building its matrix (exact, any size; see
+    :func:`tconv.matrix.count_nonzeros`). Channels are the operator's own input and output.
 
     >>> from tconv.geometry import conv_geometry
     >>> count_nonzeros(conv_geometry((4, 4), (3, 3)), 1, 1, 1)
     36
     """
-    total = out_channels * (in_channels // groups)
-    for i, f, k, s, (b, _), d in zip(g.image_size, g.feature_size, g.kernel_size, g.stride, g.padding,
-                                     g.dilation):
-        j = np.arange(f)[:, None] * s - b + np.arange(k)[None, :] * d
-        total *= int(np.count_nonzero((j >= 0) & (j < i)))
-    return total
+    c_image, c_feature = (out_channels, in_channels) if g.transposed else (in_channels, out_channels)
+    return _count_nonzeros(g, c_feature, c_image, groups)
+
+
+def _percentages(nnz: int, entries: int) -> str:
+    """Density and sparsity, never rounded to 0% or 100% when the matrix is neither empty nor full."""
+    density = nnz / entries
+    if nnz == entries:
+        return "density 100%, sparsity 0%"
+    digits = 4
+    while digits < 20 and (f"{100 * (1 - density):.{digits}g}" == "100" or f"{100 * density:.{digits}g}" == "0"):
+        digits += 2
+    return f"density {100 * density:.{digits}g}%, sparsity {100 * (1 - density):.{digits}g}%"
 
 
 def _matrix_lines(g: ConvGeometry, c_in, c_out, groups, show_dense: bool) -> list[str]:
     c_image, c_feature = (c_out, c_in) if g.transposed else (c_in, c_out)
-    rows, cols = c_feature * int(np.prod(g.feature_size)), c_image * int(np.prod(g.image_size))
+    rows, cols = c_feature * math.prod(g.feature_size), c_image * math.prod(g.image_size)
     if g.transposed:
         rows, cols = cols, rows
     nnz = count_nonzeros(g, c_in, c_out, groups)
     name = "tconv.conv_transpose_matrix(w, ...)  (= C.T)" if g.transposed else "tconv.conv_matrix(w, ...)"
-    density = nnz / (rows * cols)
     lines = [f"The matrix {name}:",
-             f"  shape {rows} x {cols}, nnz {nnz}, density {100 * density:.4g}%, "
-             f"sparsity {100 * (1 - density):.4g}%"]
+             f"  shape {rows} x {cols}, nnz {nnz}, {_percentages(nnz, rows * cols)}"]
     if nnz > MAX_NNZ:
         lines.append(f"  (nonzeros counted per axis; the matrix is not built above {MAX_NNZ:,} nonzeros)")
         return lines
     shape = _weight_shape(g, c_in, c_out, groups)
-    numbered = np.arange(1, int(np.prod(shape)) + 1, dtype=float).reshape(shape)
+    numbered = np.arange(1, math.prod(shape) + 1, dtype=float).reshape(shape)
     matrix = operator_matrix(numbered, g, c_in, groups)
     if show_dense and rows <= DENSE_MAX_SIDE and cols <= DENSE_MAX_SIDE and rows * cols <= DENSE_MAX_ENTRIES:
         lines.append(f"  with the weight entries numbered 1..{numbered.size} (row-major), "

@@ -24,62 +24,31 @@ gives, when ``k̂ >= s``, ``p = ceil(T/2)`` and ``a = 2p - T``:
 
 (Keras' own PyTorch backend uses the same formulas and warns about the shift.)
 
-The other direction, :func:`framework_calls`, spells any tconv geometry as a PyTorch
-layer and, when one exists, a Keras layer. The rule behind it: a (transposed) convolution's
-values depend only on the amount it crops (or pads) at the start of each axis and on its
-output size, so two spellings are the same operator exactly when those agree.
+The other direction, spelling any tconv geometry as a PyTorch and a Keras layer, is
+:func:`tconv.spelling.framework_calls`.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
-from .geometry import ConvGeometry, as_tuple, effective_kernel
+from ._checks import is_int
+from .geometry import as_tuple, effective_kernel
+from .spelling import KERAS_PADDINGS, collapse, format_call, tconv_call, torch_transpose_call
 
-__all__ = ["KerasTranslation", "keras_conv_transpose", "FrameworkCalls", "framework_calls",
-           "keras_output_size"]
-
-KERAS_PADDINGS = ("valid", "same")
-
-
-# --------------------------------------------------------------------------- small helpers
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _collapse(values):
-    """``(3, 3)`` -> ``3``; ``(3, 4)`` stays a tuple (how PyTorch and Keras accept sizes)."""
-    values = tuple(values)
-    return values[0] if len(set(values)) == 1 else values
-
-
-def _pads_spelling(pairs):
-    """Per-axis (before, after) pairs as the shortest argument tconv accepts."""
-    if all(b == a for b, a in pairs):
-        return _collapse(b for b, _ in pairs)
-    return tuple(tuple(pair) for pair in pairs)
-
-
-def _call(name: str, positional, keywords) -> str:
-    """``name(pos1, pos2, key=value, ...)`` skipping keywords whose value is ``None``."""
-    parts = [str(p) for p in positional]
-    parts += [f"{key}={value!r}" for key, value in keywords if value is not None]
-    return f"{name}({', '.join(parts)})"
+__all__ = ["KerasTranslation", "keras_conv_transpose", "keras_output_size", "KERAS_PADDINGS"]
 
 
 def _infer_ndim(ndim, **values) -> int:
     """The number of spatial axes: from ``ndim``, from the tuple arguments, else 2."""
     lengths = {}
     for name, value in values.items():
-        if not _is_int(value) and not isinstance(value, str):
+        if not is_int(value) and not isinstance(value, str):
             try:
                 lengths[name] = len(value)
             except TypeError:
                 raise TypeError(f"{name}={value!r} must be an int or a tuple of ints") from None
     if ndim is not None:
-        if not _is_int(ndim) or not 1 <= ndim <= 3:
+        if not is_int(ndim) or not 1 <= ndim <= 3:
             raise ValueError(f"ndim={ndim!r} must be 1, 2 or 3 (Conv1DTranspose .. Conv3DTranspose)")
         lengths["ndim"] = ndim
     if len(set(lengths.values())) > 1:
@@ -89,9 +58,6 @@ def _infer_ndim(ndim, **values) -> int:
     if not 1 <= found <= 3:
         raise ValueError(f"{next(iter(lengths))} has {found} entries; Keras has 1-, 2- and 3-D layers")
     return found
-
-
-# --------------------------------------------------------------------------- Keras -> PyTorch / tconv
 
 
 def keras_output_size(padding: str, i: int, k: int, stride: int = 1, dilation: int = 1) -> int:
@@ -194,7 +160,7 @@ def keras_conv_transpose(padding: str, kernel_size, stride=1, dilation=1, ndim: 
     stride = as_tuple("stride", stride, ndim, minimum=1)
     dilation = as_tuple("dilation", dilation, ndim, minimum=1)
     if max(stride) > 1 and max(dilation) > 1:
-        raise ValueError(f"stride={_collapse(stride)!r} with dilation={_collapse(dilation)!r}: Keras' "
+        raise ValueError(f"stride={collapse(stride)!r} with dilation={collapse(dilation)!r}: Keras' "
                          "Conv*DTranspose refuses strides > 1 together with dilation_rate > 1")
 
     k_hat = tuple(effective_kernel(k, d) for k, d in zip(kernel_size, dilation))
@@ -217,17 +183,17 @@ def keras_conv_transpose(padding: str, kernel_size, stride=1, dilation=1, ndim: 
     exact = all(st == "exact" for st in status)
     shifted = tuple(axis for axis, st in enumerate(status) if st == "shifted")
     layer = f"Conv{ndim}DTranspose"
-    keras_call = _call(f"keras.layers.{layer}", ["filters"], [
-        ("kernel_size", _collapse(kernel_size)),
-        ("strides", None if set(stride) == {1} else _collapse(stride)),
+    keras_call = format_call(f"keras.layers.{layer}", ["filters"], [
+        ("kernel_size", collapse(kernel_size)),
+        ("strides", None if set(stride) == {1} else collapse(stride)),
         ("padding", mode),
-        ("dilation_rate", None if set(dilation) == {1} else _collapse(dilation))])
+        ("dilation_rate", None if set(dilation) == {1} else collapse(dilation))])
     torch_call = None
     if shape_equivalent:
-        torch_call = _torch_transpose_call(ndim, "C_in", "C_out", kernel_size, stride, torch_p,
+        torch_call = torch_transpose_call(ndim, "C_in", "C_out", kernel_size, stride, torch_p,
                                            torch_a, dilation, 1)
-    tconv_call = _tconv_call(f"conv_transpose{ndim}d", stride, pairs, out_pads, dilation, 1)
-    note = _keras_note(mode, status, totals, pairs, out_pads, torch_p, torch_a, stride, dilation)
+    exact_call = tconv_call(f"conv_transpose{ndim}d", stride, pairs, out_pads, dilation, 1)
+    note = _keras_note(mode, status, totals, pairs, out_pads, torch_p, torch_a, exact_call)
     return KerasTranslation(
         keras_padding=mode, kernel_size=kernel_size, stride=stride, dilation=dilation,
         effective_kernel=k_hat, total_padding=tuple(totals), tconv_padding=tuple(pairs),
@@ -235,15 +201,15 @@ def keras_conv_transpose(padding: str, kernel_size, stride=1, dilation=1, ndim: 
         padding=tuple(torch_p) if shape_equivalent else None,
         output_padding=tuple(torch_a) if shape_equivalent else None,
         shape_equivalent=shape_equivalent, exact=exact, shifted_axes=shifted, note=note,
-        keras_call=keras_call, torch_call=torch_call, tconv_call=tconv_call)
+        keras_call=keras_call, torch_call=torch_call, tconv_call=exact_call)
 
 
-def _keras_note(mode, status, totals, pairs, out_pads, torch_p, torch_a, stride, dilation) -> str:
+def _keras_note(mode, status, totals, pairs, out_pads, torch_p, torch_a, exact_call) -> str:
     if all(st == "exact" for st in status):
         if mode == "valid":
             return ("exact: Keras' 'valid' is PyTorch's padding=0 with output_padding = max(s - k̂, 0) "
                     "(the zero rows a stride larger than the kernel leaves at the end)")
-        return (f"exact: TensorFlow pads its convolution by T = max(k̂ - s, 0) = {_collapse(totals)} in "
+        return (f"exact: TensorFlow pads its convolution by T = max(k̂ - s, 0) = {collapse(totals)} in "
                 "total; T is even, so its split is symmetric and PyTorch's padding = T/2 is the same")
 
     def axes(kind):
@@ -254,7 +220,7 @@ def _keras_note(mode, status, totals, pairs, out_pads, torch_p, torch_a, stride,
     shifted, where = axes("shifted")
     if shifted:
         def pick(values):
-            return _collapse(values[axis] for axis in shifted)
+            return collapse(values[axis] for axis in shifted)
 
         lines.append(
             f"{where}: same size, different values: TensorFlow splits the odd total padding "
@@ -268,213 +234,6 @@ def _keras_note(mode, status, totals, pairs, out_pads, torch_p, torch_a, stride,
             f"{torch_a[impossible[0]]}, but PyTorch requires output_padding < max(stride, dilation) "
             "(here an even effective kernel at stride 1)")
     crop = ", ".join(f"{b}:-{e}" if e else f"{b}:" for b, e in pairs)
-    lines.append(f"exact alternatives: tconv's asymmetric padding (tconv_call), or PyTorch with padding=0 "
-                 f"and output_padding={_collapse(out_pads)}, then crop the output y[..., {crop}]")
+    lines.append(f"exact alternatives: {exact_call}, or PyTorch with padding=0 "
+                 f"and output_padding={collapse(out_pads)}, then crop the output y[..., {crop}]")
     return "; ".join(lines)
-
-
-# --------------------------------------------------------------------------- any geometry -> PyTorch / Keras
-
-
-@dataclass(frozen=True)
-class FrameworkCalls:
-    """How to write one tconv geometry in tconv, PyTorch and Keras.
-
-    ``torch`` and ``keras`` are ``None`` when no single layer of that framework computes
-    the same operator; ``torch_note`` and ``keras_note`` then say why and what to do
-    instead (and otherwise give the weight-layout facts needed to move weights over).
-    """
-
-    tconv: str
-    torch: str | None
-    keras: str | None
-    torch_note: str
-    keras_note: str
-
-
-def framework_calls(geometry: ConvGeometry, in_channels="C_in", out_channels="C_out", groups: int = 1
-                    ) -> FrameworkCalls:
-    """Spell ``geometry`` as a tconv call, a PyTorch layer and (when one exists) a Keras layer.
-
-    ``in_channels``/``out_channels`` are the operator's own (for a transposed conv: the
-    channels of its input and of its result); ints or placeholder names. A spelling is
-    given only when it computes exactly the same values: same crop at the start of every
-    axis, same output size.
-
-    >>> from tconv.geometry import conv_transpose_geometry
-    >>> calls = framework_calls(conv_transpose_geometry((4, 4), (3, 3), stride=2, padding=1,
-    ...                                                output_padding=1), 16, 8)
-    >>> print(calls.torch)
-    nn.ConvTranspose2d(16, 8, kernel_size=3, stride=2, padding=1, output_padding=1)
-    >>> calls.keras is None
-    True
-    >>> keras_same = conv_transpose_geometry((4, 4), (3, 3), stride=2, padding=((0, 1), (0, 1)))
-    >>> print(framework_calls(keras_same, 16, 8).keras)
-    keras.layers.Conv2DTranspose(8, kernel_size=3, strides=2, padding='same')
-    """
-    if geometry.transposed:
-        torch, torch_note = _torch_transpose(geometry, in_channels, out_channels, groups)
-        keras, keras_note = _keras_transpose(geometry, out_channels, groups)
-        tconv = _tconv_call(f"conv_transpose{geometry.ndim}d", geometry.stride, geometry.padding,
-                            geometry.output_padding, geometry.dilation, groups)
-    else:
-        torch, torch_note = _torch_conv(geometry, in_channels, out_channels, groups)
-        keras, keras_note = _keras_conv(geometry, out_channels, groups)
-        tconv = _tconv_call(f"conv{geometry.ndim}d", geometry.stride, geometry.padding, None,
-                            geometry.dilation, groups)
-    return FrameworkCalls(tconv, torch, keras, torch_note, keras_note)
-
-
-def _tconv_call(function, stride, pairs, output_padding, dilation, groups) -> str:
-    padding = _pads_spelling(pairs)
-    return _call(f"tconv.{function}", ["x", "w"], [
-        ("stride", None if set(stride) == {1} else _collapse(stride)),
-        ("padding", None if padding == 0 else padding),
-        ("output_padding", None if not output_padding or set(output_padding) == {0}
-         else _collapse(output_padding)),
-        ("groups", None if groups == 1 else groups),
-        ("dilation", None if set(dilation) == {1} else _collapse(dilation))])
-
-
-def _torch_transpose_call(ndim, c_in, c_out, kernel_size, stride, padding, output_padding, dilation,
-                          groups) -> str:
-    return _call(f"nn.ConvTranspose{ndim}d", [c_in, c_out], [
-        ("kernel_size", _collapse(kernel_size)),
-        ("stride", None if set(stride) == {1} else _collapse(stride)),
-        ("padding", None if set(padding) == {0} else _collapse(padding)),
-        ("output_padding", None if set(output_padding) == {0} else _collapse(output_padding)),
-        ("groups", None if groups == 1 else groups),
-        ("dilation", None if set(dilation) == {1} else _collapse(dilation))])
-
-
-def _layouts(ndim, transposed) -> tuple[str, str]:
-    """The weight layouts: (PyTorch's, Keras' with the permutation from PyTorch's)."""
-    spatial = ", ".join(("kd", "kh", "kw")[3 - ndim:])
-    perm = ", ".join(str(a) for a in list(range(2, ndim + 2)) + [1, 0])
-    if transposed:
-        torch_shape, keras_shape = f"(C_in, C_out/groups, {spatial})", f"({spatial}, C_out, C_in)"
-    else:
-        torch_shape, keras_shape = f"(C_out, C_in/groups, {spatial})", f"({spatial}, C_in/groups, C_out)"
-    return (f"weight {torch_shape}",
-            f"channels-last; kernel {keras_shape} = PyTorch's weight.permute({perm}), not flipped")
-
-
-def _torch_transpose(g: ConvGeometry, c_in, c_out, groups):
-    """PyTorch crops ``p`` at the start, so ``p = padding_before``; ``output_padding`` fixes the size."""
-    k_hat = g.effective_kernel
-    padding, output_padding = [], []
-    for f, o, kh, s, d, (b, _) in zip(g.feature_size, g.image_size, k_hat, g.stride, g.dilation, g.padding):
-        a = o - ((f - 1) * s - 2 * b + kh)
-        if not 0 <= a < max(s, d):
-            return None, (f"no PyTorch padding/output_padding gives this: PyTorch pads symmetrically, so it "
-                          f"would need output_padding={a} (valid: 0 <= a < max(stride, dilation)); "
-                          + _crop_recipe(g))
-        padding.append(b)
-        output_padding.append(a)
-    call = _torch_transpose_call(g.ndim, c_in, c_out, g.kernel_size, g.stride, padding, output_padding,
-                                 g.dilation, groups)
-    return call, _layouts(g.ndim, True)[0]
-
-
-def _crop_recipe(g: ConvGeometry) -> str:
-    """PyTorch with padding=0 computes every position; keep the window tconv's padding selects."""
-    full = [(f - 1) * s + kh for f, s, kh in zip(g.feature_size, g.stride, g.effective_kernel)]
-    keep = ", ".join(f"{b}:{b + o}" for (b, _), o in zip(g.padding, g.image_size))
-    recipe = f"use nn.ConvTranspose{g.ndim}d(..., padding=0) and keep y[..., {keep}]"
-    short = [max(b + o - n, 0) for (b, _), o, n in zip(g.padding, g.image_size, full)]
-    if any(short):
-        recipe += f" after zero-padding its end by {_collapse(short)}"
-    return recipe
-
-
-def _torch_conv(g: ConvGeometry, c_in, c_out, groups):
-    """A conv's values depend on ``padding_before`` and the output size; PyTorch pads ``p`` both sides."""
-    k_hat = g.effective_kernel
-    keywords = [("kernel_size", _collapse(g.kernel_size)),
-                ("stride", None if set(g.stride) == {1} else _collapse(g.stride)), ("padding", None),
-                ("dilation", None if set(g.dilation) == {1} else _collapse(g.dilation)),
-                ("groups", None if groups == 1 else groups)]
-    befores = [b for b, _ in g.padding]
-    if all((i + 2 * b - kh) // s + 1 == o for i, b, kh, s, o in
-           zip(g.image_size, befores, k_hat, g.stride, g.feature_size)):
-        keywords[2] = ("padding", None if set(befores) == {0} else _collapse(befores))
-    elif set(g.stride) == {1} and all(pair == ((kh - 1) // 2, kh - 1 - (kh - 1) // 2)
-                                      for pair, kh in zip(g.padding, k_hat)):
-        keywords[2] = ("padding", "same")    # PyTorch's "same" puts the odd pixel at the end, too
-    else:
-        torch_pad = ", ".join(f"{b}, {e}" for b, e in reversed(g.padding))
-        return None, (f"PyTorch's padding is symmetric; pad first: F.pad(x, ({torch_pad})) (last axis "
-                      f"first), then nn.Conv{g.ndim}d(..., padding=0)")
-    return _call(f"nn.Conv{g.ndim}d", [c_in, c_out], keywords), _layouts(g.ndim, False)[0]
-
-
-def _keras_refusal(g: ConvGeometry, groups, transposed):
-    if max(g.stride) > 1 and max(g.dilation) > 1:
-        return "Keras refuses strides > 1 together with dilation_rate > 1"
-    if transposed and groups != 1:
-        return "Keras' Conv*DTranspose has no groups argument"
-    return None
-
-
-def _keras_transpose(g: ConvGeometry, c_out, groups):
-    """Keras "valid" crops nothing at the start; "same" crops ``max((i-1)s + k̂ - o', 0) // 2``."""
-    refusal = _keras_refusal(g, groups, transposed=True)
-    if refusal:
-        return None, refusal
-    for mode in KERAS_PADDINGS:
-        explicit, all_default = [], True
-        for f, o, kh, s, (b, _) in zip(g.feature_size, g.image_size, g.effective_kernel, g.stride,
-                                       g.padding):
-            if mode == "valid":
-                fits = b == 0
-                default = (f - 1) * s + max(kh, s)
-                base = (f - 1) * s + kh                   # Keras: (i-1)s + k̂ + output_padding
-            else:
-                # TensorFlow transposes a "same" conv of the output size: ceil(o'/s) must be i.
-                fits = b == max((f - 1) * s + kh - o, 0) // 2 and -(-o // s) == f
-                default = f * s
-                base = (f - 1) * s + kh % 2               # Keras: (i-1)s + k̂%2 + output_padding
-            all_default &= o == default
-            explicit.append(o - base)
-            if not fits:
-                break
-        else:
-            if all_default:
-                output_padding = None
-            elif all(0 <= a < s for a, s in zip(explicit, g.stride)):
-                output_padding = _collapse(explicit)
-            else:
-                continue
-            call = _call(f"keras.layers.Conv{g.ndim}DTranspose", [c_out], [
-                ("kernel_size", _collapse(g.kernel_size)),
-                ("strides", None if set(g.stride) == {1} else _collapse(g.stride)),
-                ("padding", mode), ("output_padding", output_padding),
-                ("dilation_rate", None if set(g.dilation) == {1} else _collapse(g.dilation))])
-            return call, _layouts(g.ndim, True)[1]
-    return None, ("no Keras padding places the output like this: 'valid' crops nothing at the start and "
-                  "'same' crops max((i-1)s + k̂ - o', 0) // 2")
-
-
-def _keras_conv(g: ConvGeometry, c_out, groups):
-    """Keras "valid" pads nothing; "same" gives ``ceil(i/s)`` and pads ``T//2`` before."""
-    refusal = _keras_refusal(g, groups, transposed=False)
-    if refusal:
-        return None, refusal
-    for mode in KERAS_PADDINGS:
-        ok = True
-        for i, o, kh, s, (b, _) in zip(g.image_size, g.feature_size, g.effective_kernel, g.stride,
-                                       g.padding):
-            if mode == "valid":
-                ok &= b == 0 and o == (i - kh) // s + 1
-            else:
-                ok &= o == -(-i // s) and b == max((o - 1) * s + kh - i, 0) // 2
-        if ok:
-            call = _call(f"keras.layers.Conv{g.ndim}D", [c_out], [
-                ("kernel_size", _collapse(g.kernel_size)),
-                ("strides", None if set(g.stride) == {1} else _collapse(g.stride)),
-                ("padding", mode),
-                ("dilation_rate", None if set(g.dilation) == {1} else _collapse(g.dilation)),
-                ("groups", None if groups == 1 else groups)])
-            return call, _layouts(g.ndim, False)[1]
-    return None, ("no Keras padding gives this: 'valid' pads nothing and 'same' gives ceil(i/s) outputs "
-                  "with T = max((o-1)s + k̂ - i, 0) split T//2 before, the rest after")

@@ -176,3 +176,86 @@ def test_huge_geometry_is_counted_not_built(capsys):
     code, _, err = run(capsys, "explain", "--input", "256", "256", "--kernel", "3", "--padding", "1",
                        "--channels", "64", "64", "--check")
     assert code == 2 and "--check" in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- the command line as a package
+
+
+def _tconv(*argv, env=None, timeout=120):
+    """Run ``python -m tconv ARGV`` in a fresh process (stdout/stderr as bytes)."""
+    import os
+
+    return subprocess.run([sys.executable, "-m", "tconv", *argv], capture_output=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def test_every_command_is_a_module_with_the_same_interface():
+    import importlib
+
+    from tconv.cli import COMMANDS
+
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"tconv.cli.{module_name}")
+        for attribute in ("HELP", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"):
+            assert hasattr(module, attribute), (name, attribute)
+
+
+def test_help_does_not_load_the_heavy_libraries():
+    code = ("import sys; from tconv.cli import main; main(['--help']); "
+            "print(sorted(m for m in ('numba', 'matplotlib', 'scipy', 'PIL', 'tqdm') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_closed_pipe_ends_quietly():
+    done = subprocess.run(f"{sys.executable} -m tconv explain | head -1", shell=True, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.startswith("The lecture notes' example")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_a_terminal_without_unicode_gets_ascii():
+    done = _tconv("explain", "--input", "4", "--kernel", "3", "--stride", "2", "--transposed",
+                  env={"PYTHONIOENCODING": "cp1252"})
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode("cp1252")
+    assert "k^ = d*(k - 1) + 1" in text and "k̂" not in text
+    done = _tconv("explain", env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+
+
+def test_a_billion_pixels_are_counted_in_closed_form():
+    done = _tconv("explain", "--input", "1000000000", "--kernel", "3", timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert b"nnz 2999999994" in done.stdout and b"sparsity 99.9999997%" in done.stdout
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--input", str(10**30), "--kernel", "3"], "--input"),
+    (["--input", "470", "470", "--kernel", "3", "--check"], "reference loops"),
+    (["--input", "5000000", "--kernel", "5000000", "--padding", "full"], "too large"),
+])
+def test_sizes_that_cannot_be_shown_are_refused_in_one_line(capsys, argv, fragment):
+    code, out, err = run(capsys, "explain", *argv)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and fragment in err
+
+
+def test_asymmetric_padding_is_printed_as_the_flag_reads(capsys):
+    code, out, _ = run(capsys, "explain", "--input", "4", "--kernel", "3", "--padding", "0,1")
+    assert code == 0
+    assert "padding 0,1 (before,after)" in out and "((0, 1),)" not in out.splitlines()[0]
+
+
+def test_keras_note_spells_the_exact_call(capsys):
+    code, out, _ = run(capsys, "explain", "--input", "4", "4", "--kernel", "3", "--stride", "2", "--keras", "same")
+    assert code == 0
+    assert "(tconv_call)" not in out
+    assert "exact alternatives: tconv.conv_transpose2d(x, w, stride=2, padding=((0, 1), (0, 1)))" in out
+
+
+def test_sparsity_is_never_rounded_to_100_percent(capsys):
+    code, out, _ = run(capsys, "explain", "--input", "300", "300", "--kernel", "3", "--channels", "1", "8")
+    assert code == 0
+    line = next(row for row in out.splitlines() if "sparsity" in row)
+    assert "sparsity 100%" not in line and "density 0%" not in line

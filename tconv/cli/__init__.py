@@ -1,0 +1,119 @@
+"""The ``tconv`` command: one module per subcommand.
+
+Each subcommand module (``explain``, ...) defines ``HELP`` (one line for ``tconv --help``),
+``DESCRIPTION``, ``EXAMPLES``, ``add_arguments(parser)`` and ``run(args) -> int``, and imports
+the library (NumPy, Numba, matplotlib) only inside ``run``, so ``tconv --help`` lists every
+command without loading them. Argument parsing and terminal output live here; the work is
+done by the library below.
+
+Exit codes: 0 success, 1 a check failed, 2 a usage error or invalid input (one line on
+stderr, never a traceback), 130 interrupted. Output that does not fit the terminal's
+encoding falls back to ASCII (``k̂`` becomes ``k^``); a closed pipe (``tconv explain | head``)
+ends the command quietly.
+"""
+from __future__ import annotations
+
+import argparse
+import codecs
+import importlib
+import os
+import sys
+
+__all__ = ["main", "build_parser", "UsageError", "COMMANDS"]
+
+#: Subcommand name -> module of :mod:`tconv.cli`, in the order ``tconv --help`` lists them.
+COMMANDS = {"explain": "explain"}
+
+
+class UsageError(Exception):
+    """A bad command line or bad input, reported as one line: ``tconv CMD: error: ...``."""
+
+    def __init__(self, message: str, prog: str = "tconv"):
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit code 2)."""
+
+    def error(self, message):
+        raise UsageError(message, self.prog)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tconv`` parser with one subparser per entry of :data:`COMMANDS`."""
+    from .. import __version__
+
+    parser = _Parser(prog="tconv", description="Transposed convolution and semantic segmentation from "
+                     "scratch in NumPy. Run 'tconv COMMAND --help' for a command's flags and examples.")
+    parser.add_argument("--version", action="version", version=f"tconv {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        sub = commands.add_parser(name, help=module.HELP, description=module.DESCRIPTION,
+                                  epilog=module.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+# --------------------------------------------------------------------------- terminal output
+
+#: How characters outside ASCII are written to a terminal that cannot show them.
+ASCII_FALLBACK = {"\u0302": "^", "°": " deg", "⊗": "(x)", "·": "*", "×": "x", "—": "-", "–": "-", "…": "...",
+                  "≤": "<=", "≥": ">=", "→": "->", "←": "<-", "²": "^2", "≈": "~", "Σ": "sum", "∑": "sum",
+                  "ᵀ": "^T", "⊙": "(.)", "λ": "lambda", "α": "alpha", "β": "beta", "γ": "gamma"}
+
+
+def _ascii_fallback(error: UnicodeError):
+    """Codec error handler: transliterate what :data:`ASCII_FALLBACK` knows, ``?`` for the rest."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start:error.end]
+    return "".join(ASCII_FALLBACK.get(ch, "?") for ch in text), error.end
+
+
+codecs.register_error("tconv-ascii", _ascii_fallback)
+
+
+def _prepare_streams() -> None:
+    """Make stdout/stderr fall back to ASCII instead of failing on characters they cannot encode."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="tconv-ascii")
+            except (ValueError, OSError):       # a stream already closed, or one that cannot be changed
+                pass
+
+
+def _report(error: UsageError) -> int:
+    message = " ".join(str(error).split())
+    print(f"{error.prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv=None) -> int:
+    """Run the ``tconv`` command with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    _prepare_streams()
+    try:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see tconv --help)")
+        return args.run(args)
+    except SystemExit as done:          # --help, --version
+        return int(done.code or 0)
+    except UsageError as error:
+        return _report(error)
+    except KeyboardInterrupt:
+        print("tconv: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `tconv explain | head -1`): stop quietly, and point stdout at
+        # /dev/null so that Python's own flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except OSError as error:            # a file or folder the command could not read or write
+        print(f"tconv: error: {error}", file=sys.stderr)
+        return 1
