@@ -1,4 +1,4 @@
-"""Known values from the literature (see /work/shared/REFERENCES.md).
+"""Known values from the literature (docs/references.md, with their sources).
 
 Dumoulin & Visin (2016) "A guide to convolution arithmetic for deep learning"; the lecture
 notes / Shibuya 4x4-3x3 example; d2l "Dive into Deep Learning", transposed convolution;

@@ -50,7 +50,7 @@ print(kernel)
 assert np.allclose(kernel, np.outer([.25, .75, .75, .25], [.25, .75, .75, .25]))
 
 # %% [markdown]
-# Upsampling `[[1, 2], [3, 4]]` by 2 with it gives the values listed in REFERENCES.md. The
+# Upsampling `[[1, 2], [3, 4]]` by 2 with it gives the values listed in docs/references.md. The
 # interior equals bilinear interpolation (`align_corners=False`); the border is darker because
 # the transposed convolution sees zeros beyond the edge where interpolation repeats the edge.
 
