@@ -36,9 +36,6 @@ def _listing(names, limit: int = 5) -> str:
 
 def _files_by_stem(folder: Path, extensions: tuple, what: str) -> dict:
     """``{stem: path}`` of the files in ``folder`` with one of ``extensions``; errors name the files."""
-    if not folder.is_dir():
-        raise ValueError(f"{folder}: the {what} folder is missing; the layout is root/images/ and root/masks/ "
-                         "with files paired by name")
     by_stem: dict = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
@@ -103,6 +100,10 @@ class ImageMaskFolder:
         self.size = None if size is None else check_spatial_size("size", size, 2)
         if num_classes is not None:
             num_classes = check_int("num_classes", num_classes, minimum=1)
+        for what in ("images", "masks"):
+            if not (self.root / what).is_dir():
+                raise ValueError(f"{self.root / what}: the {what} folder is missing; the layout is root/images/ and "
+                                 "root/masks/ with files paired by name")
         images = _files_by_stem(self.root / "images", IMAGE_EXTENSIONS, "images")
         masks = _files_by_stem(self.root / "masks", MASK_EXTENSIONS, "masks")
         for missing, have, lack in ((set(images) - set(masks), "images", "masks"),

@@ -163,6 +163,11 @@ def read_mask(path: Path, palette: dict | None = None) -> np.ndarray:
     return values
 
 
+def _rgb(code: int) -> tuple:
+    """The colour ``(r, g, b)`` of the code ``r * 65536 + g * 256 + b``."""
+    return (code >> 16) & 255, (code >> 8) & 255, code & 255
+
+
 def _colours_to_classes(path: Path, rgb: np.ndarray, palette: dict | None) -> np.ndarray:
     """Map each pixel's colour through ``palette``; name the file and the unknown colours."""
     if palette is None:
@@ -176,9 +181,9 @@ def _colours_to_classes(path: Path, rgb: np.ndarray, palette: dict | None) -> np
     found, inverse = np.unique(codes, return_inverse=True)
     unknown = found[~np.isin(found, known)]
     if unknown.size:
-        listed = ", ".join(str(((c >> 16) & 255, (c >> 8) & 255, c & 255)) for c in unknown[:5])
+        listed = ", ".join(str(_rgb(int(code))) for code in unknown[:5])
         more = f" and {unknown.size - 5} more" if unknown.size > 5 else ""
         raise ValueError(f"{path}: colours {listed}{more} are not in the palette; every mask colour must be a "
                          "palette colour")
-    class_of_found = np.array([palette[((c >> 16) & 255, (c >> 8) & 255, c & 255)] for c in found], np.int64)
+    class_of_found = np.array([palette[_rgb(int(code))] for code in found], np.int64)
     return class_of_found[inverse.reshape(codes.shape)]
