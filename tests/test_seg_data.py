@@ -145,7 +145,7 @@ def test_shapes_differ_from_their_surroundings_with_the_default_difficulty():
 
 def polygon_inside(shape_hw, vertices_local, centre, rotation):
     """Pixel centres inside the polygon ``centre + R.T @ v`` (matplotlib's point-in-polygon)."""
-    vertices = np.asarray(centre) + np.asarray(vertices_local) @ rotation    # rows: R.T @ v
+    vertices = np.asarray(centre) + np.asarray(vertices_local) @ np.asarray(rotation)    # rows: R.T @ v
     rows, cols = np.meshgrid(np.arange(shape_hw[0]) + 0.5, np.arange(shape_hw[1]) + 0.5, indexing="ij")
     points = np.stack([rows.ravel(), cols.ravel()], axis=1)
     return PolygonPath(vertices).contains_points(points).reshape(shape_hw)
@@ -221,7 +221,7 @@ def test_rotations_are_orthonormal_and_cover_both_directions():
 
 
 def twin_3d(shape_dhw, shape):
-    r, centre, R = shape.radius, np.asarray(shape.centre), shape.rotation
+    r, centre, R = shape.radius, np.asarray(shape.centre), np.asarray(shape.rotation)
     grid = np.stack(np.meshgrid(*[np.arange(n) + 0.5 for n in shape_dhw], indexing="ij"), axis=-1)
     offset = grid - centre
     if shape.name == "sphere":
@@ -240,7 +240,7 @@ def twin_3d(shape_dhw, shape):
 
 
 def test_3d_masks_equal_an_independent_twin_and_known_volumes():
-    ds = SyntheticShapes3D(12, size=20, num_classes=5, seed=6, count_range=(1, 1), radius_range=(0.3, 0.45))
+    ds = SyntheticShapes3D(20, size=20, num_classes=5, seed=6, count_range=(1, 1), radius_range=(0.3, 0.45))
     volumes = {"sphere": 4 / 3 * math.pi, "cube": (2 / math.sqrt(3))**3, "cylinder": math.pi / math.sqrt(2),
                "torus": 2 * math.pi**2 * (1 - TORUS_TUBE_RATIO) * TORUS_TUBE_RATIO**2}
     seen = set()

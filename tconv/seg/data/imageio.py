@@ -36,7 +36,17 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError
 
 
 def open_image(path: Path) -> Image.Image:
-    """Open ``path`` with Pillow (the header only), or a ``ValueError`` naming the file."""
+    """Open ``path`` with Pillow (the header only), or a ``ValueError`` naming the file.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "notes.png"
+    ...     _ = path.write_text("not an image")
+    ...     open_image(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: .../notes.png: cannot read it as an image (cannot identify image file ...)
+    """
     try:
         return Image.open(path)
     except (UnidentifiedImageError, *_DECODE_ERRORS) as error:
@@ -53,7 +63,11 @@ def _pixels(path: Path, picture: Image.Image, mode: str | None = None) -> np.nda
 
 
 def image_channels(path: Path, picture: Image.Image) -> int:
-    """1 for a grey mode, 3 for a colour mode, else a ``ValueError`` naming the mode."""
+    """1 for a grey mode, 3 for a colour mode, else a ``ValueError`` naming the mode.
+
+    >>> image_channels(Path("a.png"), Image.new("LA", (1, 1))), image_channels(Path("b.png"), Image.new("P", (1, 1)))
+    (1, 3)
+    """
     if picture.mode in GREY_MODES:
         return 1
     if picture.mode in COLOUR_MODES:

@@ -74,11 +74,27 @@ class DataLoader:
                 f"shuffle={self.shuffle}, seed={self.seed}, drop_last={self.drop_last}, epoch={self.epoch})")
 
     def set_epoch(self, epoch: int) -> None:
-        """Make the next loop over the loader epoch ``epoch`` (its shuffle order)."""
+        """Make the next loop over the loader epoch ``epoch`` (its shuffle order).
+
+        >>> loader = DataLoader(list(zip(np.zeros((4, 1, 2)), np.zeros((4, 2), int))), shuffle=True, seed=0)
+        >>> loader.set_epoch(5); loader.epoch
+        5
+        """
         self.epoch = check_int("epoch", epoch, minimum=0)
 
     def epoch_order(self, epoch: int) -> np.ndarray:
-        """The item indices of epoch ``epoch`` in the order they are batched (int64, all of them)."""
+        """The item indices of epoch ``epoch`` in the order they are batched (int64, all of them).
+
+        ``arange(n)`` without shuffling, else
+        ``np.random.default_rng(np.random.SeedSequence([seed, epoch])).permutation(n)``.
+
+        >>> data = list(zip(np.zeros((4, 1, 2)), np.zeros((4, 2), int)))
+        >>> DataLoader(data).epoch_order(3).tolist()
+        [0, 1, 2, 3]
+        >>> order = DataLoader(data, shuffle=True, seed=7).epoch_order(3)
+        >>> order.tolist() == np.random.default_rng(np.random.SeedSequence([7, 3])).permutation(4).tolist()
+        True
+        """
         epoch = check_int("epoch", epoch, minimum=0)
         n = len(self.dataset)
         if not self.shuffle:

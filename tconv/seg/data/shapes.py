@@ -53,15 +53,20 @@ class Shape:
     """One painted shape: its class, where it is, how big, how it is turned and how bright.
 
     ``centre`` is in pixel units along the array axes (``(y, x)`` or ``(z, y, x)``);
-    ``radius`` is the circumradius in pixels; ``rotation`` the matrix ``R`` with local
-    coordinates ``R @ (p - centre)``; ``contrast`` the intensity added to the background.
+    ``radius`` is the circumradius in pixels; ``rotation`` the matrix ``R`` (a tuple of
+    rows) with local coordinates ``R @ (p - centre)``; ``contrast`` the intensity added to
+    the background (negative: darker).
+
+    >>> shape = SyntheticShapes(1, size=32, seed=0, count_range=(1, 1)).shapes(0)[0]
+    >>> shape.name in ("disc", "square", "triangle"), 0.08 * 32 <= shape.radius <= 0.2 * 32
+    (True, True)
     """
 
     class_id: int
     name: str
     centre: tuple
     radius: float
-    rotation: np.ndarray
+    rotation: tuple
     contrast: float
 
 
@@ -130,11 +135,20 @@ class _ShapesDataset:
             contrast = rng.uniform(*self.contrast_range)
             if rng.random() < self.dark_fraction:
                 contrast = -contrast
-            shapes.append(Shape(class_id, names[class_id], centre, float(radius), rotation, float(contrast)))
+            rows = tuple(tuple(row) for row in rotation.tolist())
+            shapes.append(Shape(class_id, names[class_id], centre, float(radius), rows, float(contrast)))
         return (level, gradient, direction), shapes
 
     def shapes(self, index) -> list:
-        """The :class:`Shape` records painted in item ``index``, in painting order."""
+        """The :class:`Shape` records painted in item ``index``, in painting order.
+
+        They are the same draws that ``ds[index]`` paints (without rendering any pixels).
+
+        >>> ds = SyntheticShapes(4, size=32, seed=0, count_range=(1, 1))
+        >>> (shape,) = ds.shapes(2)
+        >>> np.unique(ds[2][1]).tolist() == [0, shape.class_id]
+        True
+        """
         return self._draw(self._generator(self._index(index)))[1]
 
     def _background(self, level, gradient, direction) -> np.ndarray:
