@@ -1,0 +1,187 @@
+"""Your own data: a folder of images and a folder of masks, paired by file name.
+
+Layout::
+
+    root/images/NAME.png|.jpg|.jpeg|.tif|.tiff     the images
+    root/masks/NAME.png|.tif|.tiff                 their masks (lossless files only)
+
+The image ``images/NAME.ext`` goes with the mask whose stem is ``NAME``. Extensions are
+matched case-insensitively; files whose name starts with ``.`` (hidden files, macOS' ``._``
+files), sub-folders and files with other extensions (``.txt``, ``.json``, ``Thumbs.db``,
+...) are ignored, except that a ``.jpg``/``.jpeg`` mask is an error (JPEG is lossy and
+blurs the class ids at edges). How pixels become arrays is in :mod:`tconv.seg.data.imageio`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ._checks import check_int, check_spatial_size
+from .imageio import image_channels, open_image, parse_palette, read_image, read_mask
+
+__all__ = ["ImageMaskFolder", "IMAGE_EXTENSIONS", "MASK_EXTENSIONS"]
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+MASK_EXTENSIONS = (".png", ".tif", ".tiff")
+_LOSSY_EXTENSIONS = (".jpg", ".jpeg")
+
+
+def _listing(names, limit: int = 5) -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _files_by_stem(folder: Path, extensions: tuple, what: str) -> dict:
+    """``{stem: path}`` of the files in ``folder`` with one of ``extensions``; errors name the files."""
+    by_stem: dict = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        suffix = path.suffix.lower()
+        if what == "masks" and suffix in _LOSSY_EXTENSIONS:
+            raise ValueError(f"{path}: masks must be lossless {MASK_EXTENSIONS} files; JPEG changes class ids "
+                             "at edges")
+        if suffix not in extensions:
+            continue
+        if path.stem in by_stem:
+            raise ValueError(f"{path} and {by_stem[path.stem]}: two {what} with the stem {path.stem!r}; "
+                             "each name may appear once")
+        by_stem[path.stem] = path
+    if not by_stem:
+        raise ValueError(f"{folder}: the {what} folder has no {'/'.join(extensions)} files")
+    return by_stem
+
+
+class ImageMaskFolder:
+    """The pairs ``root/images/NAME.*`` + ``root/masks/NAME.*`` as a segmentation dataset.
+
+    ``ds[i]`` is ``(image float32 (C, H, W) in [0, 1], mask int64 (H, W))`` for the ``i``-th
+    name in sorted order (``ds.names``). ``C`` is 1 when every image is grey and 3 when any
+    image has colour; then grey images are repeated to three channels, so the folder has
+    one ``in_channels``. ``size=(H, W)`` (or an int) resizes every image with Pillow's
+    bilinear filter (antialiased when shrinking) and every mask with nearest neighbour.
+
+    ``palette`` maps the colours of RGB(A) masks to class ids (a dict colour -> id, or a
+    list of colours whose index is the id); grey and palette-mode ('P') masks are class ids
+    already and ignore it. ``num_classes`` is the given value, else the largest class id
+    in any mask (or in ``palette``) plus one; ``class_names`` defaults to
+    ``("class 0", "class 1", ...)``.
+
+    Construction checks the whole folder once and raises a ``ValueError`` naming the file
+    and the rule for: a missing or empty folder; images without masks or masks without
+    images; two files with the same stem; an image and mask of different sizes; a file
+    Pillow cannot open; a mask without integer class ids (an RGB mask without
+    ``palette``, a colour not in the palette); class ids ``>= num_classes``. It reads
+    every mask in full and every image's header; an image whose pixel data is corrupt
+    fails when that item is read, with the same kind of message.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     for sub in ("images", "masks"):
+    ...         Path(root, sub).mkdir()
+    ...     Image.fromarray(np.full((2, 3), 255, np.uint8)).save(Path(root, "images", "a.png"))
+    ...     Image.fromarray(np.array([[0, 1, 2], [2, 1, 0]], np.uint8)).save(Path(root, "masks", "a.png"))
+    ...     ds = ImageMaskFolder(root)
+    ...     image, mask = ds[0]
+    ...     image.shape, image.dtype, mask.tolist(), ds.num_classes, ds.names
+    ((1, 2, 3), dtype('float32'), [[0, 1, 2], [2, 1, 0]], 3, ('a',))
+    """
+
+    spatial_dims = 2
+
+    def __init__(self, root, palette=None, size=None, num_classes=None, class_names=None):
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise ValueError(f"{self.root}: root is not a folder; the layout is root/images/ and root/masks/")
+        self.palette = None if palette is None else parse_palette(palette)
+        self.size = None if size is None else check_spatial_size("size", size, 2)
+        if num_classes is not None:
+            num_classes = check_int("num_classes", num_classes, minimum=1)
+        for what in ("images", "masks"):
+            if not (self.root / what).is_dir():
+                raise ValueError(f"{self.root / what}: the {what} folder is missing; the layout is root/images/ and "
+                                 "root/masks/ with files paired by name")
+        images = _files_by_stem(self.root / "images", IMAGE_EXTENSIONS, "images")
+        masks = _files_by_stem(self.root / "masks", MASK_EXTENSIONS, "masks")
+        for missing, have, lack in ((set(images) - set(masks), "images", "masks"),
+                                    (set(masks) - set(images), "masks", "images")):
+            if missing:
+                raise ValueError(f"{self.root / have}: {_listing(missing)} have no file of the same name in "
+                                 f"{self.root / lack}; every image needs a mask and every mask an image")
+        self.names = tuple(sorted(images))
+        self.image_paths = tuple(images[name] for name in self.names)
+        self.mask_paths = tuple(masks[name] for name in self.names)
+        self.in_channels = self._scan_images()
+        largest = self._scan_masks(num_classes)
+        if num_classes is None:
+            palette_largest = max(self.palette.values()) if self.palette else 0
+            self.num_classes = max(largest, palette_largest) + 1
+        else:
+            self.num_classes = num_classes
+        if class_names is None:
+            class_names = tuple(f"class {k}" for k in range(self.num_classes))
+        if len(class_names) != self.num_classes:
+            raise ValueError(f"class_names has {len(class_names)} names; num_classes={self.num_classes} needs one "
+                             "per class")
+        self.class_names = tuple(class_names)
+
+    def _scan_images(self) -> int:
+        """Check every image header (readable, supported mode); 3 if any image has colour, else 1."""
+        channels = 1
+        self._image_sizes = []
+        for path in self.image_paths:
+            with open_image(path) as picture:
+                channels = max(channels, image_channels(path, picture))
+                self._image_sizes.append((picture.height, picture.width))
+        return channels
+
+    def _scan_masks(self, num_classes) -> int:
+        """Read every mask: readable, class ids, the image's size, ids < ``num_classes``; the largest id."""
+        largest = 0
+        for image_path, mask_path, image_size in zip(self.image_paths, self.mask_paths, self._image_sizes):
+            mask = read_mask(mask_path, self.palette)
+            if mask.shape != image_size:
+                raise ValueError(f"{mask_path} is {mask.shape[0]}x{mask.shape[1]} (HxW) but {image_path} is "
+                                 f"{image_size[0]}x{image_size[1]}; an image and its mask must have the same size")
+            if mask.size:
+                largest = max(largest, int(mask.max()))
+            if num_classes is not None and mask.size and mask.max() >= num_classes:
+                values = sorted(int(v) for v in np.unique(mask))
+                raise ValueError(f"{mask_path}: the mask has values {set(values)}; num_classes={num_classes} allows "
+                                 f"0..{num_classes - 1}")
+        return largest
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __repr__(self) -> str:
+        return (f"ImageMaskFolder({str(self.root)!r}, {len(self)} pairs, in_channels={self.in_channels}, "
+                f"num_classes={self.num_classes}, size={self.size})")
+
+    def __getitem__(self, index):
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ImageMaskFolder index must be an integer, got {index!r}")
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} is out of range for a folder of {len(self)} pairs")
+        image = read_image(self.image_paths[index])
+        mask = read_mask(self.mask_paths[index], self.palette)
+        if image.shape[0] < self.in_channels:
+            image = np.repeat(image, self.in_channels, axis=0)
+        if self.size is not None:
+            image = self._resize_image(image)
+            mask = self._resize_mask(mask)
+        return image, mask
+
+    def _resize_image(self, image: np.ndarray) -> np.ndarray:
+        height, width = self.size
+        channels = [np.asarray(Image.fromarray(channel).resize((width, height), Image.BILINEAR))
+                    for channel in image]
+        return np.clip(np.stack(channels), 0.0, 1.0).astype(np.float32)
+
+    def _resize_mask(self, mask: np.ndarray) -> np.ndarray:
+        height, width = self.size
+        resized = Image.fromarray(mask.astype(np.int32)).resize((width, height), Image.NEAREST)
+        return np.asarray(resized).astype(np.int64)
