@@ -280,6 +280,28 @@ def test_flips_rot90_and_crops_follow_their_index_formulas(h, w, seed):
     assert any(np.array_equal(crop, window) for window in windows)
 
 
+def test_rot90_turns_counter_clockwise_k_times():
+    img = np.random.default_rng(0).random((2, 3, 4))
+    turn = RandomRotate90()
+    once = turn.apply(img, k=1)
+    h, w = img.shape[1:]
+    assert once.shape == (2, w, h)
+    assert all(once[c, i, j] == img[c, j, w - 1 - i] for c in range(2) for i in range(w) for j in range(h))
+    for k in range(4):
+        expected = img
+        for _ in range(k):
+            expected = np.stack([channel.T[::-1] for channel in expected])     # one turn: transpose, flip rows
+        np.testing.assert_array_equal(turn.apply(img, k=k), expected)
+
+
+def test_outputs_are_contiguous_copies_not_views():
+    img, m = _inputs(4, 5, 0)
+    out = HorizontalFlip(p=1.0)(image=img, mask=m)
+    assert out["image"].flags.c_contiguous and out["mask"].flags.c_contiguous
+    out["image"][...] = -1
+    assert img.min() >= 0
+
+
 def test_crop_positions_are_uniform_over_the_valid_offsets():
     img = np.arange(4.0)[None, :].repeat(2, axis=0)                    # (2, 4): value = column
     crop = Compose([RandomCrop(2, 2)], seed=0)

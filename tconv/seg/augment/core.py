@@ -56,6 +56,11 @@ class BasicTransform:
 
     Subclasses override ``get_params(sample, rng) -> dict`` (the one draw) and ``apply``
     / ``apply_to_mask`` (the same parameters as keyword arguments).
+
+    >>> from tconv.seg.augment import VerticalFlip
+    >>> flip = VerticalFlip(p=0.5, rng=np.random.default_rng(0))
+    >>> flip.p, flip.should_apply(np.random.default_rng(0))       # default_rng(0).random() = 0.64 >= 0.5
+    (0.5, False)
     """
 
     def __init__(self, p: float = 0.5, *, spatial_dims: int | None = None,
@@ -106,7 +111,15 @@ class BasicTransform:
 
 
 class DualTransform(BasicTransform):
-    """A transform that moves pixels: the same parameters go to the image and every mask."""
+    """A transform that moves pixels: the same parameters go to the image and every mask.
+
+    >>> class Transpose(DualTransform):                # (..., H, W) -> (..., W, H)
+    ...     def apply(self, image):
+    ...         return np.swapaxes(image, -1, -2)
+    >>> out = Transpose(p=1.0)(image=np.zeros((1, 2, 3)), mask=np.zeros((2, 3), int))
+    >>> out["image"].shape, out["mask"].shape
+    ((1, 3, 2), (3, 2))
+    """
 
     def apply(self, image: np.ndarray, **params) -> np.ndarray:
         raise NotImplementedError
@@ -122,7 +135,15 @@ class DualTransform(BasicTransform):
 
 
 class ImageOnlyTransform(BasicTransform):
-    """A transform that changes pixel values only: masks pass through untouched."""
+    """A transform that changes pixel values only: masks pass through untouched.
+
+    >>> class Invert(ImageOnlyTransform):              # out = 1 - x
+    ...     def apply(self, image):
+    ...         return 1 - image
+    >>> out = Invert(p=1.0)(image=np.array([[0.25]]), mask=np.array([[3]]))
+    >>> out["image"], out["mask"]
+    (array([[0.75]]), array([[3]]))
+    """
 
     def apply(self, image: np.ndarray, **params) -> np.ndarray:
         raise NotImplementedError

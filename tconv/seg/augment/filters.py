@@ -65,8 +65,10 @@ def smoothing_matrix(size: int, sigma: float, radius: int) -> np.ndarray:
     rows = np.arange(size)[:, None]
     taps = np.arange(-radius, radius + 1)[None, :]
     columns = reflect_index(rows + taps, size)
-    matrix = np.zeros((size, size))
-    np.add.at(matrix, (np.broadcast_to(rows, columns.shape), columns), np.broadcast_to(kernel, columns.shape))
+    # Sum the taps that land on the same column (they do near the edges): a weighted histogram.
+    flat = (rows * size + columns).ravel()
+    weights = np.broadcast_to(kernel, columns.shape).ravel()
+    matrix = np.bincount(flat, weights=weights, minlength=size * size).reshape(size, size)
     matrix.setflags(write=False)
     return matrix
 

@@ -96,16 +96,21 @@ class Affine(DualTransform):
     * ``rotate`` in degrees, counter-clockwise on screen: a number (fixed) or a range;
     * ``shear`` in degrees: a number or range for both axes, or a dict per axis. As in
       albumentations the drawn angle ``h`` enters the matrix as ``tan(-h)``, so ``shear={"x": h}``
-      with ``h > 0`` moves the rows below the centre to the left: a missing dict key means 0;
+      with ``h > 0`` moves the rows below the centre to the left. A missing dict key means 0
+      (albumentations' code puts 1 degree there);
     * ``interpolation="bilinear"`` (or ``"nearest"``) for the image,
       ``mask_interpolation="nearest"`` (the only choice: masks hold ids), ``fill`` and
       ``fill_mask`` for points that come from outside the input.
 
-    The forward map is :func:`affine_matrix`; each output pixel centre ``(i+0.5, j+0.5)`` is
-    mapped back through its inverse and sampled there (see :mod:`tconv.seg.augment.sampler`),
-    so ``rotate=90`` on a square image is exactly ``np.rot90`` and the identity is exact. Not
-    copied: ``fit_output``, ``balanced_scale``, ``border_mode``, and the rounding of
-    ``translate_percent`` to whole pixels (here it may move by fractions of a pixel).
+    Pixel-centre convention: pixel ``(i, j)`` covers ``[i, i+1) x [j, j+1)``, its centre is
+    ``(i + 0.5, j + 0.5)`` and the image centre ``(H/2, W/2)``. The forward map is
+    :func:`affine_matrix`; each output pixel centre is mapped back through its inverse and
+    sampled there (bilinearly for the image, the containing pixel for masks; see
+    :mod:`tconv.seg.augment.sampler`). So the identity is exact and ``rotate=90`` on a square
+    image is exactly ``np.rot90``. The output keeps the input's size. Volumes get the same
+    in-plane warp on every depth slice. Not copied: ``fit_output``, ``balanced_scale``,
+    ``border_mode``, and the rounding of ``translate_percent`` to whole pixels (here it may
+    move by fractions of a pixel).
 
     >>> img = np.arange(9.0).reshape(3, 3)
     >>> out = Affine(rotate=90, p=1.0)(image=img, mask=img.astype(int))
@@ -177,7 +182,9 @@ class ElasticTransform(DualTransform):
     ``same_dxdy``), smooth each field with a Gaussian of ``sigma`` (radius ``round(4 sigma)``,
     reflect padding: :func:`~tconv.seg.augment.filters.gaussian_smooth`), multiply by ``alpha``.
     Output pixel ``(i, j)`` samples the input at its centre plus the displacement,
-    ``(i + 0.5 + dy[i, j], j + 0.5 + dx[i, j])``. Smoothing is an average and ``|n| <= 1``, so
+    ``(i + 0.5 + dy[i, j], j + 0.5 + dx[i, j])`` (pixel ``(i, j)`` covers ``[i, i+1) x [j, j+1)``;
+    bilinear for the image, the containing pixel for masks). Volumes get the same in-plane
+    field on every depth slice. Smoothing is an average and ``|n| <= 1``, so
     no pixel moves by more than ``alpha`` along either axis. Large ``sigma`` makes the field
     smoother and, after normalising, smaller: the popular ``alpha=34, sigma=4`` gives visible
     warps on 64x64 images, the defaults barely any. (Albumentations pads the fields by

@@ -23,7 +23,7 @@ __all__ = ["RandomBrightnessContrast", "RandomGamma", "GaussNoise", "GaussianBlu
 RANGE_TOLERANCE = 1e-5
 
 
-def check_unit_range(owner: str, image: np.ndarray) -> None:
+def _check_unit_range(owner: str, image: np.ndarray) -> None:
     """Raise ``ValueError`` unless ``image`` lies in [0, 1] (up to ``RANGE_TOLERANCE``)."""
     low, high = float(image.min()), float(image.max())
     if low < -RANGE_TOLERANCE or high > 1 + RANGE_TOLERANCE:
@@ -51,7 +51,7 @@ class RandomBrightnessContrast(ImageOnlyTransform):
         self.brightness_by_max = bool(brightness_by_max)
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
-        check_unit_range(type(self).__name__, sample.image)
+        _check_unit_range(type(self).__name__, sample.image)
         alpha = 1.0 + rng.uniform(*self.contrast_limit)
         beta = rng.uniform(*self.brightness_limit)
         beta *= 1.0 if self.brightness_by_max else float(sample.image.mean())
@@ -77,7 +77,7 @@ class RandomGamma(ImageOnlyTransform):
         self.gamma_limit = to_range("gamma_limit", gamma_limit, low=1, minimum=1)
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
-        check_unit_range(type(self).__name__, sample.image)
+        _check_unit_range(type(self).__name__, sample.image)
         return {"gamma": float(rng.uniform(*self.gamma_limit) / 100.0)}
 
     def apply(self, image: np.ndarray, gamma: float) -> np.ndarray:
@@ -105,7 +105,7 @@ class GaussNoise(ImageOnlyTransform):
         self.per_channel = bool(per_channel)
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
-        check_unit_range(type(self).__name__, sample.image)
+        _check_unit_range(type(self).__name__, sample.image)
         std = float(rng.uniform(*self.std_range))
         mean = float(rng.uniform(*self.mean_range))
         shape = sample.image.shape if self.per_channel else sample.spatial_shape

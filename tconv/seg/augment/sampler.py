@@ -128,7 +128,11 @@ def sample_nearest(array: np.ndarray, ys: np.ndarray, xs: np.ndarray, fill=0) ->
 
 
 def warp(array: np.ndarray, ys: np.ndarray, xs: np.ndarray, interpolation: str, fill) -> np.ndarray:
-    """``sample_bilinear`` or ``sample_nearest``, by name."""
+    """``sample_bilinear`` or ``sample_nearest``, by name (``"bilinear"`` / ``"nearest"``).
+
+    >>> warp(np.array([[0.0, 10.0]]), np.array([[0.5]]), np.array([[1.25]]), "nearest", 0.0)
+    array([[10.]])
+    """
     if interpolation == "bilinear":
         return sample_bilinear(array, ys, xs, fill)
     return sample_nearest(array, ys, xs, fill)

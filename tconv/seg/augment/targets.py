@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Sample", "read_targets", "write_targets", "TARGET_KEYS"]
+__all__ = ["Sample", "check_image", "check_mask", "read_targets", "write_targets", "TARGET_KEYS"]
 
 TARGET_KEYS = ("image", "mask", "masks")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -38,6 +38,9 @@ class Sample:
 
     ``image`` is ``(*channels, *spatial)``; each mask is ``spatial``, the image's last
     ``spatial_dims`` sizes.
+
+    >>> Sample(np.zeros((2, 3, 4, 5)), [], spatial_dims=3).spatial_shape
+    (3, 4, 5)
     """
 
     image: np.ndarray
@@ -54,7 +57,13 @@ def _layout(spatial_dims: int) -> str:
 
 
 def check_image(image, spatial_dims: int) -> np.ndarray:
-    """``image`` if it is a float32/float64 array of an allowed layout, else a clear error."""
+    """``image`` if it is a float32/float64 array of an allowed layout, else a clear error.
+
+    >>> check_image(np.zeros((3, 4, 4), np.uint8), 2)
+    Traceback (most recent call last):
+    ...
+    TypeError: image has dtype uint8; augmentations take float32 or float64 images (convert once, e.g. image.astype(np.float32) / 255)
+    """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"image must be a numpy array, got {type(image).__name__}")
     if image.dtype not in FLOAT_DTYPES:
@@ -69,7 +78,13 @@ def check_image(image, spatial_dims: int) -> np.ndarray:
 
 
 def check_mask(name: str, mask, image: np.ndarray, spatial_dims: int) -> np.ndarray:
-    """``mask`` if it is an integer/bool array of the image's spatial shape, else a clear error."""
+    """``mask`` if it is an integer/bool array of the image's spatial shape, else a clear error.
+
+    >>> check_mask("mask", np.zeros((4, 4)), np.zeros((1, 4, 4)), 2)
+    Traceback (most recent call last):
+    ...
+    TypeError: mask has dtype float64; a mask holds integer class ids (e.g. mask.astype(np.int64)), never floats
+    """
     if not isinstance(mask, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(mask).__name__}")
     if mask.dtype.kind not in "biu":
@@ -119,6 +134,8 @@ def read_targets(data: dict, spatial_dims: int) -> Sample:
 def write_targets(data: dict, sample: Sample) -> dict:
     """The results under the caller's keys (``masks`` as a list, or stacked if it came stacked).
 
+    Arrays come back C-contiguous (a flip's view is copied), like albumentations' outputs.
+
     >>> m = np.arange(6).reshape(2, 3)
     >>> out = write_targets({"image": None, "masks": [m, m]}, Sample(np.zeros((2, 3)), [m, m + 1]))
     >>> sorted(out), out["masks"][1][0, 0]
@@ -126,14 +143,15 @@ def write_targets(data: dict, sample: Sample) -> dict:
     """
     out = {}
     first_of_list = 0
+    masks = [np.ascontiguousarray(mask) for mask in sample.masks]
     for key in data:
         if key == "image":
-            out["image"] = sample.image
+            out["image"] = np.ascontiguousarray(sample.image)
         elif key == "mask":
-            out["mask"] = sample.masks[0]
+            out["mask"] = masks[0]
             first_of_list = 1
     if "masks" in data:
-        rest = sample.masks[first_of_list:]
+        rest = masks[first_of_list:]
         if isinstance(data["masks"], np.ndarray):
             empty = np.empty((0, *sample.spatial_shape), data["masks"].dtype)
             out["masks"] = np.stack(rest) if rest else empty
