@@ -1,0 +1,139 @@
+"""Checks for the transforms' constructor arguments: probabilities, sizes, ranges, choices.
+
+Each check raises ``ValueError``/``TypeError`` whose message names the argument, the value
+and the rule, and returns the value in a canonical form (ranges become ``(low, high)``
+float tuples, as albumentations' ``to_tuple`` makes them).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["check_probability", "check_size", "check_choice", "check_spatial_dims", "to_range",
+           "check_fill", "check_mask_fill"]
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_probability(name: str, p) -> float:
+    """``p`` as a float in [0, 1].
+
+    >>> check_probability("p", 1)
+    1.0
+    >>> check_probability("p", 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: p=1.5 must be a probability in [0, 1]
+    """
+    if not _is_number(p) or not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{name}={p!r} must be a probability in [0, 1]")
+    return float(p)
+
+
+def check_size(name: str, value, allow_none: bool = False, minimum: int = 1):
+    """``value`` as an int >= ``minimum`` (or ``None`` when ``allow_none``).
+
+    >>> check_size("height", -3)
+    Traceback (most recent call last):
+    ...
+    ValueError: height=-3 must be an integer >= 1
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
+    return int(value)
+
+
+def check_choice(name: str, value, choices) -> str:
+    """``value`` if it is one of ``choices``.
+
+    >>> check_choice("position", "middle", ("center", "random"))
+    Traceback (most recent call last):
+    ...
+    ValueError: position='middle' must be one of ('center', 'random')
+    """
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} must be one of {tuple(choices)}")
+    return value
+
+
+def check_spatial_dims(value) -> int:
+    """2 (images ``(H, W)``/``(C, H, W)``) or 3 (volumes ``(D, H, W)``/``(C, D, H, W)``).
+
+    >>> check_spatial_dims(1)
+    Traceback (most recent call last):
+    ...
+    ValueError: spatial_dims=1 must be 2 (images) or 3 (volumes)
+    """
+    if value not in (2, 3) or isinstance(value, bool):
+        raise ValueError(f"spatial_dims={value!r} must be 2 (images) or 3 (volumes)")
+    return int(value)
+
+
+def to_range(name: str, value, low=None, minimum=None, maximum=None) -> tuple[float, float]:
+    """A range ``(a, b)`` with ``a <= b``, spelled as albumentations spells it.
+
+    * a pair ``(a, b)`` is kept;
+    * a single number ``v`` becomes ``(-v, v)``, or ``(low, v)`` (sorted) when ``low`` is given
+      (pass ``low=v`` for a fixed value: ``(v, v)``).
+
+    Both ends must lie in ``[minimum, maximum]`` when those are given.
+
+    >>> to_range("brightness_limit", 0.2)
+    (-0.2, 0.2)
+    >>> to_range("gamma_limit", 120, low=1)
+    (1.0, 120.0)
+    >>> to_range("rotate", 30, low=30)
+    (30.0, 30.0)
+    >>> to_range("std_range", (0.3, 0.1))
+    Traceback (most recent call last):
+    ...
+    ValueError: std_range=(0.3, 0.1) must be a number or a pair (low, high) with low <= high
+    """
+    if _is_number(value):
+        pair = (float(-value), float(value)) if low is None else tuple(sorted((float(low), float(value))))
+    elif (isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value)
+          and value[0] <= value[1]):
+        pair = (float(value[0]), float(value[1]))
+    else:
+        raise ValueError(f"{name}={value!r} must be a number or a pair (low, high) with low <= high")
+    if (minimum is not None and pair[0] < minimum) or (maximum is not None and pair[1] > maximum):
+        bounds = f"[{minimum if minimum is not None else '-inf'}, {maximum if maximum is not None else 'inf'}]"
+        raise ValueError(f"{name}={value!r} gives the range {pair}; it must lie in {bounds}")
+    return pair
+
+
+def check_fill(name: str, value) -> float:
+    """A finite scalar fill value (the constant written where there is no input).
+
+    >>> check_fill("fill", (0, 0, 0))
+    Traceback (most recent call last):
+    ...
+    TypeError: fill=(0, 0, 0) must be a single finite number (per-channel fills are not supported)
+    """
+    if not _is_number(value) or value != value or abs(value) == float("inf"):
+        raise TypeError(f"{name}={value!r} must be a single finite number (per-channel fills are not supported)")
+    return value
+
+
+def check_mask_fill(fill_mask, dtype: np.dtype):
+    """``fill_mask`` as a scalar of the mask's integer/bool ``dtype``, if it fits.
+
+    >>> check_mask_fill(255, np.dtype(np.uint8))
+    np.uint8(255)
+    >>> check_mask_fill(-1, np.dtype(np.uint8))
+    Traceback (most recent call last):
+    ...
+    ValueError: fill_mask=-1 is not a class id a uint8 mask can hold (0..255)
+    """
+    if dtype.kind == "b":
+        low, high = 0, 1
+    else:
+        low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+    if not _is_number(fill_mask) or fill_mask != int(fill_mask) or not low <= fill_mask <= high:
+        raise ValueError(f"fill_mask={fill_mask!r} is not a class id a {dtype} mask can hold ({low}..{high})")
+    return dtype.type(int(fill_mask))
