@@ -56,8 +56,8 @@ class ConfusionMatrix:
            [0, 1, 1]])
     >>> cm.iou()                        # class 1: TP 1, FP 1, FN 0
     array([1. , 0.5, 0.5])
-    >>> cm.dice(), cm.pixel_accuracy()
-    (array([1.        , 0.66666667, 0.66666667]), 0.75)
+    >>> cm.dice().round(4), cm.pixel_accuracy()
+    (array([1.    , 0.6667, 0.6667]), 0.75)
     >>> cm.mean_iou(include_background=False)
     0.5
     """

@@ -78,9 +78,9 @@ def compute_dice(y_pred, y, include_background: bool = True, ignore_empty: bool 
     in MONAI. The result is float32 when a float32 mask is given, else float64.
 
     >>> gt = np.zeros((1, 1, 4, 4), bool); gt[0, 0, :2, :2] = True        # 4 pixels
-    >>> pred = np.zeros((1, 1, 4, 4), bool); pred[0, 0, :2, :1] = True    # 2 of them
-    >>> compute_dice(pred, gt)                                            # 2*2 / (2 + 4)
-    array([[0.66666667]])
+    >>> pred = np.zeros((1, 1, 4, 4), bool); pred[0, 0, 0, 0] = True      # 1 of them
+    >>> compute_dice(pred, gt)                                            # 2*1 / (1 + 4)
+    array([[0.4]])
     >>> labels_pred = np.array([[[[0, 1], [2, 2]]]]); labels_gt = np.array([[[[0, 1], [1, 1]]]])
     >>> compute_dice(labels_pred, labels_gt, num_classes=3)               # class 2 absent: NaN
     array([[1. , 0.5, nan]])
@@ -118,10 +118,10 @@ def compute_iou(y_pred, y, include_background: bool = True, ignore_empty: bool =
         ignore_empty: NaN where the ground truth is empty; ``False``: 1 if the prediction is
             empty too, else 0 (see the module's table).
 
-    >>> gt = np.zeros((1, 2, 4, 4), bool); gt[0, 1, :2, :2] = True; gt[0, 0] = ~gt[0, 1]
-    >>> pred = np.zeros((1, 2, 4, 4), bool); pred[0, 1, :2, :1] = True; pred[0, 0] = ~pred[0, 1]
-    >>> compute_iou(pred, gt)                      # background 12/14, foreground 2/4
-    array([[0.85714286, 0.5       ]])
+    >>> gt = np.zeros((1, 2, 1, 5), bool); gt[0, 1, 0, :2] = True; gt[0, 0] = ~gt[0, 1]
+    >>> pred = np.zeros((1, 2, 1, 5), bool); pred[0, 1, 0, 0] = True; pred[0, 0] = ~pred[0, 1]
+    >>> compute_iou(pred, gt)                      # background 3/4, foreground 1/2
+    array([[0.75, 0.5 ]])
     >>> compute_iou(pred, gt, include_background=False)
     array([[0.5]])
     """
