@@ -1,9 +1,9 @@
-"""Overlap metrics, one_hot, the reductions, the accumulators and the confusion matrix.
+"""Overlap metrics, one_hot, the reductions and the accumulators.
 
-References: per-pixel loop twins written here (Dice, IoU, one_hot, the confusion matrix),
+References: per-pixel loop twins written here (Dice, IoU, one_hot),
 the identity J = D / (2 - D) on hard masks, hand-computed NaN-skipping means, and PyTorch's
 ``scatter_`` (MONAI's one_hot) as an optional oracle. The Hausdorff distance is tested in
-tests/test_seg_metrics_hausdorff.py.
+tests/test_seg_metrics_hausdorff.py, the confusion matrix in tests/test_seg_metrics_confusion.py.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tconv.seg.metrics import (REDUCTIONS, ConfusionMatrix, DiceMetric, HausdorffDistanceMetric, MeanIoU,
+from tconv.seg.metrics import (REDUCTIONS, DiceMetric, HausdorffDistanceMetric, MeanIoU,
                                compute_dice, compute_hausdorff_distance, compute_iou, do_metric_reduction,
                                one_hot)
 
@@ -357,77 +357,3 @@ def test_accumulator_arguments_are_checked():
     with pytest.raises(ValueError, match="gives 3 classes but the buffered batches gave 2"):
         metric(np.ones((1, 3, 2, 2)), np.ones((1, 3, 2, 2)))
     assert set(REDUCTIONS) == {"none", "mean", "sum", "mean_batch", "sum_batch", "mean_channel", "sum_channel"}
-
-
-# --------------------------------------------------------------------------- confusion matrix
-
-def confusion_loop(pred, target, num_classes, ignore_index=None):
-    matrix = np.zeros((num_classes, num_classes), np.int64)
-    for index in np.ndindex(target.shape):
-        if target[index] != ignore_index:
-            matrix[target[index], pred[index]] += 1
-    return matrix
-
-
-@few
-@given(st.integers(1, 4), st.sampled_from([(2, 4, 5), (3, 3), (1, 2, 3, 3)]), seeds,
-       st.sampled_from([None, 0, 255]), st.integers(1, 3))
-def test_confusion_matrix_matches_the_loop(num_classes, shape, seed, ignore_index, updates):
-    rng = np.random.default_rng(seed)
-    cm = ConfusionMatrix(num_classes, ignore_index=ignore_index)
-    expected = np.zeros((num_classes, num_classes), np.int64)
-    for _ in range(updates):
-        pred, target = rng.integers(0, num_classes, shape), rng.integers(0, num_classes, shape)
-        if ignore_index is not None:
-            target = np.where(rng.random(shape) < 0.2, ignore_index, target)
-        cm.update(pred, target)
-        expected += confusion_loop(pred, target, num_classes, ignore_index)
-    np.testing.assert_array_equal(cm.matrix, expected)
-    assert cm.matrix.dtype == np.int64
-    for c in range(num_classes):
-        tp = expected[c, c]
-        fp, fn = expected[:, c].sum() - tp, expected[c].sum() - tp
-        iou = tp / (tp + fp + fn) if tp + fp + fn else math.nan
-        dice = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan
-        assert same(cm.iou()[c], iou) and same(cm.dice()[c], dice)
-    total = expected.sum()
-    assert same(cm.pixel_accuracy(), np.trace(expected) / total if total else math.nan)
-
-
-def test_confusion_means_skip_absent_classes():
-    cm = ConfusionMatrix(4)
-    cm.update(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 1, 0]))    # class 3 absent everywhere
-    iou = [1 / 3, 2 / 3, 0.0, math.nan]                                 # by hand: TP / (TP + FP + FN)
-    np.testing.assert_allclose(cm.iou(), iou)
-    assert cm.mean_iou() == pytest.approx((1 / 3 + 2 / 3 + 0) / 3)
-    assert cm.mean_iou(include_background=False) == pytest.approx(1 / 3)
-    assert cm.mean_dice() == pytest.approx((0.5 + 0.8 + 0) / 3)
-    assert cm.pixel_accuracy() == pytest.approx(3 / 5)
-    cm.reset()
-    assert cm.matrix.sum() == 0 and math.isnan(cm.pixel_accuracy()) and math.isnan(cm.mean_dice())
-
-
-def test_confusion_dice_of_one_image_equals_compute_dice():
-    rng = np.random.default_rng(3)
-    pred, target = rng.integers(0, 3, (1, 6, 6)), rng.integers(0, 3, (1, 6, 6))
-    cm = ConfusionMatrix(3)
-    cm.update(pred, target)
-    dice = compute_dice(pred[:, None], target[:, None], num_classes=3)[0]
-    np.testing.assert_allclose(cm.dice(), dice)
-
-
-def test_confusion_matrix_errors():
-    cm = ConfusionMatrix(3, ignore_index=255)
-    with pytest.raises(TypeError, match=r"pred has dtype float64; .* argmax over the class axis"):
-        cm.update(np.zeros((1, 3, 2, 2)), np.zeros((1, 2, 2), int))
-    with pytest.raises(ValueError, match="pred has shape .* and target has shape"):
-        cm.update(np.zeros((1, 3, 2, 2), int), np.zeros((1, 2, 2), int))
-    with pytest.raises(ValueError, match=r"target has values \{3\}; num_classes=3 allows 0..2 \(target values 255"):
-        cm.update(np.zeros(3, int), np.array([0, 3, 255]))
-    with pytest.raises(ValueError, match=r"pred has values \{-1\}"):
-        cm.update(np.array([-1]), np.array([0]))
-    with pytest.raises(TypeError, match="ignore_index must be None or an integer"):
-        ConfusionMatrix(3, ignore_index=0.5)
-    with pytest.raises(ValueError, match="num_classes must be an integer >= 1"):
-        ConfusionMatrix(0)
-    assert cm.matrix.sum() == 0                             # failed updates count nothing
