@@ -246,6 +246,8 @@ def test_dice_label_map_errors():
         compute_dice(np.ones((1, 2, 2, 2)), labels, num_classes=3)
     with pytest.raises(ValueError, match=r"y has values \{2\}; num_classes=2"):   # y_pred fixes 2 classes
         compute_dice(np.ones((1, 2, 2, 2)), np.full((1, 1, 2, 2), 2))
+    with pytest.raises(ValueError, match=r"y has 3 channels .* num_classes=1 \(from y_pred.shape\[1\]\)"):
+        compute_dice(np.ones((1, 1, 2, 2)), np.ones((1, 3, 2, 2)))
 
 
 # --------------------------------------------------------------------------- reductions

@@ -30,7 +30,7 @@ from .reduction import ignore_background
 __all__ = ["compute_dice", "compute_iou"]
 
 
-def _class_masks(name: str, array: np.ndarray, num_classes: int) -> np.ndarray:
+def _class_masks(name: str, array: np.ndarray, num_classes: int, source: str) -> np.ndarray:
     """``array`` as bool masks ``(B, num_classes, *spatial)``: one-hot as is, a label map expanded.
 
     With ``num_classes == 1`` the single channel is a binary foreground mask.
@@ -42,7 +42,7 @@ def _class_masks(name: str, array: np.ndarray, num_classes: int) -> np.ndarray:
         label_values(name, array, num_classes, extra=f" (a label map, since {name} has 1 channel)")
         classes = np.arange(num_classes).reshape((1, num_classes) + (1,) * (array.ndim - 2))
         return array == classes
-    raise ValueError(f"{name} has {channels} channels (shape {array.shape}); with num_classes={num_classes} "
+    raise ValueError(f"{name} has {channels} channels (shape {array.shape}); with num_classes={num_classes}{source} "
                      f"it must have {num_classes} (one-hot masks) or 1 (a label map)")
 
 
@@ -94,7 +94,8 @@ def compute_dice(y_pred, y, include_background: bool = True, ignore_empty: bool 
     check_flag("include_background", include_background)
     check_flag("ignore_empty", ignore_empty)
     n = y_pred.shape[1] if num_classes is None else check_positive_int("num_classes", num_classes)
-    pred, gt = _class_masks("y_pred", y_pred, n), _class_masks("y", y, n)
+    source = " (from y_pred.shape[1])" if num_classes is None else ""
+    pred, gt = _class_masks("y_pred", y_pred, n, source), _class_masks("y", y, n, source)
     if n > 1 and not include_background:
         pred, gt = pred[:, 1:], gt[:, 1:]
     intersection, size_pred, size_gt = _sizes(pred, gt)
