@@ -230,12 +230,13 @@ def reduction_axes(ndim: int, batch: bool) -> tuple[int, ...]:
     return (0,) + spatial if batch else spatial
 
 
-def class_weights(weight: np.ndarray | None, num_classes: int, dtype) -> np.ndarray | None:
+def class_weights(weight: np.ndarray | None, num_classes: int, dtype, skip_one_class: bool = True
+                  ) -> np.ndarray | None:
     """Checked ``weight`` as ``num_classes`` values of ``dtype``; None when there is one class.
 
     A single number applies to every class. With one class (C = 1, or C = 2 and
-    ``include_background=False``) MONAI applies no class weight, and neither does tconv:
-    a per-class weight would only rescale the loss.
+    ``include_background=False``) MONAI applies no class weight, and neither does tconv
+    (a per-class weight would only rescale the loss), unless ``skip_one_class=False``.
 
     >>> class_weights(np.array(2.0), 3, np.float32)
     array([2., 2., 2.], dtype=float32)
@@ -249,7 +250,7 @@ def class_weights(weight: np.ndarray | None, num_classes: int, dtype) -> np.ndar
     if weight.ndim == 1 and weight.shape[0] != num_classes:
         raise ValueError(f"weight has {weight.shape[0]} values but {num_classes} classes remain "
                          "(with include_background=False, leave out class 0)")
-    if num_classes == 1:
+    if num_classes == 1 and skip_one_class:
         return None
     return np.broadcast_to(weight, (num_classes,)).astype(dtype)
 

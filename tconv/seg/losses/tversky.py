@@ -127,7 +127,8 @@ def fbeta_loss(input, target, beta=1.0, include_background=True, to_onehot_y=Fal
 
     MONAI has no F-beta loss; the formula, the single ``smooth`` (default ``1e-5``) and the
     class weights follow ``segmentation_models``' ``f_score``, where the weights multiply the
-    *score* (``1 - w_c F_c``; MONAI's Dice multiplies the loss, ``w_c (1 - F_c)``). ``beta``
+    *score* (``1 - w_c F_c``; MONAI's Dice multiplies the loss, ``w_c (1 - F_c)``), even when
+    only one class remains (MONAI's losses skip the weight then). ``beta``
     (>= 0) weighs recall: ``beta > 1`` penalises false negatives more, ``beta = 1`` is Dice,
     ``beta = 0`` is precision. The input handling (activation flags, ``to_onehot_y``,
     ``include_background``, ``batch``, ``reduction``) is MONAI's, as in
@@ -150,7 +151,7 @@ def fbeta_loss(input, target, beta=1.0, include_background=True, to_onehot_y=Fal
     fn = g.sum(axis=axes) - tp
     b2 = beta * beta
     score = ((1.0 + b2) * tp + smooth) / ((1.0 + b2) * tp + b2 * fn + fp + smooth)
-    w = class_weights(weight, g.shape[1], p.dtype)
+    w = class_weights(weight, g.shape[1], p.dtype, skip_one_class=False)    # segmentation_models: always
     if w is not None:
         score = score * w
     return reduce(1.0 - score, reduction, none_ndim=p.ndim)
