@@ -404,3 +404,26 @@ def test_wrong_types_raise_type_error():
         DiceLoss(other_act=3)
     with pytest.raises(TypeError, match="gamma"):
         FocalLoss(gamma="2")
+
+
+def test_other_act_is_applied_like_the_flags():
+    from tconv.nn import functional as F
+    rng = np.random.default_rng(4)
+    x, g = rng.standard_normal((2, 3, 5)), (rng.uniform(0, 1, (2, 3, 5)) > 0.5).astype(float)
+    assert dice_loss(x, g, other_act=F.sigmoid).item() == dice_loss(x, g, sigmoid=True).item()
+    soft = lambda t: F.softmax(t, dim=1)                                       # noqa: E731
+    assert tversky_loss(x, g, other_act=soft).item() == tversky_loss(x, g, softmax=True).item()
+    with pytest.raises(TypeError, match="other_act must return a Tensor"):
+        dice_loss(x, g, other_act=lambda t: t.data)
+
+
+def test_logit_losses_are_stable_for_huge_logits():
+    x = Tensor(np.array([[[1e4, -1e4, 800.0, -800.0], [-1e4, 1e4, -800.0, 800.0]]]), requires_grad=True)
+    ids = np.array([[[0, 0, 1, 1]]])                 # two confident right, two confident wrong pixels
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        losses = [focal_loss(x, ids, to_onehot_y=True), focal_loss(x, ids, to_onehot_y=True, use_softmax=True),
+                  dice_ce_loss(x, ids, to_onehot_y=True, softmax=True),
+                  dice_focal_loss(x, ids, to_onehot_y=True, sigmoid=True)]
+        for loss in losses:
+            loss.backward()
+    assert all(np.isfinite(loss.item()) for loss in losses) and np.all(np.isfinite(x.grad))

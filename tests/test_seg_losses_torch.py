@@ -232,6 +232,8 @@ def cases(draw, min_channels=1, activations=("none", "sigmoid", "softmax")):
     ids = rng.integers(0, c if c > 1 else 2, (b, 1) + spatial)
     onehot = (ids == np.arange(c).reshape((1, c) + (1,) * len(spatial))).astype(float) if c > 1 else ids * 1.0
     to_onehot_y = c > 1 and draw(st.booleans())
+    if not to_onehot_y and draw(st.booleans()):              # soft labels: a smoothed mask
+        onehot = 0.8 * onehot + 0.2 * rng.uniform(0, 1, onehot.shape)
     include_background = draw(st.booleans())
     remaining = c - 1 if (not include_background and c > 1) else c
     weight = draw(st.sampled_from([None, "scalar", "list"]))
