@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...autograd.tensor import Tensor
 from ...nn import functional as F
 from ...nn.module import Module
 from ._common import as_input, as_target, check_number, check_reduction, check_weight, class_weights
@@ -39,7 +40,7 @@ __all__ = ["dice_ce_loss", "DiceCELoss", "dice_focal_loss", "DiceFocalLoss"]
 
 def _target_layout(x, target) -> np.ndarray:
     """MONAI's checks of the compound losses: same number of axes, and 1 or C target channels."""
-    labels = np.asarray(target.data if hasattr(target, "data") else target)
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.ndim != x.ndim:
         raise ValueError(f"target has shape {labels.shape} and input {x.shape}: they need the same number of "
                          "axes (class ids as (B, 1, *spatial), or one-hot as (B, C, *spatial))")
