@@ -46,10 +46,10 @@ def distance_field(image) -> np.ndarray:
     or all False. Returned in ``image``'s float dtype.
 
     >>> import numpy as np
-    >>> distance_field(np.array([[[[0, 0, 0], [0, 1, 0], [0, 0, 0]]]]))[0, 0]
-    array([[1.41421356, 1.        , 1.41421356],
-           [1.        , 1.        , 1.        ],
-           [1.41421356, 1.        , 1.41421356]])
+    >>> distance_field(np.array([[[[0, 0, 0], [0, 1, 0], [0, 0, 0]]]]))[0, 0].round(4)
+    array([[1.4142, 1.    , 1.4142],
+           [1.    , 1.    , 1.    ],
+           [1.4142, 1.    , 1.4142]])
     >>> distance_field(np.ones((1, 1, 3)))                   # no boundary: 0
     array([[[0., 0., 0.]]])
     """
