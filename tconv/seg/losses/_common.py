@@ -1,0 +1,270 @@
+"""The steps every segmentation loss shares, in MONAI's order (monai/losses/dice.py, ``DiceLoss.forward``).
+
+Before its formula, each loss prepares its two arguments the same way:
+
+1. **activation** on the input ``(B, C, *spatial)``: ``sigmoid`` (per channel), ``softmax``
+   (over the channel axis) or ``other_act`` (any callable on Tensors), at most one of them;
+2. **to_onehot_y**: class ids ``(B, 1, *spatial)`` become a one-hot target ``(B, C, *spatial)``;
+3. **include_background=False**: channel 0 of both is dropped;
+4. the target must now have the input's shape.
+
+Then the overlap losses sum over the *reduction axes*: the spatial axes (one score per image
+and class), plus the batch axis when ``batch=True`` (one score per class, pooled over the batch).
+
+The target is a constant (an ndarray or a Tensor whose data is used; no gradient flows to it);
+it is cast to the input's dtype, so a float32 input gives a float32 loss.
+
+Where MONAI only warns, tconv refuses (``ValueError``), because the result would silently be
+something else than asked for: ``to_onehot_y=True`` or ``softmax=True`` with a one-channel input.
+With one channel and ``include_background=False`` there is no background channel to drop: the
+channel is kept, as MONAI does (MONAI also warns).
+
+>>> import numpy as np
+>>> from tconv import Tensor
+>>> p, g = prepare(Tensor(np.zeros((1, 3, 2))), np.array([[[0, 2]]]), to_onehot_y=True,
+...                include_background=False, softmax=True)
+>>> p.shape, g.tolist()                   # background dropped: classes 1 and 2 remain
+((1, 2, 2), [[[0.0, 0.0], [0.0, 1.0]]])
+>>> reduction_axes(4, batch=False), reduction_axes(4, batch=True)
+((2, 3), (0, 2, 3))
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ...autograd.function import as_tensor
+from ...autograd.tensor import Tensor
+from ...nn import functional as F
+
+__all__ = ["REDUCTIONS", "check_reduction", "check_number", "check_flag", "check_activation",
+           "check_weight", "as_input", "as_target", "prepare", "reduction_axes", "class_weights", "reduce"]
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_reduction(reduction, allowed=REDUCTIONS) -> None:
+    """Raise ``ValueError`` unless ``reduction`` is one of ``allowed``.
+
+    >>> check_reduction("avg")
+    Traceback (most recent call last):
+    ...
+    ValueError: reduction='avg' must be one of ('none', 'mean', 'sum')
+    """
+    if not isinstance(reduction, str) or reduction not in allowed:
+        raise ValueError(f"reduction={reduction!r} must be one of {allowed}")
+
+
+def check_number(name: str, value, *, low=None, high=None, low_open=False) -> float:
+    """``value`` as a float, or ``ValueError``/``TypeError`` if it is not a finite number in range.
+
+    ``low``/``high`` are inclusive bounds (``low_open=True`` excludes ``low``).
+
+    >>> check_number("gamma", -1.0, low=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: gamma=-1.0 must be >= 0.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}={value!r} must be a real number")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name}={value!r} must be finite")
+    if low is not None and (value <= low if low_open else value < low):
+        raise ValueError(f"{name}={value!r} must be {'>' if low_open else '>='} {low}")
+    if high is not None and value > high:
+        raise ValueError(f"{name}={value!r} must be <= {high}")
+    return value
+
+
+def check_flag(name: str, value) -> None:
+    """Raise ``TypeError`` unless ``value`` is a bool (``sigmoid="yes"`` is a mistake, not True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be True or False")
+
+
+def check_activation(sigmoid, softmax, other_act) -> None:
+    """At most one of ``sigmoid``, ``softmax``, ``other_act`` (as MONAI), and ``other_act`` callable.
+
+    >>> check_activation(True, True, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigmoid=True and softmax=True: choose at most one activation (sigmoid, softmax, other_act)
+    """
+    check_flag("sigmoid", sigmoid)
+    check_flag("softmax", softmax)
+    if other_act is not None and not callable(other_act):
+        raise TypeError(f"other_act must be None or callable, got {type(other_act).__name__}")
+    chosen = [name for name, on in (("sigmoid=True", sigmoid), ("softmax=True", softmax),
+                                    ("other_act", other_act is not None)) if on]
+    if len(chosen) > 1:
+        raise ValueError(f"{' and '.join(chosen)}: choose at most one activation (sigmoid, softmax, other_act)")
+
+
+def check_weight(weight) -> np.ndarray | None:
+    """Class weights as a 0-d or 1-d float64 array of finite values >= 0 (or None).
+
+    >>> check_weight([1.0, -2.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: weight=[1.0, -2.0] must hold finite values >= 0
+    """
+    if weight is None:
+        return None
+    array = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"weight has dtype {array.dtype}; it must hold real numbers")
+    if array.ndim > 1:
+        raise ValueError(f"weight has shape {array.shape}; give one number, or one per class")
+    array = array.astype(np.float64)
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise ValueError(f"weight={array.tolist()} must hold finite values >= 0")
+    return array
+
+
+def as_input(input) -> Tensor:
+    """The prediction as a Tensor of shape ``(B, C, *spatial)`` with at least one spatial axis."""
+    input = as_tensor(input)
+    if input.ndim < 3 or input.size == 0:
+        raise ValueError(f"input has shape {input.shape}; segmentation losses take a non-empty "
+                         "(B, C, *spatial) array with at least one spatial axis")
+    return input
+
+
+def _class_ids(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Check that ``labels`` hold whole numbers in ``0..num_classes-1``; return them as int64."""
+    if labels.dtype.kind == "f":
+        whole = np.isfinite(labels) & (labels == np.round(labels))
+        if not whole.all():
+            raise ValueError(f"target holds non-integer values such as {labels[~whole].flat[0]}; "
+                             "to_onehot_y=True needs class ids")
+    ids = labels.astype(np.int64)
+    bad = (ids < 0) | (ids >= num_classes)
+    if bad.any():
+        values = np.unique(ids).tolist()
+        shown = ", ".join(str(v) for v in values[:10]) + (", ..." if len(values) > 10 else "")
+        raise ValueError(f"target has class ids {{{shown}}}; an input with C={num_classes} "
+                         f"channels allows 0..{num_classes - 1}")
+    return ids
+
+
+def as_target(target, input_shape: tuple, dtype, to_onehot_y: bool) -> np.ndarray:
+    """The target as an ndarray of ``input_shape`` and ``dtype`` (one-hot encoded when ``to_onehot_y``).
+
+    * ``to_onehot_y=True``: ``target`` holds class ids, shape ``(B, 1, *spatial)``; channel ``c``
+      of the result is 1 where the id is ``c`` (MONAI's ``one_hot``). The input needs C >= 2.
+    * ``to_onehot_y=False``: ``target`` has the input's shape and values in [0, 1] (a one-hot
+      mask, a binary mask for C = 1, or soft labels).
+
+    >>> as_target(np.array([[[0, 1, 1]]]), (1, 2, 3), np.float32, to_onehot_y=True)
+    array([[[1., 0., 0.],
+            [0., 1., 1.]]], dtype=float32)
+    >>> as_target(np.array([[[0, 7]]]), (1, 3, 2), np.float64, to_onehot_y=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: target has class ids {0, 7}; an input with C=3 channels allows 0..2
+    """
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if labels.dtype.kind not in "biuf":
+        raise TypeError(f"target has dtype {labels.dtype}; it must hold numbers")
+    batch, channels, *spatial = input_shape
+    ids_shape = (batch, 1, *spatial)
+    if to_onehot_y:
+        if channels == 1:
+            raise ValueError("to_onehot_y=True needs an input with one channel per class (C >= 2); the input "
+                             "has C=1. Pass a binary mask (B, 1, *spatial) with to_onehot_y=False (MONAI only "
+                             "warns and ignores to_onehot_y here; tconv refuses)")
+        if labels.shape != ids_shape:
+            raise ValueError(f"target has shape {labels.shape}; with to_onehot_y=True an input of shape "
+                             f"{tuple(input_shape)} needs class ids of shape {ids_shape}")
+        ids = _class_ids(labels, channels)
+        classes = np.arange(channels).reshape((1, channels) + (1,) * len(spatial))
+        return (ids == classes).astype(dtype)
+    if labels.shape != tuple(input_shape):
+        hint = " (class ids? pass to_onehot_y=True)" if labels.shape == ids_shape and channels > 1 else ""
+        raise ValueError(f"target has shape {labels.shape} but the input has shape {tuple(input_shape)}; "
+                         f"without to_onehot_y they must be equal{hint}")
+    if labels.size and not (np.all(labels >= 0) and np.all(labels <= 1)):
+        raise ValueError(f"target has values in [{labels.min()}, {labels.max()}]; without to_onehot_y it "
+                         "must be a mask or soft labels in [0, 1] (class ids? pass to_onehot_y=True)")
+    return labels.astype(dtype, copy=False)
+
+
+def _activate(input: Tensor, sigmoid: bool, softmax: bool, other_act) -> Tensor:
+    if sigmoid:
+        input = F.sigmoid(input)
+    if softmax:
+        if input.shape[1] == 1:
+            raise ValueError("softmax=True needs C >= 2 channels (a softmax over one channel is always 1); "
+                             "the input has C=1: use sigmoid=True for a one-channel binary prediction "
+                             "(MONAI only warns and ignores softmax here; tconv refuses)")
+        input = F.softmax(input, dim=1)
+    if other_act is not None:
+        shape = input.shape
+        input = other_act(input)
+        if not isinstance(input, Tensor) or input.shape != shape:
+            raise TypeError(f"other_act must return a Tensor of the input's shape {shape}")
+    return input
+
+
+def prepare(input, target, *, sigmoid=False, softmax=False, other_act=None, to_onehot_y=False,
+            include_background=True) -> tuple[Tensor, np.ndarray]:
+    """Steps 1-4 of the module docstring: ``(probabilities Tensor, target ndarray)`` of equal shapes.
+
+    >>> p, g = prepare(Tensor(np.zeros((1, 1, 2))), np.array([[[0.0, 1.0]]]), sigmoid=True)
+    >>> p
+    Tensor([[[0.5, 0.5]]])
+    """
+    input = as_input(input)
+    target = as_target(target, input.shape, input.dtype, to_onehot_y)
+    input = _activate(input, sigmoid, softmax, other_act)
+    if not include_background and input.shape[1] > 1:
+        input, target = input[:, 1:], target[:, 1:]
+    return input, target
+
+
+def reduction_axes(ndim: int, batch: bool) -> tuple[int, ...]:
+    """The axes an overlap loss sums over: the spatial ones, and the batch axis 0 when ``batch``."""
+    spatial = tuple(range(2, ndim))
+    return (0,) + spatial if batch else spatial
+
+
+def class_weights(weight: np.ndarray | None, num_classes: int, dtype, skip_one_class: bool = True
+                  ) -> np.ndarray | None:
+    """Checked ``weight`` as ``num_classes`` values of ``dtype``; None when there is one class.
+
+    A single number applies to every class. With one class (C = 1, or C = 2 and
+    ``include_background=False``) MONAI applies no class weight, and neither does tconv
+    (a per-class weight would only rescale the loss), unless ``skip_one_class=False``.
+
+    >>> class_weights(np.array(2.0), 3, np.float32)
+    array([2., 2., 2.], dtype=float32)
+    >>> class_weights(np.array([1.0, 2.0]), 3, np.float64)
+    Traceback (most recent call last):
+    ...
+    ValueError: weight has 2 values but 3 classes remain (with include_background=False, leave out class 0)
+    """
+    if weight is None:
+        return None
+    if weight.ndim == 1 and weight.shape[0] != num_classes:
+        raise ValueError(f"weight has {weight.shape[0]} values but {num_classes} classes remain "
+                         "(with include_background=False, leave out class 0)")
+    if num_classes == 1 and skip_one_class:
+        return None
+    return np.broadcast_to(weight, (num_classes,)).astype(dtype)
+
+
+def reduce(f: Tensor, reduction: str, none_ndim: int | None = None) -> Tensor:
+    """``mean`` or ``sum`` of all of ``f``, or ``f`` itself for ``"none"``.
+
+    With ``none_ndim`` (MONAI's Dice family), ``"none"`` reshapes ``f`` to
+    ``f.shape[:2] + (1,) * (none_ndim - 2)`` so that it broadcasts against the input.
+    """
+    if reduction == "mean":
+        return f.mean()
+    if reduction == "sum":
+        return f.sum()
+    if none_ndim is not None:
+        return f.reshape(f.shape[:2] + (1,) * (none_ndim - 2))
+    return f
