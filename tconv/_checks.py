@@ -12,11 +12,13 @@ a :class:`tconv.Tensor` they raise a ``TypeError`` that names the differentiable
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "same_dtype", "is_int", "check_groups", "refuse_tensor", "is_tensor"]
+__all__ = ["as_float_array", "same_dtype", "is_int", "check_groups", "refuse_tensor", "is_tensor",
+           "check_int", "check_number", "check_bool", "check_choice", "check_probability"]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -107,3 +109,110 @@ def same_dtype(reference_name: str, reference: np.ndarray, **others) -> None:
                             f"cast {reference_name}.astype(np.{array.dtype}), or the {name} to {reference.dtype} "
                             f"(for a module: model.{'double' if reference.dtype == np.float64 else 'float'}()); "
                             "tconv.nn modules are float32 by default, as in PyTorch")
+
+
+# --------------------------------------------------------------------------- scalar arguments
+# One home for the checks every layer's constructors need (sizes, rates, flags, choices):
+# each returns the value in a canonical form or raises an error naming the argument, the
+# value and the rule.
+
+
+def check_int(name: str, value, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as a Python int with ``minimum <= value <= maximum`` (bools are not ints).
+
+    >>> check_int("batch_size", 8, minimum=1)
+    8
+    >>> check_int("batch_size", 0, minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size=0 must be an integer >= 1
+    >>> check_int("epochs", 2.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: epochs=2.5 must be an integer, not float
+    """
+    if not is_int(value):
+        raise TypeError(f"{name}={value!r} must be an integer, not {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value} must be an integer >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value} must be an integer <= {maximum}")
+    return value
+
+
+def check_number(name: str, value, minimum: float | None = None, maximum: float | None = None, *,
+                 minimum_open: bool = False, maximum_open: bool = False) -> float:
+    """``value`` as a finite float in ``[minimum, maximum]`` (``*_open``: that end excluded).
+
+    NaN and infinities are refused (a ``lr=nan`` would silently turn every weight into NaN);
+    strings and bools are not numbers.
+
+    >>> check_number("lr", 1e-3, minimum=0)
+    0.001
+    >>> check_number("lr", float("nan"), minimum=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr=nan must be a finite number >= 0
+    >>> check_number("beta1", 1.0, 0, 1, maximum_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: beta1=1.0 must be a finite number >= 0 and < 1
+    """
+    rules = []
+    if minimum is not None:
+        rules.append(f"{'>' if minimum_open else '>='} {minimum}")
+    if maximum is not None:
+        rules.append(f"{'<' if maximum_open else '<='} {maximum}")
+    rule = "a finite number" + (" " + " and ".join(rules) if rules else "")
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be {rule}, not {type(value).__name__}")
+    number = float(value)
+    ok = math.isfinite(number)
+    if ok and minimum is not None:
+        ok = number > minimum if minimum_open else number >= minimum
+    if ok and maximum is not None:
+        ok = number < maximum if maximum_open else number <= maximum
+    if not ok:
+        raise ValueError(f"{name}={value!r} must be {rule}")
+    return number
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` if it is ``True`` or ``False`` (``"yes"`` or ``1`` is a mistake, not a flag).
+
+    >>> check_bool("shuffle", "yes")
+    Traceback (most recent call last):
+    ...
+    TypeError: shuffle='yes' must be True or False
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be True or False")
+    return bool(value)
+
+
+def check_choice(name: str, value, choices):
+    """``value`` if it is one of ``choices``.
+
+    >>> check_choice("reduction", "avg", ("none", "mean", "sum"))
+    Traceback (most recent call last):
+    ...
+    ValueError: reduction='avg' must be one of ('none', 'mean', 'sum')
+    """
+    if isinstance(value, (list, dict, set, np.ndarray)) or value not in choices:
+        raise ValueError(f"{name}={value!r} must be one of {tuple(choices)}")
+    return value
+
+
+def check_probability(name: str, value) -> float:
+    """``value`` as a float in ``[0, 1]``.
+
+    >>> check_probability("p", 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: p=1.5 must be a probability in [0, 1]
+    """
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)) or not 0 <= value <= 1:
+        kind = ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError
+        raise kind(f"{name}={value!r} must be a probability in [0, 1]")
+    return float(value)

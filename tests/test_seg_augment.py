@@ -95,7 +95,7 @@ def test_dtypes_are_kept():
     (lambda: HorizontalFlip()(image=np.zeros((4, 5)), masks=5), TypeError, "list of arrays"),
     (lambda: HorizontalFlip(p=1.5), ValueError, r"p=1.5 must be a probability in \[0, 1\]"),
     (lambda: HorizontalFlip(p=-0.1), ValueError, "probability"),
-    (lambda: HorizontalFlip(p="0.5"), ValueError, "probability"),
+    (lambda: HorizontalFlip(p="0.5"), TypeError, "probability"),
     (lambda: HorizontalFlip(spatial_dims=1), ValueError, "spatial_dims=1"),
     (lambda: RandomCrop(-2, 3), ValueError, "height=-2 must be an integer >= 1"),
     (lambda: RandomCrop(2, 0), ValueError, "width=0"),

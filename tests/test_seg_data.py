@@ -303,9 +303,9 @@ def test_the_difficulty_check_can_fail():
 
 @pytest.mark.parametrize("kwargs, error, words", [
     (dict(n=-1), ValueError, "n=-1"),
-    (dict(n=2.5), TypeError, "n must be an integer"),
-    (dict(num_classes=1), ValueError, "num_classes=1 must be >= 2"),
-    (dict(num_classes=7), ValueError, "num_classes=7 must be <= 6"),
+    (dict(n=2.5), TypeError, "n=2.5 must be an integer"),
+    (dict(num_classes=1), ValueError, "num_classes=1 must be an integer >= 2"),
+    (dict(num_classes=7), ValueError, "num_classes=7 must be an integer <= 6"),
     (dict(size=(8, 8, 8)), TypeError, "size must be an int or 2 ints"),
     (dict(size=8), ValueError, "at least 1 pixel"),
     (dict(radius_range=(0.1, 0.6)), ValueError, "radius_range"),

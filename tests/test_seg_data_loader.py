@@ -156,11 +156,11 @@ def test_samples_of_different_sizes_in_one_batch():
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(batch_size=0), ValueError, "batch_size=0 must be >= 1"),
-    (dict(batch_size=2.0), TypeError, "batch_size must be an integer"),
-    (dict(batch_size=True), TypeError, "batch_size must be an integer"),
-    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
-    (dict(drop_last=1), TypeError, "drop_last must be True or False"),
+    (dict(batch_size=0), ValueError, "batch_size=0 must be an integer >= 1"),
+    (dict(batch_size=2.0), TypeError, "batch_size=.* must be an integer"),
+    (dict(batch_size=True), TypeError, "batch_size=.* must be an integer"),
+    (dict(shuffle="yes"), TypeError, "shuffle=.* must be True or False"),
+    (dict(drop_last=1), TypeError, "drop_last=.* must be True or False"),
     (dict(seed=-1), ValueError, "seed=-1"),
     (dict(transform=5), TypeError, "transform must be a callable"),
 ])
@@ -234,7 +234,7 @@ def test_random_split_differs_between_seeds_and_carries_metadata():
     ([3, 3], ValueError, r"sum to 6; integer lengths must sum to len\(dataset\)=5"),
     ([0.5, 0.4], ValueError, "fractions must sum to 1"),
     ([1.5, -0.5], ValueError, "not a fraction between 0 and 1"),
-    ([6, -1], ValueError, r"lengths\[1\]=-1 must be >= 0"),
+    ([6, -1], ValueError, r"lengths\[1\]=-1 must be an integer >= 0"),
     ([], ValueError, "lengths is empty"),
     (["a"], TypeError, "must be an integer or a fraction"),
 ])

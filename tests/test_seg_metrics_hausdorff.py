@@ -217,7 +217,7 @@ MASKS = np.zeros((2, 2, 4, 4)), np.zeros((2, 2, 4, 4))
     ({"percentile": -1}, ValueError, r"percentile=-1 must be between 0 and 100"),
     ({"percentile": True}, TypeError, "percentile must be None or a number"),
     ({"percentile": "95"}, TypeError, "percentile must be None or a number"),
-    ({"directed": 1}, TypeError, "directed must be True or False"),
+    ({"directed": 1}, TypeError, "directed=.* must be True or False"),
     ({"spacing": (1.0, 2.0, 3.0)}, ValueError, r"spacing=\(1.0, 2.0, 3.0\) has 3 numbers; the images have 2"),
     ({"spacing": [(1.0, 1.0)] * 3}, ValueError, r"spacing has shape \(3, 2\); one row per image needs \(2, 2\)"),
     ({"spacing": [(1.0, 1.0), (1.0,)]}, ValueError, "spacing=.* must be a positive number"),

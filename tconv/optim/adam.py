@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, check_flag, check_hyperparameter
+from .._checks import check_bool
+from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = ["Adam", "AdamW"]
 
@@ -58,7 +59,7 @@ class Adam(Optimizer):
             check_hyperparameter(f"betas[{i}]", betas[i], 0.0, 1.0, high_inclusive=False)
         group["betas"] = tuple(betas)
         for name in ("amsgrad", "maximize"):
-            check_flag(name, group[name])
+            check_bool(name, group[name])
 
     def step(self) -> None:
         """One update of every parameter that has a gradient."""

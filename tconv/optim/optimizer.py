@@ -22,21 +22,21 @@ True
 from __future__ import annotations
 
 import copy
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["Optimizer", "required", "check_hyperparameter", "check_flag"]
+from .._checks import check_bool, check_number
+
+__all__ = ["Optimizer", "required", "check_hyperparameter"]
 
 
 def check_hyperparameter(name: str, value, low: float = 0.0, high: float | None = None,
                          high_inclusive: bool = True) -> float:
-    """A real number in ``[low, high]`` (or ``[low, high)``), else ``ValueError``/``TypeError`` naming it.
+    """A finite real number in ``[low, high]`` (or ``[low, high)``), else ``ValueError``/``TypeError`` naming it.
 
-    NaN and infinities fail every comparison, so ``lr=float("nan")`` is refused here
-    instead of silently turning every parameter into NaN at the first step. Strings and
-    bools are not numbers (``lr="0.1"`` is a ``TypeError``).
+    NaN and infinities are refused, so ``lr=float("nan")`` fails here instead of silently
+    turning every parameter into NaN at the first step; ``lr="0.1"`` is a ``TypeError``.
 
     >>> check_hyperparameter("lr", 0.1)
     0.1
@@ -45,28 +45,7 @@ def check_hyperparameter(name: str, value, low: float = 0.0, high: float | None 
     ...
     ValueError: lr=nan must be a finite number >= 0.0
     """
-    rule = f">= {low}" + ("" if high is None else f" and {'<=' if high_inclusive else '<'} {high}")
-    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}={value!r} must be a real number {rule}, not {type(value).__name__}")
-    number = float(value)
-    ok = np.isfinite(number) and number >= low and (
-        high is None or (number <= high if high_inclusive else number < high))
-    if not ok:
-        raise ValueError(f"{name}={value!r} must be a finite number {rule}")
-    return number
-
-
-def check_flag(name: str, value) -> bool:
-    """A bool hyperparameter (``nesterov``, ``amsgrad``, ``maximize``), else ``TypeError``.
-
-    >>> check_flag("amsgrad", "yes")
-    Traceback (most recent call last):
-    ...
-    TypeError: amsgrad='yes' must be True or False
-    """
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}={value!r} must be True or False")
-    return bool(value)
+    return check_number(name, value, low, high, maximum_open=not high_inclusive)
 
 
 class _Required:

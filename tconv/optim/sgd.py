@@ -22,7 +22,8 @@ array([0.71])
 """
 from __future__ import annotations
 
-from .optimizer import Optimizer, check_flag, check_hyperparameter
+from .._checks import check_bool
+from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = ["SGD"]
 
@@ -52,7 +53,7 @@ class SGD(Optimizer):
         for name in ("lr", "momentum", "dampening", "weight_decay"):
             check_hyperparameter(name, group[name])
         for name in ("nesterov", "maximize"):
-            check_flag(name, group[name])
+            check_bool(name, group[name])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from ..._checks import is_int
+from ..._checks import check_int, is_int
 from ...geometry import as_tuple, conv_transpose_geometry, normalize_padding
 from .. import functional as F
 from .. import init
@@ -38,12 +38,6 @@ from ..module import Module
 from ..parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
-
-
-def _positive_int(name: str, value) -> int:
-    if not is_int(value) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a positive integer")
-    return int(value)
 
 
 class _ConvNd(Module):
@@ -56,9 +50,9 @@ class _ConvNd(Module):
                  bias=True, padding_mode="zeros", output_padding=0, *, dtype=None, rng=None):
         super().__init__()
         n = self._ndim
-        self.in_channels = _positive_int("in_channels", in_channels)
-        self.out_channels = _positive_int("out_channels", out_channels)
-        self.groups = _positive_int("groups", groups)
+        self.in_channels = check_int("in_channels", in_channels, minimum=1)
+        self.out_channels = check_int("out_channels", out_channels, minimum=1)
+        self.groups = check_int("groups", groups, minimum=1)
         if self.in_channels % self.groups:
             raise ValueError(f"in_channels={in_channels} must be divisible by groups={groups}")
         if self.out_channels % self.groups:

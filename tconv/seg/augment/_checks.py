@@ -10,27 +10,14 @@ import numbers
 
 import numpy as np
 
+from ..._checks import check_choice, check_int, check_probability
+
 __all__ = ["check_probability", "check_size", "check_choice", "check_spatial_dims", "to_range",
            "check_fill", "check_mask_fill"]
 
 
 def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def check_probability(name: str, p) -> float:
-    """``p`` as a float in [0, 1].
-
-    >>> check_probability("p", 1)
-    1.0
-    >>> check_probability("p", 1.5)
-    Traceback (most recent call last):
-    ...
-    ValueError: p=1.5 must be a probability in [0, 1]
-    """
-    if not _is_number(p) or not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"{name}={p!r} must be a probability in [0, 1]")
-    return float(p)
 
 
 def check_size(name: str, value, allow_none: bool = False, minimum: int = 1):
@@ -43,22 +30,7 @@ def check_size(name: str, value, allow_none: bool = False, minimum: int = 1):
     """
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
-
-
-def check_choice(name: str, value, choices) -> str:
-    """``value`` if it is one of ``choices``.
-
-    >>> check_choice("position", "middle", ("center", "random"))
-    Traceback (most recent call last):
-    ...
-    ValueError: position='middle' must be one of ('center', 'random')
-    """
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} must be one of {tuple(choices)}")
-    return value
+    return check_int(name, value, minimum=minimum)
 
 
 def check_spatial_dims(value) -> int:

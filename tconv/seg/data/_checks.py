@@ -1,4 +1,4 @@
-"""Argument checks shared by the data classes: integers, ranges and spatial sizes.
+"""Argument checks of the data classes: ranges, spatial sizes, datasets (scalars: :mod:`tconv._checks`).
 
 Each check raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, wrong
 value) with a message naming the argument, the value and the rule.
@@ -7,59 +7,9 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["check_dataset", "check_int", "check_bool", "check_number", "check_range", "check_spatial_size"]
+from ..._checks import check_bool, check_int, check_number
 
-
-def check_int(name: str, value, minimum: int | None = None, maximum: int | None = None) -> int:
-    """``value`` as a Python int, checked against ``minimum <= value <= maximum``.
-
-    >>> check_int("n", 3, minimum=1)
-    3
-    >>> check_int("n", 0, minimum=1)
-    Traceback (most recent call last):
-    ...
-    ValueError: n=0 must be >= 1
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}={value} must be >= {minimum}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name}={value} must be <= {maximum}")
-    return value
-
-
-def check_bool(name: str, value) -> bool:
-    """``value`` if it is a bool (``True``/``False``), else a ``TypeError`` naming ``name``.
-
-    >>> check_bool("shuffle", True)
-    True
-    """
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def check_number(name: str, value, minimum: float | None = None, maximum: float | None = None) -> float:
-    """``value`` as a finite Python float with ``minimum <= value <= maximum``.
-
-    >>> check_number("noise_std", 0.05, minimum=0)
-    0.05
-    >>> check_number("noise_std", -1, minimum=0)
-    Traceback (most recent call last):
-    ...
-    ValueError: noise_std=-1 must be >= 0
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"{name}={value} must be finite")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}={value} must be >= {minimum}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name}={value} must be <= {maximum}")
-    return float(value)
+__all__ = ["check_dataset", "check_range", "check_spatial_size", "check_int", "check_bool", "check_number"]
 
 
 def check_range(name: str, value, minimum: float, maximum: float, integer: bool = False) -> tuple:

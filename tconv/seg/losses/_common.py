@@ -30,15 +30,16 @@ channel is kept, as MONAI does (MONAI also warns).
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
+from ..._checks import check_bool, check_choice
 from ...autograd.function import as_tensor
 from ...autograd.tensor import Tensor
 from ...nn import functional as F
+from ..labels import check_class_ids, one_hot
 
-__all__ = ["REDUCTIONS", "check_reduction", "check_number", "check_flag", "check_activation",
+__all__ = ["REDUCTIONS", "check_reduction", "check_activation",
            "check_weight", "as_input", "as_target", "prepare", "reduction_axes", "class_weights", "reduce"]
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -52,36 +53,7 @@ def check_reduction(reduction, allowed=REDUCTIONS) -> None:
     ...
     ValueError: reduction='avg' must be one of ('none', 'mean', 'sum')
     """
-    if not isinstance(reduction, str) or reduction not in allowed:
-        raise ValueError(f"reduction={reduction!r} must be one of {allowed}")
-
-
-def check_number(name: str, value, *, low=None, high=None, low_open=False) -> float:
-    """``value`` as a float, or ``ValueError``/``TypeError`` if it is not a finite number in range.
-
-    ``low``/``high`` are inclusive bounds (``low_open=True`` excludes ``low``).
-
-    >>> check_number("gamma", -1.0, low=0.0)
-    Traceback (most recent call last):
-    ...
-    ValueError: gamma=-1.0 must be >= 0.0
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}={value!r} must be a real number")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name}={value!r} must be finite")
-    if low is not None and (value <= low if low_open else value < low):
-        raise ValueError(f"{name}={value!r} must be {'>' if low_open else '>='} {low}")
-    if high is not None and value > high:
-        raise ValueError(f"{name}={value!r} must be <= {high}")
-    return value
-
-
-def check_flag(name: str, value) -> None:
-    """Raise ``TypeError`` unless ``value`` is a bool (``sigmoid="yes"`` is a mistake, not True)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}={value!r} must be True or False")
+    check_choice("reduction", reduction, allowed)
 
 
 def check_activation(sigmoid, softmax, other_act) -> None:
@@ -92,8 +64,8 @@ def check_activation(sigmoid, softmax, other_act) -> None:
     ...
     ValueError: sigmoid=True and softmax=True: choose at most one activation (sigmoid, softmax, other_act)
     """
-    check_flag("sigmoid", sigmoid)
-    check_flag("softmax", softmax)
+    check_bool("sigmoid", sigmoid)
+    check_bool("softmax", softmax)
     if other_act is not None and not callable(other_act):
         raise TypeError(f"other_act must be None or callable, got {type(other_act).__name__}")
     chosen = [name for name, on in (("sigmoid=True", sigmoid), ("softmax=True", softmax),
@@ -132,23 +104,6 @@ def as_input(input) -> Tensor:
     return input
 
 
-def _class_ids(labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """Check that ``labels`` hold whole numbers in ``0..num_classes-1``; return them as int64."""
-    if labels.dtype.kind == "f":
-        whole = np.isfinite(labels) & (labels == np.round(labels))
-        if not whole.all():
-            raise ValueError(f"target holds non-integer values such as {labels[~whole].flat[0]}; "
-                             "to_onehot_y=True needs class ids")
-    ids = labels.astype(np.int64)
-    bad = (ids < 0) | (ids >= num_classes)
-    if bad.any():
-        values = np.unique(ids).tolist()
-        shown = ", ".join(str(v) for v in values[:10]) + (", ..." if len(values) > 10 else "")
-        raise ValueError(f"target has class ids {{{shown}}}; an input with C={num_classes} "
-                         f"channels allows 0..{num_classes - 1}")
-    return ids
-
-
 def as_target(target, input_shape: tuple, dtype, to_onehot_y: bool) -> np.ndarray:
     """The target as an ndarray of ``input_shape`` and ``dtype`` (one-hot encoded when ``to_onehot_y``).
 
@@ -163,7 +118,7 @@ def as_target(target, input_shape: tuple, dtype, to_onehot_y: bool) -> np.ndarra
     >>> as_target(np.array([[[0, 7]]]), (1, 3, 2), np.float64, to_onehot_y=True)
     Traceback (most recent call last):
     ...
-    ValueError: target has class ids {0, 7}; an input with C=3 channels allows 0..2
+    ValueError: target has values {7}; num_classes=3 allows 0..2 (the input has C=3 channels)
     """
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "biuf":
@@ -178,9 +133,8 @@ def as_target(target, input_shape: tuple, dtype, to_onehot_y: bool) -> np.ndarra
         if labels.shape != ids_shape:
             raise ValueError(f"target has shape {labels.shape}; with to_onehot_y=True an input of shape "
                              f"{tuple(input_shape)} needs class ids of shape {ids_shape}")
-        ids = _class_ids(labels, channels)
-        classes = np.arange(channels).reshape((1, channels) + (1,) * len(spatial))
-        return (ids == classes).astype(dtype)
+        check_class_ids("target", labels, channels, extra=f" (the input has C={channels} channels)")
+        return one_hot(labels, channels, dtype=dtype)
     if labels.shape != tuple(input_shape):
         hint = " (class ids? pass to_onehot_y=True)" if labels.shape == ids_shape and channels > 1 else ""
         raise ValueError(f"target has shape {labels.shape} but the input has shape {tuple(input_shape)}; "

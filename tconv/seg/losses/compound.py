@@ -31,7 +31,8 @@ import numpy as np
 from ...autograd.tensor import Tensor
 from ...nn import functional as F
 from ...nn.module import Module
-from ._common import as_input, as_target, check_number, check_reduction, check_weight, class_weights
+from ..._checks import check_number
+from ._common import as_input, as_target, check_reduction, check_weight, class_weights
 from .dice import check_dice_settings, dice_loss
 from .focal import check_focal_settings, focal_loss
 
@@ -60,7 +61,7 @@ def _probability_cross_entropy(x, g, weight, reduction):
 
 def _check_lambdas(**lambdas):
     for name, value in lambdas.items():
-        check_number(name, value, low=0.0)
+        check_number(name, value, minimum=0.0)
 
 
 def dice_ce_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
@@ -197,7 +198,7 @@ class DiceFocalLoss(Module):
     >>> DiceFocalLoss(lambda_focal=-1.0)
     Traceback (most recent call last):
     ...
-    ValueError: lambda_focal=-1.0 must be >= 0.0
+    ValueError: lambda_focal=-1.0 must be a finite number >= 0.0
     """
 
     def __init__(self, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False, other_act=None,

@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...nn.module import Module
-from ._common import (check_activation, check_flag, check_number, check_reduction, check_weight, class_weights,
-                      prepare, reduce, reduction_axes)
+from ..._checks import check_bool, check_number
+from ._common import (check_activation, check_reduction, check_weight, class_weights, prepare, reduce, reduction_axes)
 
 __all__ = ["dice_loss", "DiceLoss", "check_dice_settings", "generalized_dice_loss", "GeneralizedDiceLoss"]
 
@@ -39,13 +39,13 @@ W_TYPES = ("square", "simple", "uniform")
 
 def _check_common(include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth_nr, smooth_dr,
                   batch):
-    check_flag("include_background", include_background)
-    check_flag("to_onehot_y", to_onehot_y)
+    check_bool("include_background", include_background)
+    check_bool("to_onehot_y", to_onehot_y)
     check_activation(sigmoid, softmax, other_act)
     check_reduction(reduction)
-    check_number("smooth_nr", smooth_nr, low=0.0)
-    check_number("smooth_dr", smooth_dr, low=0.0)
-    check_flag("batch", batch)
+    check_number("smooth_nr", smooth_nr, minimum=0.0)
+    check_number("smooth_dr", smooth_dr, minimum=0.0)
+    check_bool("batch", batch)
 
 
 def check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
@@ -55,12 +55,12 @@ def check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other
     >>> check_dice_settings(True, False, False, False, None, False, False, "mean", 1e-5, -1.0, False)
     Traceback (most recent call last):
     ...
-    ValueError: smooth_dr=-1.0 must be >= 0.0
+    ValueError: smooth_dr=-1.0 must be a finite number >= 0.0
     """
     _check_common(include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth_nr, smooth_dr,
                   batch)
-    check_flag("squared_pred", squared_pred)
-    check_flag("jaccard", jaccard)
+    check_bool("squared_pred", squared_pred)
+    check_bool("jaccard", jaccard)
 
 
 def dice_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,

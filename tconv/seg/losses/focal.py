@@ -33,7 +33,8 @@ import numpy as np
 
 from ...nn import functional as F
 from ...nn.module import Module
-from ._common import (as_input, as_target, check_flag, check_number, check_reduction, check_weight, class_weights)
+from ..._checks import check_bool, check_number
+from ._common import as_input, as_target, check_reduction, check_weight, class_weights
 
 __all__ = ["focal_loss", "FocalLoss", "check_focal_settings"]
 
@@ -50,15 +51,15 @@ def check_focal_settings(include_background, to_onehot_y, gamma, alpha, reductio
     >>> check_focal_settings(True, False, -2.0, None, "mean", False)
     Traceback (most recent call last):
     ...
-    ValueError: gamma=-2.0 must be >= 0.0
+    ValueError: gamma=-2.0 must be a finite number >= 0.0
     """
-    check_flag("include_background", include_background)
-    check_flag("to_onehot_y", to_onehot_y)
-    check_number("gamma", gamma, low=0.0)
+    check_bool("include_background", include_background)
+    check_bool("to_onehot_y", to_onehot_y)
+    check_number("gamma", gamma, minimum=0.0)
     if alpha is not None:
-        check_number("alpha", alpha, low=0.0, high=1.0)
+        check_number("alpha", alpha, minimum=0.0, maximum=1.0)
     check_reduction(reduction)
-    check_flag("use_softmax", use_softmax)
+    check_bool("use_softmax", use_softmax)
     if use_softmax and alpha is not None and not include_background:
         raise ValueError(f"alpha={alpha} with use_softmax=True weighs the background channel by 1 - alpha, but "
                          "include_background=False drops it: pass alpha=None or include_background=True "
@@ -132,7 +133,7 @@ class FocalLoss(Module):
     >>> FocalLoss(alpha=1.5)
     Traceback (most recent call last):
     ...
-    ValueError: alpha=1.5 must be <= 1.0
+    ValueError: alpha=1.5 must be a finite number >= 0.0 and <= 1.0
     """
 
     def __init__(self, include_background=True, to_onehot_y=False, gamma=2.0, alpha=None, weight=None,

@@ -32,7 +32,8 @@ import numpy as np
 from scipy.ndimage import distance_transform_edt
 
 from ...nn.module import Module
-from ._common import check_activation, check_flag, check_number, check_reduction, prepare, reduce, reduction_axes
+from ..._checks import check_bool, check_number
+from ._common import check_activation, check_reduction, prepare, reduce, reduction_axes
 
 __all__ = ["distance_field", "hausdorff_dt_loss", "HausdorffDTLoss"]
 
@@ -65,12 +66,12 @@ def distance_field(image) -> np.ndarray:
 
 
 def _check_hausdorff(alpha, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, batch):
-    check_number("alpha", alpha, low=0.0)
-    check_flag("include_background", include_background)
-    check_flag("to_onehot_y", to_onehot_y)
+    check_number("alpha", alpha, minimum=0.0)
+    check_bool("include_background", include_background)
+    check_bool("to_onehot_y", to_onehot_y)
     check_activation(sigmoid, softmax, other_act)
     check_reduction(reduction)
-    check_flag("batch", batch)
+    check_bool("batch", batch)
 
 
 def hausdorff_dt_loss(input, target, alpha=2.0, include_background=False, to_onehot_y=False, sigmoid=False,

@@ -25,23 +25,23 @@ MONAI's input handling.
 from __future__ import annotations
 
 from ...nn.module import Module
-from ._common import (check_activation, check_flag, check_number, check_reduction, check_weight, class_weights,
-                      prepare, reduce, reduction_axes)
+from ..._checks import check_bool, check_number
+from ._common import (check_activation, check_reduction, check_weight, class_weights, prepare, reduce, reduction_axes)
 
 __all__ = ["tversky_loss", "TverskyLoss", "fbeta_loss", "FBetaLoss"]
 
 
 def _check_tversky(include_background, to_onehot_y, sigmoid, softmax, other_act, alpha, beta, reduction, smooth_nr,
                    smooth_dr, batch):
-    check_flag("include_background", include_background)
-    check_flag("to_onehot_y", to_onehot_y)
+    check_bool("include_background", include_background)
+    check_bool("to_onehot_y", to_onehot_y)
     check_activation(sigmoid, softmax, other_act)
-    check_number("alpha", alpha, low=0.0)
-    check_number("beta", beta, low=0.0)
+    check_number("alpha", alpha, minimum=0.0)
+    check_number("beta", beta, minimum=0.0)
     check_reduction(reduction)
-    check_number("smooth_nr", smooth_nr, low=0.0)
-    check_number("smooth_dr", smooth_dr, low=0.0)
-    check_flag("batch", batch)
+    check_number("smooth_nr", smooth_nr, minimum=0.0)
+    check_number("smooth_dr", smooth_dr, minimum=0.0)
+    check_bool("batch", batch)
 
 
 def tversky_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
@@ -85,7 +85,7 @@ class TverskyLoss(Module):
     >>> TverskyLoss(alpha=-0.1)
     Traceback (most recent call last):
     ...
-    ValueError: alpha=-0.1 must be >= 0.0
+    ValueError: alpha=-0.1 must be a finite number >= 0.0
     """
 
     def __init__(self, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False, other_act=None,
@@ -112,13 +112,13 @@ class TverskyLoss(Module):
 
 
 def _check_fbeta(beta, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth, batch):
-    check_number("beta", beta, low=0.0)
-    check_flag("include_background", include_background)
-    check_flag("to_onehot_y", to_onehot_y)
+    check_number("beta", beta, minimum=0.0)
+    check_bool("include_background", include_background)
+    check_bool("to_onehot_y", to_onehot_y)
     check_activation(sigmoid, softmax, other_act)
     check_reduction(reduction)
-    check_number("smooth", smooth, low=0.0)
-    check_flag("batch", batch)
+    check_number("smooth", smooth, minimum=0.0)
+    check_bool("batch", batch)
 
 
 def fbeta_loss(input, target, beta=1.0, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,

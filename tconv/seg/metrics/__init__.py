@@ -9,7 +9,7 @@ and reduce them (:func:`do_metric_reduction`, NaNs skipped).
 ==========================  ===================================  ==================================
 module                      public names                         MONAI source followed
 ==========================  ===================================  ==================================
-``labels``                  ``one_hot``                          ``monai/networks/utils.py``
+``..labels``                ``one_hot``                          ``monai/networks/utils.py``
 ``overlap``                 ``compute_dice``, ``compute_iou``    ``metrics/meandice.py``,
                                                                  ``metrics/meaniou.py``
 ``edges``                   ``binary_erosion``,                  ``metrics/utils.py``
@@ -53,7 +53,7 @@ from .confusion import ConfusionMatrix
 from .cumulative import CumulativeIterationMetric, DiceMetric, HausdorffDistanceMetric, MeanIoU
 from .edges import binary_erosion, get_mask_edges
 from .hausdorff import DISTANCE_METRICS, compute_hausdorff_distance, get_surface_distance, prepare_spacing
-from .labels import one_hot
+from ..labels import one_hot
 from .overlap import compute_dice, compute_iou
 from .reduction import REDUCTIONS, do_metric_reduction, ignore_background
 

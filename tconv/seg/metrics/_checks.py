@@ -12,41 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = [
-    "as_real_array", "describe_values", "batch_layout", "binary_masks", "label_values",
-    "check_flag", "check_positive_int", "result_dtype",
-]
+from ..labels import as_real_array, describe_values
+
+__all__ = ["batch_layout", "binary_masks", "result_dtype"]
 
 LAYOUT = "(B, C, H, W) or (B, C, D, H, W)"
-
-
-def as_real_array(name: str, value) -> np.ndarray:
-    """``value`` as a bool, integer or float ndarray, or a ``TypeError`` naming ``name``.
-
-    >>> as_real_array("y", [[1, 0]]).dtype.kind
-    'i'
-    >>> as_real_array("y", ["a"])
-    Traceback (most recent call last):
-    ...
-    TypeError: y has dtype <U1; expected a bool, integer or float array
-    """
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} has dtype {array.dtype}; expected a bool, integer or float array")
-    return array
-
-
-def describe_values(values: np.ndarray, limit: int = 6) -> str:
-    """The distinct values of ``values`` as a short set, e.g. ``{0, 1, 7}``.
-
-    >>> describe_values(np.array([7, 0, 1, 1]))
-    '{0, 1, 7}'
-    >>> describe_values(np.arange(10.0) / 4)
-    '{0, 0.25, 0.5, 0.75, 1, 1.25, ...}'
-    """
-    distinct = np.unique(values)
-    shown = ", ".join(f"{v:g}" for v in distinct[:limit].tolist())
-    return "{" + shown + (", ...}" if distinct.size > limit else "}")
 
 
 def batch_layout(name: str, array: np.ndarray) -> None:
@@ -80,53 +50,6 @@ def binary_masks(name: str, array: np.ndarray) -> np.ndarray:
                          f"binarised masks: threshold probabilities first (e.g. {name} > 0.5), or take the "
                          "argmax and one_hot it")
     return array != 0
-
-
-def label_values(name: str, array: np.ndarray, num_classes: int, extra: str = "") -> None:
-    """Raise unless ``array`` holds whole numbers in ``0 .. num_classes - 1``.
-
-    >>> label_values("labels", np.array([0, 1, 7]), 3)
-    Traceback (most recent call last):
-    ...
-    ValueError: labels has values {7}; num_classes=3 allows 0..2
-    """
-    if array.dtype.kind == "f":
-        fractional = array != np.round(array)    # NaN and inf are fractional here
-        fractional |= ~np.isfinite(array)
-        if fractional.any():
-            raise ValueError(f"labels must be whole numbers: {name} has values "
-                             f"{describe_values(array[fractional])}{extra}")
-    outside = (array < 0) | (array >= num_classes)
-    if outside.any():
-        raise ValueError(f"{name} has values {describe_values(array[outside])}; "
-                         f"num_classes={num_classes} allows 0..{num_classes - 1}{extra}")
-
-
-def check_flag(name: str, value) -> None:
-    """Raise ``TypeError`` unless ``value`` is a bool.
-
-    >>> check_flag("directed", "yes")
-    Traceback (most recent call last):
-    ...
-    TypeError: directed must be True or False, got 'yes'
-    """
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-
-
-def check_positive_int(name: str, value) -> int:
-    """``value`` as an int >= 1, or an error naming ``name``.
-
-    >>> check_positive_int("num_classes", 0)
-    Traceback (most recent call last):
-    ...
-    ValueError: num_classes must be an integer >= 1, got 0
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def result_dtype(*arrays: np.ndarray) -> np.dtype:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_real_array, check_flag, check_positive_int, describe_values
+from ..._checks import check_bool, check_int
+from ..labels import as_real_array, describe_values
 
 __all__ = ["ConfusionMatrix"]
 
@@ -63,7 +64,7 @@ class ConfusionMatrix:
     """
 
     def __init__(self, num_classes: int, ignore_index: int | None = None) -> None:
-        self.num_classes = check_positive_int("num_classes", num_classes)
+        self.num_classes = check_int("num_classes", num_classes, minimum=1)
         if ignore_index is not None and (isinstance(ignore_index, (bool, np.bool_))
                                          or not isinstance(ignore_index, (int, np.integer))):
             raise TypeError(f"ignore_index must be None or an integer label, got {ignore_index!r}")
@@ -114,12 +115,12 @@ class ConfusionMatrix:
 
     def mean_iou(self, include_background: bool = True) -> float:
         """The mean of :meth:`iou` over the classes that have one (class 0 skipped if asked)."""
-        check_flag("include_background", include_background)
+        check_bool("include_background", include_background)
         return _nanmean(self.iou()[0 if include_background else 1:])
 
     def mean_dice(self, include_background: bool = True) -> float:
         """The mean of :meth:`dice` over the classes that have one (class 0 skipped if asked)."""
-        check_flag("include_background", include_background)
+        check_bool("include_background", include_background)
         return _nanmean(self.dice()[0 if include_background else 1:])
 
     def pixel_accuracy(self) -> float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_flag, check_positive_int
+from ..._checks import check_bool, check_int
 from .hausdorff import check_distance_metric, check_percentile, compute_hausdorff_distance
 from .overlap import compute_dice, compute_iou
 from .reduction import check_reduction, do_metric_reduction
@@ -34,7 +34,7 @@ class CumulativeIterationMetric:
 
     def __init__(self, reduction: str = "mean", get_not_nans: bool = False) -> None:
         self.reduction = check_reduction(reduction)
-        check_flag("get_not_nans", get_not_nans)
+        check_bool("get_not_nans", get_not_nans)
         self.get_not_nans = get_not_nans
         self._buffer: list[np.ndarray] = []
 
@@ -101,11 +101,11 @@ class DiceMetric(CumulativeIterationMetric):
     def __init__(self, include_background: bool = True, reduction: str = "mean", get_not_nans: bool = False,
                  ignore_empty: bool = True, num_classes: int | None = None) -> None:
         super().__init__(reduction, get_not_nans)
-        check_flag("include_background", include_background)
-        check_flag("ignore_empty", ignore_empty)
+        check_bool("include_background", include_background)
+        check_bool("ignore_empty", ignore_empty)
         self.include_background = include_background
         self.ignore_empty = ignore_empty
-        self.num_classes = None if num_classes is None else check_positive_int("num_classes", num_classes)
+        self.num_classes = None if num_classes is None else check_int("num_classes", num_classes, minimum=1)
 
     def _compute(self, y_pred, y) -> np.ndarray:
         return compute_dice(y_pred, y, include_background=self.include_background, ignore_empty=self.ignore_empty,
@@ -125,8 +125,8 @@ class MeanIoU(CumulativeIterationMetric):
     def __init__(self, include_background: bool = True, reduction: str = "mean", get_not_nans: bool = False,
                  ignore_empty: bool = True) -> None:
         super().__init__(reduction, get_not_nans)
-        check_flag("include_background", include_background)
-        check_flag("ignore_empty", ignore_empty)
+        check_bool("include_background", include_background)
+        check_bool("ignore_empty", ignore_empty)
         self.include_background = include_background
         self.ignore_empty = ignore_empty
 
@@ -156,8 +156,8 @@ class HausdorffDistanceMetric(CumulativeIterationMetric):
                  percentile: float | None = None, directed: bool = False, reduction: str = "mean",
                  get_not_nans: bool = False) -> None:
         super().__init__(reduction, get_not_nans)
-        check_flag("include_background", include_background)
-        check_flag("directed", directed)
+        check_bool("include_background", include_background)
+        check_bool("directed", directed)
         check_distance_metric(distance_metric)
         check_percentile(percentile)
         self.include_background = include_background

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_real_array
+from ..labels import as_real_array
 
 __all__ = ["binary_erosion", "get_mask_edges"]
 

@@ -33,7 +33,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import distance_transform_cdt, distance_transform_edt
 
-from ._checks import as_real_array, batch_layout, binary_masks, check_flag, result_dtype
+from ..._checks import check_bool
+from ..labels import as_real_array
+from ._checks import batch_layout, binary_masks, result_dtype
 from .edges import get_mask_edges
 from .reduction import ignore_background
 
@@ -214,8 +216,8 @@ def compute_hausdorff_distance(y_pred, y, include_background: bool = False, dist
     if y_pred.shape != y.shape:
         raise ValueError(f"y_pred has shape {y_pred.shape} and y has shape {y.shape}; they must be equal "
                          "(one-hot masks; for label maps use one_hot first)")
-    check_flag("include_background", include_background)
-    check_flag("directed", directed)
+    check_bool("include_background", include_background)
+    check_bool("directed", directed)
     check_distance_metric(distance_metric)
     check_percentile(percentile)
     spacings = prepare_spacing(spacing, y_pred.shape[0], y_pred.ndim - 2)

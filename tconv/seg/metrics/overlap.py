@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (as_real_array, batch_layout, binary_masks, check_flag, check_positive_int,
-                      label_values, result_dtype)
+from ..._checks import check_bool, check_int
+from ..labels import as_real_array, check_class_ids
+from ._checks import batch_layout, binary_masks, result_dtype
 from .reduction import ignore_background
 
 __all__ = ["compute_dice", "compute_iou"]
@@ -39,7 +40,7 @@ def _class_masks(name: str, array: np.ndarray, num_classes: int, source: str) ->
     if channels == num_classes:
         return binary_masks(name, array)
     if channels == 1:
-        label_values(name, array, num_classes, extra=f" (a label map, since {name} has 1 channel)")
+        check_class_ids(name, array, num_classes, extra=f" (a label map, since {name} has 1 channel)")
         classes = np.arange(num_classes).reshape((1, num_classes) + (1,) * (array.ndim - 2))
         return array == classes
     raise ValueError(f"{name} has {channels} channels (shape {array.shape}); with num_classes={num_classes}{source} "
@@ -91,9 +92,9 @@ def compute_dice(y_pred, y, include_background: bool = True, ignore_empty: bool 
     batch_layout("y_pred", y_pred)
     batch_layout("y", y)
     _same_batch_and_space(y_pred, y)
-    check_flag("include_background", include_background)
-    check_flag("ignore_empty", ignore_empty)
-    n = y_pred.shape[1] if num_classes is None else check_positive_int("num_classes", num_classes)
+    check_bool("include_background", include_background)
+    check_bool("ignore_empty", ignore_empty)
+    n = y_pred.shape[1] if num_classes is None else check_int("num_classes", num_classes, minimum=1)
     source = " (from y_pred.shape[1])" if num_classes is None else ""
     pred, gt = _class_masks("y_pred", y_pred, n, source), _class_masks("y", y, n, source)
     if n > 1 and not include_background:
@@ -131,8 +132,8 @@ def compute_iou(y_pred, y, include_background: bool = True, ignore_empty: bool =
     if y_pred.shape != y.shape:
         raise ValueError(f"y_pred has shape {y_pred.shape} and y has shape {y.shape}; they must be equal "
                          "(one-hot masks; for label maps use one_hot first)")
-    check_flag("include_background", include_background)
-    check_flag("ignore_empty", ignore_empty)
+    check_bool("include_background", include_background)
+    check_bool("ignore_empty", ignore_empty)
     pred, gt = binary_masks("y_pred", y_pred), binary_masks("y", y)
     if not include_background:
         pred, gt = ignore_background(pred, gt)
