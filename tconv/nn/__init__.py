@@ -4,7 +4,8 @@
 * layers (:mod:`tconv.nn.modules`): ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``, ``ReLU``, ...,
   ``BatchNorm2d/3d``, ``Dropout``, ``Upsample``, ``Sequential``, ``ModuleList``;
 * :mod:`tconv.nn.init`: initialisers, including FCN's ``bilinear_``;
-* :mod:`tconv.nn.functional`: the differentiable ops the layers call.
+* :mod:`tconv.nn.functional`: the differentiable ops the layers call;
+* :func:`summary`: each layer's output shape and parameter count (forward hooks, as torchinfo).
 
 >>> import numpy as np
 >>> from tconv.nn import Sequential, Conv2d, ReLU, ConvTranspose2d
@@ -21,6 +22,7 @@ from .modules import (AvgPool1d, AvgPool2d, AvgPool3d, BatchNorm1d, BatchNorm2d,
                       Dropout, Identity, LeakyReLU, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d, ModuleList, ReLU,
                       Sequential, Sigmoid, Softmax, Tanh, Upsample)
 from .parameter import Parameter
+from .summary import LayerSummary, summary
 
 __all__ = [
     "functional", "init", "Module", "Parameter", "IncompatibleKeys",
@@ -28,5 +30,5 @@ __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "Upsample", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "Sequential", "ModuleList",
-    "CrossEntropyLoss", "BCEWithLogitsLoss",
+    "CrossEntropyLoss", "BCEWithLogitsLoss", "summary", "LayerSummary",
 ]

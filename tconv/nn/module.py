@@ -41,7 +41,7 @@ import numpy as np
 from ..autograd import Tensor
 from .parameter import Parameter
 
-__all__ = ["Module", "IncompatibleKeys"]
+__all__ = ["Module", "IncompatibleKeys", "RemovableHandle"]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -57,6 +57,32 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list
     unexpected_keys: list
+
+
+class RemovableHandle:
+    """What :meth:`Module.register_forward_hook` returns: ``remove()`` unregisters the hook.
+
+    >>> hooks = {}
+    >>> handle = RemovableHandle(hooks); hooks[handle.id] = print
+    >>> handle.remove(); hooks
+    {}
+    """
+
+    _next_id = 0
+
+    def __init__(self, table: dict):
+        self._table = table
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._table.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -88,13 +114,35 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         """The computation; subclasses override it. Call the module, not ``forward``."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(self, hook) -> "RemovableHandle":
+        """Call ``hook(module, inputs, output)`` after every forward; a non-None result replaces the output.
+
+        As PyTorch's: returns a handle whose ``remove()`` unregisters the hook (used by
+        :func:`tconv.nn.summary` to record each layer's output shape).
+
+        >>> from tconv.nn import ReLU
+        >>> seen = []
+        >>> handle = ReLU().register_forward_hook(lambda m, inputs, out: seen.append(out.shape))
+        """
+        if not callable(hook):
+            raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------------ registration
     def _check_name(self, name, kind: str) -> None:

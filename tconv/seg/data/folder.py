@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ._checks import check_int, check_spatial_size
-from .imageio import image_channels, open_image, parse_palette, read_image, read_mask
+from .imageio import image_channels, open_image, parse_palette, read_image, read_mask, resize_image, resize_mask
 
 __all__ = ["ImageMaskFolder", "IMAGE_EXTENSIONS", "MASK_EXTENSIONS"]
 
@@ -171,17 +171,6 @@ class ImageMaskFolder:
         if image.shape[0] < self.in_channels:
             image = np.repeat(image, self.in_channels, axis=0)
         if self.size is not None:
-            image = self._resize_image(image)
-            mask = self._resize_mask(mask)
+            image = resize_image(image, self.size)
+            mask = resize_mask(mask, self.size)
         return image, mask
-
-    def _resize_image(self, image: np.ndarray) -> np.ndarray:
-        height, width = self.size
-        channels = [np.asarray(Image.fromarray(channel).resize((width, height), Image.BILINEAR))
-                    for channel in image]
-        return np.clip(np.stack(channels), 0.0, 1.0).astype(np.float32)
-
-    def _resize_mask(self, mask: np.ndarray) -> np.ndarray:
-        height, width = self.size
-        resized = Image.fromarray(mask.astype(np.int32)).resize((width, height), Image.NEAREST)
-        return np.asarray(resized).astype(np.int64)

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageColor, UnidentifiedImageError
 
-__all__ = ["open_image", "read_image", "read_mask", "parse_palette", "image_channels",
-           "GREY_MODES", "COLOUR_MODES"]
+__all__ = ["open_image", "read_image", "read_mask", "parse_palette", "image_channels", "resize_image",
+           "resize_mask", "match_channels", "GREY_MODES", "COLOUR_MODES"]
 
 GREY_MODES = ("1", "L", "LA", "I;16", "I;16B", "I;16L", "I;16N", "I")
 COLOUR_MODES = ("RGB", "RGBA", "P", "PA", "CMYK", "YCbCr")
@@ -201,3 +201,41 @@ def _colours_to_classes(path: Path, rgb: np.ndarray, palette: dict | None) -> np
                          "palette colour")
     class_of_found = np.array([palette[_rgb(int(code))] for code in found], np.int64)
     return class_of_found[inverse.reshape(codes.shape)]
+
+
+def resize_image(image: np.ndarray, size) -> np.ndarray:
+    """``image (C, H, W)`` float32 in [0, 1] resized to ``size = (H', W')``, bilinearly, channel by channel (Pillow).
+
+    >>> resize_image(np.ones((2, 4, 4), np.float32), (2, 6)).shape
+    (2, 2, 6)
+    """
+    height, width = size
+    channels = [np.asarray(Image.fromarray(channel).resize((width, height), Image.BILINEAR)) for channel in image]
+    return np.clip(np.stack(channels), 0.0, 1.0).astype(np.float32)
+
+
+def resize_mask(mask: np.ndarray, size) -> np.ndarray:
+    """Class ids ``(H, W)`` resized to ``size = (H', W')`` by nearest neighbour (no new class ids appear).
+
+    >>> resize_mask(np.array([[0, 1], [2, 3]]), (4, 4))[::2, ::2].tolist()
+    [[0, 1], [2, 3]]
+    """
+    height, width = size
+    resized = Image.fromarray(np.asarray(mask).astype(np.int32)).resize((width, height), Image.NEAREST)
+    return np.asarray(resized).astype(np.int64)
+
+
+def match_channels(image: np.ndarray, channels: int, path="image") -> np.ndarray:
+    """``image (C, H, W)`` with ``channels`` channels: grey repeated to RGB, RGB averaged to grey.
+
+    >>> match_channels(np.ones((1, 2, 2), np.float32), 3).shape
+    (3, 2, 2)
+    """
+    if image.shape[0] == channels:
+        return image
+    if image.shape[0] == 1:
+        return np.repeat(image, channels, axis=0)
+    if channels == 1:
+        return image.mean(axis=0, keepdims=True).astype(np.float32)
+    raise ValueError(f"{path}: an image with {image.shape[0]} channels cannot become {channels} channels")
+

@@ -1,0 +1,125 @@
+"""Building blocks shared by the segmentation models: convolution blocks and upsamplers.
+
+Every block is written for 2-D or 3-D (``dim``) with the layers of :mod:`tconv.nn`, so a
+model's ``state_dict`` has the names and shapes of the same network written with
+``torch.nn`` (the tests load it into such a twin).
+
+* :class:`DoubleConv`: (conv 3x3 -> [batch norm] -> ReLU) twice, "same" padding
+  (U-Net's level block, Ronneberger et al. 2015, padded as most modern variants);
+* :func:`upsampler`: the decoder's x2 upsampling, three ways (the checkerboard discussion of
+  Odena et al. 2016): a learned 2x2 stride-2 transposed convolution, nearest resize + 3x3
+  convolution, or a 4x4 stride-2 transposed convolution initialised to bilinear interpolation
+  (FCN, Long et al. 2015);
+* :func:`match_size`: pad (or crop) a feature map to a reference's spatial size, as
+  milesial/Pytorch-UNet pads the upsampled map to its skip connection when sizes are odd.
+"""
+from __future__ import annotations
+
+from ... import nn
+from ..._checks import check_bool, check_choice, check_int
+from ...nn import functional as F
+from ...nn import init
+
+__all__ = ["UPSAMPLERS", "layers", "DoubleConv", "upsampler", "match_size", "check_dim"]
+
+UPSAMPLERS = ("transpose", "resize", "bilinear")
+
+
+def check_dim(dim) -> int:
+    """2 (images) or 3 (volumes)."""
+    check_choice("dim", check_int("dim", dim), (2, 3))
+    return int(dim)
+
+
+def layers(dim: int) -> dict:
+    """The layer classes of a ``dim``-D network: conv, transposed conv, batch norm, max pool.
+
+    >>> layers(3)["conv"].__name__
+    'Conv3d'
+    """
+    if dim == 2:
+        return dict(conv=nn.Conv2d, up=nn.ConvTranspose2d, norm=nn.BatchNorm2d, pool=F.max_pool2d)
+    return dict(conv=nn.Conv3d, up=nn.ConvTranspose3d, norm=nn.BatchNorm3d, pool=F.max_pool3d)
+
+
+class DoubleConv(nn.Sequential):
+    """``(conv k x k, padding k//2 -> [BatchNorm] -> ReLU) x 2``: ``(N, C_in, *S) -> (N, C_out, *S)``.
+
+    With batch norm the convolutions have no bias (the norm's shift replaces it), as usual.
+    Children: ``0`` conv, ``1`` ReLU, ``2`` conv, ``3`` ReLU; with batch norm ``0`` conv,
+    ``1`` norm, ``2`` ReLU, ``3`` conv, ``4`` norm, ``5`` ReLU.
+
+    >>> import numpy as np
+    >>> block = DoubleConv(1, 4)
+    >>> block(np.zeros((2, 1, 9, 7), np.float32)).shape                 # same size, 4 channels
+    (2, 4, 9, 7)
+    >>> [name for name, _ in DoubleConv(1, 4, batch_norm=True).named_parameters()][:3]
+    ['0.weight', '1.weight', '1.bias']
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, batch_norm: bool = False, dim: int = 2,
+                 kernel_size: int = 3):
+        kinds = layers(check_dim(dim))
+        check_bool("batch_norm", batch_norm)
+        parts = []
+        for n_in in (in_channels, out_channels):
+            parts.append(kinds["conv"](n_in, out_channels, kernel_size, padding=kernel_size // 2, bias=not batch_norm))
+            if batch_norm:
+                parts.append(kinds["norm"](out_channels))
+            parts.append(nn.ReLU())
+        super().__init__(*parts)
+
+
+def upsampler(kind: str, in_channels: int, out_channels: int, dim: int = 2) -> nn.Module:
+    """A x2 upsampler ``(N, C_in, *S) -> (N, C_out, *2S)`` of one of the :data:`UPSAMPLERS`.
+
+    * ``"transpose"``: ``ConvTranspose(C_in, C_out, 2, stride=2)``, PyTorch's default init
+      (U-Net's up-convolution; kernel = stride, so every output pixel sees one input pixel:
+      no uneven overlap, no checkerboard from the geometry);
+    * ``"resize"``: ``Sequential(Upsample(scale_factor=2, mode="nearest"), Conv(C_in, C_out, 3, padding=1))``;
+    * ``"bilinear"``: ``ConvTranspose(C_in, C_out, 4, stride=2, padding=1)`` initialised so that
+      output channel ``j`` is the bilinear upsampling of the mean of the input channels
+      ``j, j + C_out, ...`` (:func:`tconv.nn.init.bilinear_`, FCN); it is learned afterwards.
+
+    >>> import numpy as np
+    >>> up = upsampler("bilinear", 2, 1)
+    >>> up(np.ones((1, 2, 3, 3), np.float32)).data[0, 0, 2:4, 2:4]       # interior: the mean, upsampled
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
+    check_choice("up", kind, UPSAMPLERS)
+    kinds = layers(check_dim(dim))
+    if kind == "transpose":
+        return kinds["up"](in_channels, out_channels, 2, stride=2)
+    if kind == "resize":
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
+                             kinds["conv"](in_channels, out_channels, 3, padding=1))
+    if in_channels % out_channels:
+        raise ValueError(f"up='bilinear' averages groups of input channels: in_channels={in_channels} must be a "
+                         f"multiple of out_channels={out_channels}")
+    layer = kinds["up"](in_channels, out_channels, 4, stride=2, padding=1)
+    init.bilinear_(layer.weight)                       # weight[i, i % C_out] = kernel: a sum of C_in/C_out channels
+    layer.weight.data *= out_channels / in_channels    # ... made a mean
+    init.zeros_(layer.bias)
+    return layer
+
+
+def match_size(x, reference):
+    """``x`` padded with zeros (or cropped) so its spatial size equals ``reference``'s.
+
+    The difference is split as milesial/Pytorch-UNet splits it: ``d // 2`` before and the
+    rest after, on every spatial axis. ``x`` and ``reference`` are ``(N, C, *spatial)``.
+
+    >>> import numpy as np
+    >>> from tconv import Tensor
+    >>> match_size(Tensor(np.ones((1, 1, 2, 2))), np.zeros((1, 3, 3, 5))).shape
+    (1, 1, 3, 5)
+    """
+    target = reference.shape[2:]
+    if tuple(x.shape[2:]) == tuple(target):
+        return x
+    pad = []
+    for have, want in reversed(list(zip(x.shape[2:], target))):    # F.pad lists the last axis first
+        diff = want - have
+        pad += [diff // 2, diff - diff // 2]
+    return F.pad(x, tuple(pad))

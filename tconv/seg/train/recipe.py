@@ -1,0 +1,180 @@
+"""What ``tconv train`` trains, from one configuration dict: data, augmentation, model, loss, optimizer.
+
+A configuration is plain JSON (it is stored in ``config.json`` and inside every checkpoint),
+so a run can be repeated, resumed and its model rebuilt by ``tconv predict``. Missing keys
+take :data:`DEFAULTS`; :func:`check_config` refuses unknown keys and bad values with a
+message naming them.
+
+* data: ``data=None`` trains on :class:`~tconv.seg.data.SyntheticShapes` (``dim=3``:
+  :class:`~tconv.seg.data.SyntheticShapes3D`) with ``samples`` training and ``val_samples``
+  held-out images (another seed); ``data="DIR"`` reads an
+  :class:`~tconv.seg.data.ImageMaskFolder` and holds out ``val_fraction`` of it (seeded);
+* augmentation (``augment``): flips and 90-degree rotations, drawn per epoch from
+  ``(seed, epoch)`` so a resumed run draws the same ones;
+* loss: one of :data:`LOSSES`, each taking ``(logits (N, K, *S), masks (N, *S))``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._checks import check_bool, check_choice, check_int, check_number
+from ...nn import functional as F
+from ...optim import Adam
+from .. import augment, losses
+from ..data import DataLoader, ImageMaskFolder, SyntheticShapes, SyntheticShapes3D, random_split
+from ..models import MODELS, UPSAMPLERS, build_model
+
+__all__ = ["DEFAULTS", "LOSSES", "check_config", "make_datasets", "make_loaders", "make_model", "make_loss",
+           "make_optimizer", "make_augmentation", "data_info", "InMemory"]
+
+#: Every configuration key, with its default (``size=None``: 48 for images, 24 for volumes).
+DEFAULTS = dict(data=None, dim=2, size=None, samples=1000, val_samples=200, classes=4, val_fraction=0.2,
+                model="unet", up="transpose", base=16, depth=3, batch_norm=True, loss="dicece", augment=None,
+                epochs=8, batch_size=8, lr=3e-3, seed=0)
+LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
+
+
+def check_config(config: dict) -> dict:
+    """``config`` completed with :data:`DEFAULTS` and checked; raises ``ValueError``/``TypeError`` naming the key.
+
+    >>> check_config({"epochs": 2})["loss"]
+    'dicece'
+    >>> check_config({"epoch": 2})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown configuration key(s) ['epoch']; known: batch_norm, base, batch_size, ...
+    """
+    unknown = sorted(set(config) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown configuration key(s) {unknown}; known: " + ", ".join(sorted(DEFAULTS)[:3]) + ", ...")
+    c = {**DEFAULTS, **config}
+    if c["data"] is not None and not isinstance(c["data"], str):
+        raise TypeError(f"data={c['data']!r} must be a folder path or None (synthetic shapes)")
+    check_choice("dim", c["dim"], (2, 3))
+    if c["model"] == "vnet" and c["data"] is None:
+        c["dim"] = 3
+    if c["size"] is not None:
+        sizes = list(c["size"]) if isinstance(c["size"], (list, tuple)) else [c["size"]]
+        sizes = [check_int("size", s, minimum=4) for s in sizes]
+        if len(sizes) not in (1, c["dim"]):
+            raise ValueError(f"size={c['size']!r} must be one side or {c['dim']} sides")
+        if c["data"] is None and len(set(sizes)) > 1:
+            raise ValueError(f"size={c['size']!r}: synthetic shapes are square; give one side")
+        c["size"] = sizes * c["dim"] if len(sizes) == 1 else sizes
+    for key, low in (("samples", 1), ("val_samples", 1), ("classes", 2), ("base", 1), ("depth", 1),
+                     ("epochs", 0), ("batch_size", 1), ("seed", 0)):
+        check_int(key, c[key], minimum=low)
+    check_number("val_fraction", c["val_fraction"], 0, 1, minimum_open=True, maximum_open=True)
+    check_number("lr", c["lr"], 0, minimum_open=True)
+    check_choice("model", c["model"], tuple(MODELS))
+    check_choice("up", c["up"], UPSAMPLERS)
+    check_choice("loss", c["loss"], LOSSES)
+    check_bool("batch_norm", c["batch_norm"])
+    if c["augment"] is not None:
+        check_bool("augment", c["augment"])
+    return c
+
+
+class InMemory:
+    """A dataset read once into memory (synthetic shapes are drawn once, not every epoch).
+
+    >>> ds = InMemory(SyntheticShapes(3, size=8))
+    >>> len(ds), ds[0][0].shape, ds.num_classes
+    (3, (1, 8, 8), 4)
+    """
+
+    def __init__(self, dataset):
+        self.items = [dataset[i] for i in range(len(dataset))]
+        for key in ("num_classes", "in_channels", "class_names", "spatial_dims"):
+            setattr(self, key, getattr(dataset, key, None))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+def data_info(dataset) -> dict:
+    """What the model and ``tconv predict`` need to know about the data."""
+    return dict(num_classes=int(dataset.num_classes), in_channels=int(dataset.in_channels),
+                class_names=list(dataset.class_names), spatial_dims=int(dataset.spatial_dims))
+
+
+def make_datasets(c: dict):
+    """``(train, val, info)`` for the configuration ``c`` (see the module docstring)."""
+    if c["data"] is None:
+        kind = SyntheticShapes3D if c["dim"] == 3 else SyntheticShapes
+        size = c["size"][0] if c["size"] else (24 if c["dim"] == 3 else 48)
+        train = kind(c["samples"], size=size, num_classes=c["classes"], seed=c["seed"])
+        val = kind(c["val_samples"], size=size, num_classes=c["classes"], seed=c["seed"] + 1)
+        return InMemory(train), InMemory(val), data_info(train)
+    folder = ImageMaskFolder(c["data"], size=None if c["size"] is None else tuple(c["size"][:2]))
+    if len(folder) < 2:
+        raise ValueError(f"{c['data']}: {len(folder)} image/mask pair; training needs at least 2 (one to hold out)")
+    n_val = max(1, round(c["val_fraction"] * len(folder)))
+    train, val = random_split(folder, [len(folder) - n_val, n_val], seed=c["seed"])
+    return train, val, data_info(folder)
+
+
+def make_augmentation(c: dict, info: dict, epoch: int):
+    """Epoch ``epoch``'s paired augmentation (or None): flips and 90-degree rotations, seeded by (seed, epoch)."""
+    enabled = c["augment"] if c["augment"] is not None else c["data"] is None
+    if not enabled:
+        return None
+    seed = int(np.random.SeedSequence([c["seed"], epoch, 1]).generate_state(1)[0])
+    dims = info["spatial_dims"]
+    flips = [augment.HorizontalFlip(), augment.VerticalFlip()] + ([augment.DepthFlip()] if dims == 3 else [])
+    return augment.Compose(flips + [augment.RandomRotate90()], seed=seed, spatial_dims=dims)
+
+
+def make_loaders(c: dict, train, val):
+    """The training loader (shuffled, seeded) and the validation loader."""
+    return (DataLoader(train, batch_size=c["batch_size"], shuffle=True, seed=c["seed"]),
+            DataLoader(val, batch_size=max(c["batch_size"], 16)))
+
+
+def make_model(c: dict, info: dict):
+    """The network of ``c`` for the data described by ``info``."""
+    return build_model(model_config(c, info))
+
+
+def model_config(c: dict, info: dict) -> dict:
+    """The model's constructor arguments (what a checkpoint stores to rebuild it)."""
+    common = dict(in_channels=info["in_channels"], num_classes=info["num_classes"], base=c["base"],
+                  dim=info["spatial_dims"])
+    if c["model"] == "unet":
+        return dict(model="unet", depth=c["depth"], up=c["up"], batch_norm=c["batch_norm"], **common)
+    if c["model"] == "fcn":
+        return dict(model="fcn", batch_norm=c["batch_norm"], **common)
+    return dict(model="vnet", depth=c["depth"], **common)
+
+
+def make_loss(name: str, num_classes: int):
+    """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for one of :data:`LOSSES`.
+
+    The MONAI-style losses take class ids with a channel axis, ``masks[:, None]``, one-hot
+    encoded inside (``to_onehot_y=True``) after a softmax over the logits.
+    """
+    check_choice("loss", name, LOSSES)
+    if name == "ce":
+        return F.cross_entropy
+    onehot = dict(to_onehot_y=True, softmax=True)
+    criterion = {
+        "dice": lambda: losses.DiceLoss(**onehot),
+        "dicece": lambda: losses.DiceCELoss(**onehot),
+        "focal": lambda: losses.FocalLoss(to_onehot_y=True, use_softmax=True),
+        "tversky": lambda: losses.TverskyLoss(**onehot, alpha=0.3, beta=0.7),
+        "fbeta": lambda: losses.FBetaLoss(**onehot, beta=2.0),
+        "hausdorff": lambda: losses.HausdorffDTLoss(**onehot),
+    }[name]()
+
+    def loss(logits, masks):
+        return criterion(logits, masks[:, None])
+    loss.__name__ = name
+    return loss
+
+
+def make_optimizer(c: dict, model):
+    """Adam with the configured learning rate."""
+    return Adam(model.parameters(), lr=c["lr"])

@@ -1,0 +1,133 @@
+"""A training run on disk: ``config.json``, ``history.json``, ``model.npz`` (best), ``last.npz``.
+
+:func:`train_run` trains the configuration of :mod:`.recipe` into a folder and keeps it
+consistent at every moment: after each epoch it writes ``last.npz`` (model, optimizer,
+history: everything :func:`train_run` needs to resume) and ``history.json``, and, when the
+validation mIoU improved, ``model.npz`` (the model and its configuration, what ``tconv
+predict`` reads). Every file is written atomically, so an interrupted run (Ctrl-C, a crash)
+leaves the last good epoch intact; weights that are not finite are never written.
+
+Resuming from ``last.npz`` continues with the same configuration; shuffling and augmentation
+are drawn from ``(seed, epoch)`` and the model from ``seed``, so the final weights equal
+those of a run that was never interrupted.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ... import random as tconv_random
+from ...serialization import load, save
+from .loop import TrainingDiverged, fit
+from .recipe import (check_config, make_augmentation, make_datasets, make_loaders, make_loss, make_model,
+                     make_optimizer, model_config)
+
+__all__ = ["train_run", "load_checkpoint", "CHECKPOINT_FORMAT", "write_json"]
+
+#: The ``format`` entry of a tconv segmentation checkpoint (``model.npz`` / ``last.npz``).
+CHECKPOINT_FORMAT = "tconv.seg/1"
+
+
+def write_json(path, value) -> None:
+    """Write ``value`` as indented JSON to ``path`` atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(value, indent=2, allow_nan=True) + "\n")
+    os.replace(temporary, path)
+
+
+def _finite(model) -> bool:
+    return all(np.all(np.isfinite(p.data)) for p in model.parameters())
+
+
+def load_checkpoint(path) -> dict:
+    """A checkpoint written by :func:`train_run`, checked; ``ValueError`` naming the file otherwise.
+
+    Returns the dict with ``config`` (training), ``model_config``, ``info`` (data), ``model``
+    (state dict), ``epoch`` and, in ``last.npz``, ``optimizer`` and ``history``.
+    """
+    checkpoint = load(path)
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        found = checkpoint.get("format") if isinstance(checkpoint, dict) else None
+        raise ValueError(f"{os.fspath(path)}: not a tconv segmentation checkpoint (format {found!r}, expected "
+                         f"{CHECKPOINT_FORMAT!r}); checkpoints are written by tconv train (model.npz, last.npz)")
+    for key in ("config", "model_config", "info", "model", "epoch"):
+        if key not in checkpoint:
+            raise ValueError(f"{os.fspath(path)}: the checkpoint has no {key!r} entry (damaged or foreign)")
+    return checkpoint
+
+
+def train_run(config: dict, out_dir, *, resume=None, progress: bool = True, on_epoch_end=None, log=print) -> dict:
+    """Train ``config`` (see :mod:`.recipe`) into ``out_dir``; resume from the ``last.npz`` ``resume``.
+
+    ``on_epoch_end(row, run)`` runs after each epoch's files are written (``run`` holds the
+    model, the data and the folder: figures are drawn there); returning ``True`` stops. ``log``
+    prints one-line messages. Returns ``{"out_dir", "history", "best_miou", "best_epoch", "config"}``.
+    Raises :class:`TrainingDiverged` when the loss or the gradients stop being finite (the
+    files keep the last good epoch).
+    """
+    if resume is not None:
+        checkpoint = load_checkpoint(resume)
+        if "optimizer" not in checkpoint or "history" not in checkpoint:
+            raise ValueError(f"{os.fspath(resume)}: this checkpoint holds the model only (model.npz); resume from "
+                             "last.npz, which also holds the optimizer and the history")
+        stored = dict(checkpoint["config"])
+        c = check_config({**stored, "epochs": config.get("epochs", stored["epochs"])})
+    else:
+        checkpoint = None
+        c = check_config(config)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tconv_random.manual_seed(c["seed"])                      # the model's initial weights
+    train, val, info = make_datasets(c)
+    train_loader, val_loader = make_loaders(c, train, val)
+    model = make_model(c, info)
+    optimizer = make_optimizer(c, model)
+    loss = make_loss(c["loss"], info["num_classes"])
+    history, start = [], 0
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        history = [dict(row) for row in checkpoint["history"]]
+        start = int(checkpoint["epoch"])
+    write_json(out / "config.json", c)
+    best = max((row["val_miou"] for row in history if math.isfinite(row["val_miou"])), default=-1.0)
+    best_epoch = next((row["epoch"] for row in history if row["val_miou"] == best), None)
+    header = dict(format=CHECKPOINT_FORMAT, config=c, model_config=model_config(c, info), info=info)
+    run = dict(model=model, val=val, info=info, config=c, out_dir=out)
+
+    def end_of_epoch(row):
+        nonlocal best, best_epoch
+        if not _finite(model):
+            raise TrainingDiverged(f"the weights stopped being finite in epoch {row['epoch']}; the files keep "
+                                   f"epoch {row['epoch'] - 1}")
+        save({**header, "model": model.state_dict(), "epoch": row["epoch"], "optimizer": optimizer.state_dict(),
+              "history": history}, out / "last.npz")
+        if math.isfinite(row["val_miou"]) and row["val_miou"] > best:
+            best, best_epoch = row["val_miou"], row["epoch"]
+            save({**header, "model": model.state_dict(), "epoch": row["epoch"], "val_miou": best}, out / "model.npz")
+        write_json(out / "history.json", history)
+        log(f"epoch {row['epoch']}/{c['epochs']}: train loss {row['train_loss']:.4f}, val loss "
+            f"{row['val_loss']:.4f}, val mIoU {row['val_miou']:.3f}, val Dice {row['val_dice']:.3f} "
+            f"({row['elapsed_s']:.0f} s)")
+        return bool(on_epoch_end(row, run)) if on_epoch_end is not None else False
+
+    def start_of_epoch(epoch):                              # epoch e's augmentation, whether resumed or not
+        train_loader.transform = make_augmentation(c, info, epoch)
+
+    history = fit(model, train_loader, val_loader, loss=loss, optimizer=optimizer, epochs=c["epochs"],
+                  num_classes=info["num_classes"], start_epoch=start, history=history, progress=progress,
+                  on_epoch_start=start_of_epoch, on_epoch_end=_appending(history, end_of_epoch))
+    return dict(out_dir=out, history=history, best_miou=best, best_epoch=best_epoch, config=c)
+
+
+def _appending(history: list, callback):
+    """``fit`` appends rows to its own copy of the history; keep ``history`` (what is saved) in step."""
+    def on_epoch_end(row):
+        history.append(row)
+        return callback(row)
+    return on_epoch_end
