@@ -380,3 +380,17 @@ def test_volume_intensity_and_normalize_per_channel():
     out = Compose([RandomGamma(p=1.0), GaussianBlur(p=1.0), GaussNoise(p=1.0)], spatial_dims=3, seed=0)(
         image=vol, mask=np.zeros((3, 4, 5), int))
     assert out["image"].shape == vol.shape and out["image"].dtype == np.float32
+
+
+# ---------------------------------------------------------------- review regressions
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: GaussNoise(per_channel="False"), "per_channel"),
+    (lambda: Affine(keep_ratio="no"), "keep_ratio"),
+    (lambda: ElasticTransform(same_dxdy=0), "same_dxdy"),
+    (lambda: RandomBrightnessContrast(brightness_by_max="no"), "brightness_by_max"),
+])
+def test_flags_must_be_true_or_false(make, name):
+    # bool("False") is True: a string flag used to switch the option on silently.
+    with pytest.raises(TypeError, match=f"{name}=.* must be True or False"):
+        make()

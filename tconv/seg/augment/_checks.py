@@ -10,9 +10,9 @@ import numbers
 
 import numpy as np
 
-from ..._checks import check_choice, check_int, check_probability
+from ..._checks import check_bool, check_choice, check_int, check_probability
 
-__all__ = ["check_probability", "check_size", "check_choice", "check_spatial_dims", "to_range",
+__all__ = ["check_probability", "check_bool", "check_size", "check_choice", "check_spatial_dims", "to_range",
            "check_fill", "check_mask_fill"]
 
 

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import to_range
+from ._checks import check_bool, to_range
 from .core import ImageOnlyTransform
 from .filters import gaussian_smooth
 
@@ -48,7 +48,7 @@ class RandomBrightnessContrast(ImageOnlyTransform):
         super().__init__(p=p, spatial_dims=spatial_dims, rng=rng)
         self.brightness_limit = to_range("brightness_limit", brightness_limit)
         self.contrast_limit = to_range("contrast_limit", contrast_limit)
-        self.brightness_by_max = bool(brightness_by_max)
+        self.brightness_by_max = check_bool("brightness_by_max", brightness_by_max)
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
         _check_unit_range(type(self).__name__, sample.image)
@@ -102,7 +102,7 @@ class GaussNoise(ImageOnlyTransform):
         super().__init__(p=p, spatial_dims=spatial_dims, rng=rng)
         self.std_range = to_range("std_range", std_range, low=0, minimum=0, maximum=1)
         self.mean_range = to_range("mean_range", mean_range, minimum=-1, maximum=1)
-        self.per_channel = bool(per_channel)
+        self.per_channel = check_bool("per_channel", per_channel)
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
         _check_unit_range(type(self).__name__, sample.image)
