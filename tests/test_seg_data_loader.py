@@ -250,3 +250,14 @@ def test_empty_fraction_split_warns():
     with pytest.warns(UserWarning, match="split 1 .* has 0 items"):
         parts = random_split(Indexed(1), [0.5, 0.5])
     assert [len(p) for p in parts] == [1, 0]
+
+
+def test_random_split_without_a_seed_uses_the_library_generator():
+    # House rule (as DataLoader(seed=None)): no seed means tconv's default generator, reset by manual_seed.
+    tconv.random.manual_seed(5)
+    first = [p.indices for p in random_split(Indexed(12), [6, 6], seed=None)]
+    tconv.random.manual_seed(5)
+    assert [p.indices for p in random_split(Indexed(12), [6, 6], seed=None)] == first
+    assert first[0] + first[1] == tuple(np.random.default_rng(5).permutation(12).tolist())
+    with pytest.raises(TypeError, match="seed=1.5 must be an integer"):
+        random_split(Indexed(12), [6, 6], seed=1.5)
