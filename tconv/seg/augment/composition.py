@@ -11,10 +11,9 @@ identical parameters.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from ..._checks import check_int
 from ._checks import check_spatial_dims
 from .core import BasicTransform
 from .targets import Sample
@@ -54,10 +53,8 @@ class Compose(BasicTransform):
     def __init__(self, transforms, p: float = 1.0, seed: int | None = None, spatial_dims: int = 2):
         super().__init__(p=p, spatial_dims=check_spatial_dims(spatial_dims))
         self.transforms = _check_transforms("Compose", transforms)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-            raise ValueError(f"seed={seed!r} must be a non-negative integer or None")
-        self.seed = seed
-        self.rng = None if seed is None else np.random.default_rng(int(seed))
+        self.seed = None if seed is None else check_int("seed", seed, minimum=0)
+        self.rng = None if seed is None else np.random.default_rng(self.seed)
         self.check_spatial_dims(self.spatial_dims)
 
     def check_spatial_dims(self, spatial_dims: int) -> None:
