@@ -414,3 +414,12 @@ def test_flags_must_be_true_or_false(make, name):
 def test_numeric_arguments_must_be_finite_numbers(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_one_of_takes_spatial_dims_like_every_transform():
+    # OneOf used to have no spatial_dims, so on its own it could not hold volume-only transforms.
+    volume = np.arange(8.0).reshape(2, 2, 2)                                  # (D, H, W)
+    out = OneOf([DepthFlip(p=1.0)], p=1.0, spatial_dims=3)(image=volume)["image"]
+    np.testing.assert_array_equal(out, volume[::-1])
+    with pytest.raises(ValueError, match="DepthFlip .* needs spatial_dims=3"):
+        OneOf([DepthFlip()], spatial_dims=2)
