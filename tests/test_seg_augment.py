@@ -380,3 +380,46 @@ def test_volume_intensity_and_normalize_per_channel():
     out = Compose([RandomGamma(p=1.0), GaussianBlur(p=1.0), GaussNoise(p=1.0)], spatial_dims=3, seed=0)(
         image=vol, mask=np.zeros((3, 4, 5), int))
     assert out["image"].shape == vol.shape and out["image"].dtype == np.float32
+
+
+# ---------------------------------------------------------------- review regressions
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: GaussNoise(per_channel="False"), "per_channel"),
+    (lambda: Affine(keep_ratio="no"), "keep_ratio"),
+    (lambda: ElasticTransform(same_dxdy=0), "same_dxdy"),
+    (lambda: RandomBrightnessContrast(brightness_by_max="no"), "brightness_by_max"),
+])
+def test_flags_must_be_true_or_false(make, name):
+    # bool("False") is True: a string flag used to switch the option on silently.
+    with pytest.raises(TypeError, match=f"{name}=.* must be True or False"):
+        make()
+
+
+@pytest.mark.parametrize("make, error, message", [
+    # NaN or infinite ranges used to pass construction and crash in the first call (numpy OverflowError).
+    (lambda: Affine(rotate=float("nan")), ValueError, "rotate=nan must hold finite numbers"),
+    (lambda: Affine(rotate=(0, float("inf"))), ValueError, "rotate=.* must hold finite numbers"),
+    (lambda: Affine(scale=float("inf")), ValueError, "scale=inf must hold finite numbers"),
+    (lambda: Affine(translate_percent={"x": float("nan")}), ValueError, r"translate_percent\['x'\]=nan"),
+    (lambda: RandomBrightnessContrast(brightness_limit=float("nan")), ValueError, "brightness_limit=nan"),
+    (lambda: GaussianBlur(sigma_limit=(1.0, float("inf"))), ValueError, "sigma_limit=.* finite"),
+    # Normalize used to accept NaN (a silently NaN image) and reported strings in NumPy's words.
+    (lambda: Normalize(mean=float("nan"), std=1.0), ValueError, "mean=nan must hold finite numbers"),
+    (lambda: Normalize(mean=0.5, std=(0.2, float("inf"))), ValueError, "std=.* finite"),
+    (lambda: Normalize(mean="a", std=1.0), TypeError, "mean='a' must be a number or one number per channel"),
+    (lambda: ElasticTransform(alpha="1"), TypeError, "alpha='1' must be a finite number >= 0"),
+    (lambda: ElasticTransform(alpha=True), TypeError, "alpha=True"),
+])
+def test_numeric_arguments_must_be_finite_numbers(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_one_of_takes_spatial_dims_like_every_transform():
+    # OneOf used to have no spatial_dims, so on its own it could not hold volume-only transforms.
+    volume = np.arange(8.0).reshape(2, 2, 2)                                  # (D, H, W)
+    out = OneOf([DepthFlip(p=1.0)], p=1.0, spatial_dims=3)(image=volume)["image"]
+    np.testing.assert_array_equal(out, volume[::-1])
+    with pytest.raises(ValueError, match="DepthFlip .* needs spatial_dims=3"):
+        OneOf([DepthFlip()], spatial_dims=2)

@@ -308,7 +308,7 @@ def test_class_ids_must_be_below_num_classes(tmp_path):
     root = make_root(tmp_path)
     save(grey8(2, 3), root / "images" / "a.png")
     save(np.array([[0, 1, 7], [1, 0, 0]], np.uint8), root / "masks" / "a.png")
-    with pytest.raises(ValueError, match=r"a\.png: the mask has values \{0, 1, 7\}; num_classes=3 allows 0\.\.2"):
+    with pytest.raises(ValueError, match=r"a\.png: the mask has values \{7\}; num_classes=3 allows 0\.\.2"):
         ImageMaskFolder(root, num_classes=3)
     assert ImageMaskFolder(root).num_classes == 8
 

@@ -138,7 +138,10 @@ def test_transforms_may_return_float64_images_and_whole_float_masks():
     (lambda image, mask: {"image": image}, TypeError, "with 'image' and 'mask'"),
     (lambda image, mask: {"image": image, "mask": mask + 0.5}, ValueError, "item 0: the mask has dtype float64"),
     (lambda image, mask: {"image": image[0], "mask": mask}, ValueError, r"item 0: image shape \(3, 4\) and mask"),
-    (lambda image, mask: {"image": image.astype(str), "mask": mask}, TypeError, "it must be real numbers"),
+    (lambda image, mask: {"image": image.astype(str), "mask": mask}, TypeError, "item 0: the image has dtype <U"),
+    # An integer image used to be cast to float32 as it was: values 0..255 where the model expects [0, 1].
+    (lambda image, mask: {"image": (image * 255).astype(np.uint8), "mask": mask}, TypeError,
+     r"item 0: the image has dtype uint8; images are float32/float64 in \[0, 1\].*astype\(np.float32\) / 255"),
 ])
 def test_bad_transform_results(transform, error, words):
     with pytest.raises(error, match=words):
@@ -247,3 +250,14 @@ def test_empty_fraction_split_warns():
     with pytest.warns(UserWarning, match="split 1 .* has 0 items"):
         parts = random_split(Indexed(1), [0.5, 0.5])
     assert [len(p) for p in parts] == [1, 0]
+
+
+def test_random_split_without_a_seed_uses_the_library_generator():
+    # House rule (as DataLoader(seed=None)): no seed means tconv's default generator, reset by manual_seed.
+    tconv.random.manual_seed(5)
+    first = [p.indices for p in random_split(Indexed(12), [6, 6], seed=None)]
+    tconv.random.manual_seed(5)
+    assert [p.indices for p in random_split(Indexed(12), [6, 6], seed=None)] == first
+    assert first[0] + first[1] == tuple(np.random.default_rng(5).permutation(12).tolist())
+    with pytest.raises(TypeError, match="seed=1.5 must be an integer"):
+        random_split(Indexed(12), [6, 6], seed=1.5)

@@ -427,3 +427,13 @@ def test_logit_losses_are_stable_for_huge_logits():
         for loss in losses:
             loss.backward()
     assert all(np.isfinite(loss.item()) for loss in losses) and np.all(np.isfinite(x.grad))
+
+
+def test_dataloader_masks_without_the_channel_axis_get_the_fix_in_the_message():
+    # A DataLoader yields masks (N, H, W); the losses want class ids (N, 1, H, W).
+    logits, masks = np.zeros((2, 3, 4, 5)), np.zeros((2, 4, 5), np.int64)
+    for call in (lambda: dice_loss(logits, masks, to_onehot_y=True, softmax=True),
+                 lambda: DiceCELoss(to_onehot_y=True, softmax=True)(logits, masks),
+                 lambda: dice_focal_loss(logits, masks, to_onehot_y=True)):
+        with pytest.raises(ValueError, match=r"add the channel axis: target\[:, None\]"):
+            call()

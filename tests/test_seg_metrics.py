@@ -359,3 +359,12 @@ def test_accumulator_arguments_are_checked():
     with pytest.raises(ValueError, match="gives 3 classes but the buffered batches gave 2"):
         metric(np.ones((1, 3, 2, 2)), np.ones((1, 3, 2, 2)))
     assert set(REDUCTIONS) == {"none", "mean", "sum", "mean_batch", "sum_batch", "mean_channel", "sum_channel"}
+
+
+def test_dataloader_masks_without_the_channel_axis_get_the_fix_in_the_message():
+    # A DataLoader yields masks (N, H, W); one_hot and the metrics want (N, 1, H, W) / (N, C, H, W).
+    masks = np.zeros((2, 4, 5), np.int64)
+    with pytest.raises(ValueError, match=r"add the channel axis: labels\[:, None\]"):
+        one_hot(masks, 3)
+    with pytest.raises(ValueError, match=r"add the channel axis: y\[:, None\]"):
+        compute_dice(np.zeros((2, 1, 4, 5)), masks, num_classes=3)

@@ -105,8 +105,9 @@ def one_hot(labels, num_classes: int, dtype=np.float32, dim: int = 1) -> np.ndar
     if not -labels.ndim <= dim < labels.ndim:
         raise ValueError(f"dim={dim} is not an axis of labels with shape {labels.shape}")
     if labels.shape[dim] != 1:
+        hint = "; for a label map (N, H, W) add the channel axis: labels[:, None]" if dim == 1 else ""
         raise ValueError(f"labels has shape {labels.shape} with size {labels.shape[dim]} on axis dim={dim}; "
-                         "one_hot needs size 1 there (the channel axis it expands to num_classes)")
+                         f"one_hot needs size 1 there (the channel axis it expands to num_classes){hint}")
     check_class_ids("labels", labels, num_classes)
     classes_shape = [1] * labels.ndim
     classes_shape[dim] = num_classes

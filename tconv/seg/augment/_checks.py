@@ -6,18 +6,19 @@ float tuples, as albumentations' ``to_tuple`` makes them).
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from ..._checks import check_choice, check_int, check_probability
+from ..._checks import check_bool, check_choice, check_int, check_number, check_probability
 
-__all__ = ["check_probability", "check_size", "check_choice", "check_spatial_dims", "to_range",
-           "check_fill", "check_mask_fill"]
+__all__ = ["check_probability", "check_bool", "check_number", "check_size", "check_choice", "check_spatial_dims",
+           "to_range", "per_channel_values", "check_fill", "check_mask_fill"]
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def check_size(name: str, value, allow_none: bool = False, minimum: int = 1):
@@ -47,13 +48,14 @@ def check_spatial_dims(value) -> int:
 
 
 def to_range(name: str, value, low=None, minimum=None, maximum=None) -> tuple[float, float]:
-    """A range ``(a, b)`` with ``a <= b``, spelled as albumentations spells it.
+    """A range ``(a, b)`` of finite numbers with ``a <= b``, spelled as albumentations spells it.
 
     * a pair ``(a, b)`` is kept;
     * a single number ``v`` becomes ``(-v, v)``, or ``(low, v)`` (sorted) when ``low`` is given
       (pass ``low=v`` for a fixed value: ``(v, v)``).
 
-    Both ends must lie in ``[minimum, maximum]`` when those are given.
+    Both ends must lie in ``[minimum, maximum]`` when those are given. NaN and infinities are
+    refused here, at construction (drawing from them would fail, or poison the image, later).
 
     >>> to_range("brightness_limit", 0.2)
     (-0.2, 0.2)
@@ -65,18 +67,51 @@ def to_range(name: str, value, low=None, minimum=None, maximum=None) -> tuple[fl
     Traceback (most recent call last):
     ...
     ValueError: std_range=(0.3, 0.1) must be a number or a pair (low, high) with low <= high
+    >>> to_range("rotate", float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: rotate=nan must hold finite numbers (no NaN or infinity)
     """
     if _is_number(value):
+        given = (value,)
+    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
+        given = tuple(value)
+    else:
+        raise ValueError(f"{name}={value!r} must be a number or a pair (low, high) with low <= high")
+    if not all(math.isfinite(v) for v in given):
+        raise ValueError(f"{name}={value!r} must hold finite numbers (no NaN or infinity)")
+    if len(given) == 1:
         pair = (float(-value), float(value)) if low is None else tuple(sorted((float(low), float(value))))
-    elif (isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value)
-          and value[0] <= value[1]):
-        pair = (float(value[0]), float(value[1]))
+    elif given[0] <= given[1]:
+        pair = (float(given[0]), float(given[1]))
     else:
         raise ValueError(f"{name}={value!r} must be a number or a pair (low, high) with low <= high")
     if (minimum is not None and pair[0] < minimum) or (maximum is not None and pair[1] > maximum):
         bounds = f"[{minimum if minimum is not None else '-inf'}, {maximum if maximum is not None else 'inf'}]"
         raise ValueError(f"{name}={value!r} gives the range {pair}; it must lie in {bounds}")
     return pair
+
+
+def per_channel_values(name: str, value) -> np.ndarray:
+    """A number, or one number per channel, as a 1-d float64 array of finite values.
+
+    >>> per_channel_values("mean", (0.5, 0.25))
+    array([0.5 , 0.25])
+    >>> per_channel_values("std", [[1.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: std=[[1.0]] must be a number or one number per channel, not an array of shape (1, 1)
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name}={value!r} must be a number or one number per channel")
+    if array.ndim > 1 or array.size == 0:
+        raise ValueError(f"{name}={value!r} must be a number or one number per channel, not an array of "
+                         f"shape {array.shape}")
+    array = np.atleast_1d(array.astype(np.float64))
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}={value!r} must hold finite numbers (no NaN or infinity)")
+    return array
 
 
 def check_fill(name: str, value) -> float:

@@ -11,10 +11,9 @@ identical parameters.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from ..._checks import check_int
 from ._checks import check_spatial_dims
 from .core import BasicTransform
 from .targets import Sample
@@ -54,10 +53,8 @@ class Compose(BasicTransform):
     def __init__(self, transforms, p: float = 1.0, seed: int | None = None, spatial_dims: int = 2):
         super().__init__(p=p, spatial_dims=check_spatial_dims(spatial_dims))
         self.transforms = _check_transforms("Compose", transforms)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-            raise ValueError(f"seed={seed!r} must be a non-negative integer or None")
-        self.seed = seed
-        self.rng = None if seed is None else np.random.default_rng(int(seed))
+        self.seed = None if seed is None else check_int("seed", seed, minimum=0)
+        self.rng = None if seed is None else np.random.default_rng(self.seed)
         self.check_spatial_dims(self.spatial_dims)
 
     def check_spatial_dims(self, spatial_dims: int) -> None:
@@ -82,6 +79,7 @@ class OneOf(BasicTransform):
 
     The chosen transform is picked with probabilities proportional to the transforms' own
     ``p`` (albumentations' rule: their ``p`` become weights) and then always applied.
+    ``spatial_dims`` and ``rng`` as for every transform (inside a Compose, the Compose's apply).
 
     >>> from tconv.seg.augment import HorizontalFlip, VerticalFlip
     >>> pick = OneOf([HorizontalFlip(p=1.0), VerticalFlip(p=0.0)], p=1.0)
@@ -89,8 +87,9 @@ class OneOf(BasicTransform):
     array([[1., 0.]])
     """
 
-    def __init__(self, transforms, p: float = 0.5, *, rng: np.random.Generator | None = None):
-        super().__init__(p=p, rng=rng)
+    def __init__(self, transforms, p: float = 0.5, *, spatial_dims: int | None = None,
+                 rng: np.random.Generator | None = None):
+        super().__init__(p=p, spatial_dims=spatial_dims, rng=rng)
         self.transforms = _check_transforms("OneOf", transforms)
         if not self.transforms:
             raise ValueError("OneOf needs at least one transform")
@@ -98,6 +97,8 @@ class OneOf(BasicTransform):
         if total <= 0:
             raise ValueError("OneOf: every transform has p=0, so none can be chosen; their p are the weights")
         self.weights = np.array([t.p / total for t in self.transforms])
+        if self.spatial_dims is not None:
+            self.check_spatial_dims(self.spatial_dims)
 
     def check_spatial_dims(self, spatial_dims: int) -> None:
         super().check_spatial_dims(spatial_dims)

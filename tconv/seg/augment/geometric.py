@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import check_choice, check_fill, check_mask_fill, to_range
+from ._checks import check_bool, check_choice, check_fill, check_mask_fill, check_number, to_range
 from .core import DualTransform
 from .filters import gaussian_smooth
 from .sampler import INTERPOLATIONS, affine_source_points, pixel_centres, sample_nearest, warp
@@ -145,7 +145,7 @@ class Affine(DualTransform):
         self.mask_interpolation = _check_mask_interpolation(mask_interpolation)
         self.fill = check_fill("fill", fill)
         self.fill_mask = check_fill("fill_mask", fill_mask)
-        self.keep_ratio = bool(keep_ratio)
+        self.keep_ratio = check_bool("keep_ratio", keep_ratio)
         if self.keep_ratio and self.scale["x"] != self.scale["y"]:
             raise ValueError(f"keep_ratio=True needs the same x and y scale range, got {self.scale}")
 
@@ -201,14 +201,11 @@ class ElasticTransform(DualTransform):
                  noise_distribution: str = "gaussian", fill: float = 0, fill_mask: int = 0,
                  p: float = 0.5, *, spatial_dims: int | None = None, rng: np.random.Generator | None = None):
         super().__init__(p=p, spatial_dims=spatial_dims, rng=rng)
-        if not isinstance(alpha, numbers.Real) or not 0 <= alpha < float("inf"):
-            raise ValueError(f"alpha={alpha!r} must be a finite number >= 0")
-        if not isinstance(sigma, numbers.Real) or not 1 <= sigma < float("inf"):
-            raise ValueError(f"sigma={sigma!r} must be a finite number >= 1")
-        self.alpha, self.sigma = float(alpha), float(sigma)
+        self.alpha = check_number("alpha", alpha, minimum=0)
+        self.sigma = check_number("sigma", sigma, minimum=1)
         self.interpolation = check_choice("interpolation", interpolation, INTERPOLATIONS)
         self.mask_interpolation = _check_mask_interpolation(mask_interpolation)
-        self.same_dxdy = bool(same_dxdy)
+        self.same_dxdy = check_bool("same_dxdy", same_dxdy)
         self.noise_distribution = check_choice("noise_distribution", noise_distribution, ("gaussian", "uniform"))
         self.fill = check_fill("fill", fill)
         self.fill_mask = check_fill("fill_mask", fill_mask)

@@ -10,11 +10,10 @@ Float32 stays float32, float64 stays float64.
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ._checks import to_range
+from ._checks import check_bool, check_number, per_channel_values, to_range
 from .core import ImageOnlyTransform
 from .filters import gaussian_smooth
 
@@ -48,7 +47,7 @@ class RandomBrightnessContrast(ImageOnlyTransform):
         super().__init__(p=p, spatial_dims=spatial_dims, rng=rng)
         self.brightness_limit = to_range("brightness_limit", brightness_limit)
         self.contrast_limit = to_range("contrast_limit", contrast_limit)
-        self.brightness_by_max = bool(brightness_by_max)
+        self.brightness_by_max = check_bool("brightness_by_max", brightness_by_max)
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
         _check_unit_range(type(self).__name__, sample.image)
@@ -102,7 +101,7 @@ class GaussNoise(ImageOnlyTransform):
         super().__init__(p=p, spatial_dims=spatial_dims, rng=rng)
         self.std_range = to_range("std_range", std_range, low=0, minimum=0, maximum=1)
         self.mean_range = to_range("mean_range", mean_range, minimum=-1, maximum=1)
-        self.per_channel = bool(per_channel)
+        self.per_channel = check_bool("per_channel", per_channel)
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
         _check_unit_range(type(self).__name__, sample.image)
@@ -182,15 +181,11 @@ class Normalize(ImageOnlyTransform):
     def __init__(self, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), max_pixel_value: float = 1.0,
                  p: float = 1.0, *, spatial_dims: int | None = None, rng: np.random.Generator | None = None):
         super().__init__(p=p, spatial_dims=spatial_dims, rng=rng)
-        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
-        self.std = np.atleast_1d(np.asarray(std, dtype=np.float64))
-        if self.mean.ndim != 1 or self.std.ndim != 1:
-            raise ValueError(f"mean={mean!r} and std={std!r} must be numbers or one value per channel")
+        self.mean = per_channel_values("mean", mean)
+        self.std = per_channel_values("std", std)
         if not np.all(self.std > 0):
             raise ValueError(f"std={std!r} must be > 0")
-        if not isinstance(max_pixel_value, numbers.Real) or not max_pixel_value > 0:
-            raise ValueError(f"max_pixel_value={max_pixel_value!r} must be > 0")
-        self.max_pixel_value = float(max_pixel_value)
+        self.max_pixel_value = check_number("max_pixel_value", max_pixel_value, minimum=0, minimum_open=True)
 
     @staticmethod
     def _per_channel(name: str, values: np.ndarray, sample) -> np.ndarray:

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..._checks import FLOAT_DTYPES
+
 __all__ = ["Sample", "check_image", "check_mask", "read_targets", "write_targets", "TARGET_KEYS"]
 
 TARGET_KEYS = ("image", "mask", "masks")
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..labels import check_class_ids
 from ._checks import check_int, check_spatial_size
 from .imageio import image_channels, open_image, parse_palette, read_image, read_mask, resize_image, resize_mask
 
@@ -148,10 +149,8 @@ class ImageMaskFolder:
                                  f"{image_size[0]}x{image_size[1]}; an image and its mask must have the same size")
             if mask.size:
                 largest = max(largest, int(mask.max()))
-            if num_classes is not None and mask.size and mask.max() >= num_classes:
-                values = sorted(int(v) for v in np.unique(mask))
-                raise ValueError(f"{mask_path}: the mask has values {set(values)}; num_classes={num_classes} allows "
-                                 f"0..{num_classes - 1}")
+            if num_classes is not None:
+                check_class_ids(f"{mask_path}: the mask", mask, num_classes)
         return largest
 
     def __len__(self) -> int:

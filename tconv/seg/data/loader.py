@@ -33,8 +33,9 @@ class DataLoader:
     ``ceil(n / batch_size)``, or ``floor(n / batch_size)`` with ``drop_last``.
 
     Each sample (after ``transform``) must be an image with one more axis than its mask
-    (the channel axis first) and the same spatial size; images are cast to float32 (the
-    model's dtype), masks to int64 (they must hold whole numbers). All samples in a batch
+    (the channel axis first) and the same spatial size; images must be floats (in [0, 1]:
+    an integer image such as uint8 is refused, not cast as it is) and are cast to float32
+    (the model's dtype), masks to int64 (they must hold whole numbers). All samples in a batch
     must have the same size, else a ``ValueError`` says which items differ. ``seed=None``
     with ``shuffle=True`` draws a seed from :func:`tconv.random.get_generator` once, at
     construction (so :func:`tconv.random.manual_seed` makes it reproducible).
@@ -121,8 +122,9 @@ class DataLoader:
                                 "with 'image' and 'mask'")
             image, mask = result["image"], result["mask"]
         image, mask = np.asarray(image), np.asarray(mask)
-        if image.dtype.kind not in "biuf":
-            raise TypeError(f"item {index}: the image has dtype {image.dtype}; it must be real numbers")
+        if image.dtype.kind != "f":
+            raise TypeError(f"item {index}: the image has dtype {image.dtype}; images are float32/float64 in [0, 1] "
+                            "(convert integer images once, e.g. image.astype(np.float32) / 255)")
         if image.ndim != mask.ndim + 1 or image.shape[1:] != mask.shape:
             raise ValueError(f"item {index}: image shape {image.shape} and mask shape {mask.shape} do not match; the "
                              "rule is image (C, *spatial) with mask (*spatial)")

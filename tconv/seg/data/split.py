@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from ...random import get_generator
 from ._checks import check_dataset, check_int
 
 __all__ = ["Subset", "random_split", "split_lengths"]
@@ -99,8 +100,10 @@ def split_lengths(n: int, lengths) -> list:
 def random_split(dataset, lengths, seed=0) -> list:
     """Disjoint random :class:`Subset`\\ s of ``dataset`` with the given ``lengths``.
 
-    ``seed`` is an int or a ``numpy.random.Generator``; the split is
-    ``np.random.default_rng(seed).permutation(len(dataset))`` cut into consecutive pieces.
+    ``seed`` is an int, a ``numpy.random.Generator``, or ``None`` for the library's default
+    generator (:func:`tconv.random.get_generator`, reset by :func:`tconv.random.manual_seed`);
+    the split is ``np.random.default_rng(seed).permutation(len(dataset))`` cut into
+    consecutive pieces.
 
     >>> train, val = random_split(range(10), [0.8, 0.2], seed=0)
     >>> len(train), len(val), sorted(train.indices + val.indices) == list(range(10))
@@ -108,8 +111,8 @@ def random_split(dataset, lengths, seed=0) -> list:
     """
     check_dataset(dataset)
     counts = split_lengths(len(dataset), lengths)
-    if isinstance(seed, np.random.Generator):
-        rng = seed
+    if seed is None or isinstance(seed, np.random.Generator):
+        rng = get_generator(seed)
     else:
         rng = np.random.default_rng(check_int("seed", seed, minimum=0))
     order = rng.permutation(len(dataset))

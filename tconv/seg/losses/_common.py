@@ -125,18 +125,25 @@ def as_target(target, input_shape: tuple, dtype, to_onehot_y: bool) -> np.ndarra
         raise TypeError(f"target has dtype {labels.dtype}; it must hold numbers")
     batch, channels, *spatial = input_shape
     ids_shape = (batch, 1, *spatial)
+    no_channel = labels.shape == (batch, *spatial)       # e.g. a DataLoader's masks (N, H, W)
     if to_onehot_y:
         if channels == 1:
             raise ValueError("to_onehot_y=True needs an input with one channel per class (C >= 2); the input "
                              "has C=1. Pass a binary mask (B, 1, *spatial) with to_onehot_y=False (MONAI only "
                              "warns and ignores to_onehot_y here; tconv refuses)")
         if labels.shape != ids_shape:
+            hint = " (add the channel axis: target[:, None])" if no_channel else ""
             raise ValueError(f"target has shape {labels.shape}; with to_onehot_y=True an input of shape "
-                             f"{tuple(input_shape)} needs class ids of shape {ids_shape}")
+                             f"{tuple(input_shape)} needs class ids of shape {ids_shape}{hint}")
         check_class_ids("target", labels, channels, extra=f" (the input has C={channels} channels)")
         return one_hot(labels, channels, dtype=dtype)
     if labels.shape != tuple(input_shape):
-        hint = " (class ids? pass to_onehot_y=True)" if labels.shape == ids_shape and channels > 1 else ""
+        hint = ""
+        if channels > 1 and labels.shape in (ids_shape, (batch, *spatial)):
+            hint = " (class ids? pass to_onehot_y=True" + (" and add the channel axis: target[:, None])"
+                                                          if no_channel else ")")
+        elif no_channel:
+            hint = " (add the channel axis: target[:, None])"
         raise ValueError(f"target has shape {labels.shape} but the input has shape {tuple(input_shape)}; "
                          f"without to_onehot_y they must be equal{hint}")
     if labels.size and not (np.all(labels >= 0) and np.all(labels <= 1)):

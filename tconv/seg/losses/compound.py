@@ -43,8 +43,9 @@ def _target_layout(x, target) -> np.ndarray:
     """MONAI's checks of the compound losses: same number of axes, and 1 or C target channels."""
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.ndim != x.ndim:
+        hint = "; add the channel axis: target[:, None]" if labels.shape == x.shape[:1] + x.shape[2:] else ""
         raise ValueError(f"target has shape {labels.shape} and input {x.shape}: they need the same number of "
-                         "axes (class ids as (B, 1, *spatial), or one-hot as (B, C, *spatial))")
+                         f"axes (class ids as (B, 1, *spatial), or one-hot as (B, C, *spatial){hint})")
     if labels.shape[1] not in (1, x.shape[1]):
         raise ValueError(f"target has {labels.shape[1]} channels; the input has C={x.shape[1]}, so the target "
                          "needs 1 (class ids) or C (one-hot) channels")

@@ -22,15 +22,16 @@ LAYOUT = "(B, C, H, W) or (B, C, D, H, W)"
 def batch_layout(name: str, array: np.ndarray) -> None:
     """Raise ``ValueError`` unless ``array`` is ``(B, C, *spatial)`` with 2 or 3 spatial axes.
 
-    >>> batch_layout("y", np.zeros((2, 3, 4)))
+    >>> batch_layout("y", np.zeros((2, 3, 4)))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: y has shape (2, 3, 4), 1 spatial axis; expected (B, C, H, W) or (B, C, D, H, W): 2 or 3 spatial axes
+    ValueError: y has shape (2, 3, 4), 1 spatial axis; expected (B, C, H, W) or (B, C, D, H, W): ... y[:, None])
     """
     spatial = array.ndim - 2
     if spatial not in (2, 3):
         axes = f"{max(spatial, 0)} spatial " + ("axis" if spatial == 1 else "axes")
-        raise ValueError(f"{name} has shape {array.shape}, {axes}; expected {LAYOUT}: 2 or 3 spatial axes")
+        hint = f" (for a label map (B, H, W), add the channel axis: {name}[:, None])" if array.ndim == 3 else ""
+        raise ValueError(f"{name} has shape {array.shape}, {axes}; expected {LAYOUT}: 2 or 3 spatial axes{hint}")
 
 
 def binary_masks(name: str, array: np.ndarray) -> np.ndarray:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import check_bool, check_int
-from ..labels import as_real_array, describe_values
+from ..._checks import check_bool, check_int, is_int
+from ..labels import as_real_array, check_class_ids
 
 __all__ = ["ConfusionMatrix"]
 
@@ -65,8 +65,7 @@ class ConfusionMatrix:
 
     def __init__(self, num_classes: int, ignore_index: int | None = None) -> None:
         self.num_classes = check_int("num_classes", num_classes, minimum=1)
-        if ignore_index is not None and (isinstance(ignore_index, (bool, np.bool_))
-                                         or not isinstance(ignore_index, (int, np.integer))):
+        if ignore_index is not None and not is_int(ignore_index):
             raise TypeError(f"ignore_index must be None or an integer label, got {ignore_index!r}")
         self.ignore_index = None if ignore_index is None else int(ignore_index)
         self.matrix = np.zeros((self.num_classes, self.num_classes), dtype=np.int64)
@@ -81,12 +80,9 @@ class ConfusionMatrix:
             counted = target != self.ignore_index
             pred, target = pred[counted], target[counted]
         n = self.num_classes
-        for name, labels in (("pred", pred), ("target", target)):
-            outside = (labels < 0) | (labels >= n)
-            if outside.any():
-                ignored = "" if self.ignore_index is None else f" (target values {self.ignore_index} are ignored)"
-                raise ValueError(f"{name} has values {describe_values(labels[outside])}; "
-                                 f"num_classes={n} allows 0..{n - 1}{ignored}")
+        ignored = "" if self.ignore_index is None else f" (target values {self.ignore_index} are ignored)"
+        check_class_ids("pred", pred, n, extra=ignored)
+        check_class_ids("target", target, n, extra=ignored)
         pairs = n * target.ravel() + pred.ravel()
         self.matrix += np.bincount(pairs, minlength=n * n).reshape(n, n)
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import distance_transform_cdt, distance_transform_edt
 
-from ..._checks import check_bool
+from ..._checks import check_bool, check_choice
 from ..labels import as_real_array
 from ._checks import batch_layout, binary_masks, result_dtype
 from .edges import get_mask_edges
@@ -52,8 +52,7 @@ def check_distance_metric(distance_metric) -> None:
     ...
     ValueError: distance_metric='manhattan' must be one of ('euclidean', 'chessboard', 'taxicab')
     """
-    if distance_metric not in DISTANCE_METRICS:
-        raise ValueError(f"distance_metric={distance_metric!r} must be one of {DISTANCE_METRICS}")
+    check_choice("distance_metric", distance_metric, DISTANCE_METRICS)
 
 
 def check_percentile(percentile) -> None:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._checks import check_choice
+
 __all__ = ["REDUCTIONS", "do_metric_reduction", "ignore_background", "check_reduction"]
 
 REDUCTIONS = ("none", "mean", "sum", "mean_batch", "sum_batch", "mean_channel", "sum_channel")
@@ -36,9 +38,7 @@ def check_reduction(reduction) -> str:
     ...
     ValueError: reduction='avg' must be one of ('none', 'mean', 'sum', 'mean_batch', ...)
     """
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"reduction={reduction!r} must be one of {REDUCTIONS}")
-    return reduction
+    return check_choice("reduction", reduction, REDUCTIONS)
 
 
 def _mean(total: np.ndarray, count: np.ndarray) -> np.ndarray:
