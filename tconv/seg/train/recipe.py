@@ -42,11 +42,11 @@ def check_config(config: dict) -> dict:
     >>> check_config({"epoch": 2})
     Traceback (most recent call last):
     ...
-    ValueError: unknown configuration key(s) ['epoch']; known: batch_norm, base, batch_size, ...
+    ValueError: unknown configuration key(s) ['epoch']; known: augment, base, batch_norm, batch_size, classes, data, depth, dim, epochs, loss, lr, model, samples, seed, size, up, val_fraction, val_samples
     """
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
-        raise ValueError(f"unknown configuration key(s) {unknown}; known: " + ", ".join(sorted(DEFAULTS)[:3]) + ", ...")
+        raise ValueError(f"unknown configuration key(s) {unknown}; known: {', '.join(sorted(DEFAULTS))}")
     c = {**DEFAULTS, **config}
     if c["data"] is not None and not isinstance(c["data"], str):
         raise TypeError(f"data={c['data']!r} must be a folder path or None (synthetic shapes)")
@@ -78,9 +78,9 @@ def check_config(config: dict) -> dict:
 class InMemory:
     """A dataset read once into memory (synthetic shapes are drawn once, not every epoch).
 
-    >>> ds = InMemory(SyntheticShapes(3, size=8))
+    >>> ds = InMemory(SyntheticShapes(3, size=16))
     >>> len(ds), ds[0][0].shape, ds.num_classes
-    (3, (1, 8, 8), 4)
+    (3, (1, 16, 16), 4)
     """
 
     def __init__(self, dataset):
