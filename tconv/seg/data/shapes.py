@@ -76,10 +76,21 @@ class _ShapesDataset:
     _shapes: dict = {}
     spatial_dims = 0
 
-    def __init__(self, n, size, num_classes, seed, *, count_range, radius_range, contrast_range,
+    def __init__(self, n, size, num_classes, seed, *, shapes, count_range, radius_range, contrast_range,
                  dark_fraction, background_range, gradient_max, noise_std):
         self.n = check_int("n", n, minimum=0)
         self.size = check_spatial_size("size", size, self.spatial_dims, minimum=2)
+        if shapes is not None:
+            shapes = tuple(shapes) if not isinstance(shapes, str) else (shapes,)
+            unknown = [name for name in shapes if name not in self._shapes]
+            if unknown or not shapes or len(set(shapes)) != len(shapes):
+                raise ValueError(f"shapes={shapes!r} must name distinct shapes among {tuple(self._shapes)}")
+            if num_classes is not None and num_classes != len(shapes) + 1:
+                raise ValueError(f"num_classes={num_classes} disagrees with shapes={shapes!r}: {len(shapes)} shape "
+                                 f"classes and the background make {len(shapes) + 1} (leave num_classes=None)")
+            num_classes = len(shapes) + 1
+        elif num_classes is None:
+            raise ValueError("give num_classes or shapes")
         self.num_classes = check_int("num_classes", num_classes, minimum=2, maximum=len(self._shapes) + 1)
         self.seed = check_int("seed", seed, minimum=0)
         self.count_range = check_range("count_range", count_range, 0, 1000, integer=True)
@@ -95,7 +106,7 @@ class _ShapesDataset:
                              f"shapes of radius {smallest_radius:g} pixels; the rule is at least 1 pixel "
                              "(raise radius_range[0] or size)")
         self.in_channels = 1
-        names = list(self._shapes)[: self.num_classes - 1]
+        names = shapes if shapes is not None else tuple(self._shapes)[: self.num_classes - 1]
         self.class_names = ("background", *names)
 
     def __len__(self) -> int:
@@ -183,13 +194,16 @@ class SyntheticShapes(_ShapesDataset):
     ``ds[i]`` is ``(image, mask)``: ``image`` float32 ``(1, H, W)`` in ``[0, 1]``, ``mask``
     int64 ``(H, W)`` with class ids ``0 .. num_classes - 1`` (0 the background). The classes
     are the first ``num_classes - 1`` of ``disc, square, triangle, ring, cross`` (so
-    ``num_classes`` is 2..6); squares, triangles and crosses are turned by a random angle.
+    ``num_classes`` is 2..6), or the ones named by ``shapes`` (e.g. ``("disc", "ring", "cross")``:
+    class 1 is the disc, and so on; ``num_classes`` then follows); squares, triangles and crosses
+    are turned by a random angle.
     How an item is drawn, and why brightness alone cannot tell the class, is in the module
     docstring. ``ds.shapes(i)`` lists what item ``i`` holds (:class:`Shape` records).
 
     Args (the keyword arguments are the difficulty knobs; defaults in brackets):
         n: number of items; size: ``H = W`` (an int) or ``(H, W)`` [64];
         num_classes: classes including the background [4]; seed: [0];
+        shapes: the shape classes by name, in class-id order [the first ``num_classes - 1``];
         count_range: shapes per image, both ends included [(1, 4)];
         radius_range: circumradius as a fraction of the smallest side, below 0.5 [(0.08, 0.2)];
         contrast_range: ``|shape - background|`` intensity [(0.15, 0.4)];
@@ -204,6 +218,8 @@ class SyntheticShapes(_ShapesDataset):
     ((1, 32, 32), dtype('float32'), (32, 32), dtype('int64'))
     >>> ds.class_names, ds.in_channels, ds.spatial_dims, len(ds)
     (('background', 'disc', 'square'), 1, 2, 8)
+    >>> SyntheticShapes(2, size=32, shapes=("ring", "cross")).class_names
+    ('background', 'ring', 'cross')
     >>> bool(np.array_equal(mask, SyntheticShapes(8, 32, 3, seed=0)[5][1]))   # same seed, same data
     True
     >>> [(s.name, s.class_id) for s in ds.shapes(5)] == [(s.name, s.class_id) for s in ds.shapes(5)]
@@ -213,10 +229,12 @@ class SyntheticShapes(_ShapesDataset):
     _shapes = SHAPES_2D
     spatial_dims = 2
 
-    def __init__(self, n, size=64, num_classes=4, seed=0, *, count_range=(1, 4), radius_range=(0.08, 0.2),
-                 contrast_range=(0.15, 0.4), dark_fraction=0.5, background_range=(0.3, 0.7), gradient_max=0.2,
-                 noise_std=0.06):
-        super().__init__(n, size, num_classes, seed, count_range=count_range, radius_range=radius_range,
+    def __init__(self, n, size=64, num_classes=None, seed=0, *, shapes=None, count_range=(1, 4),
+                 radius_range=(0.08, 0.2), contrast_range=(0.15, 0.4), dark_fraction=0.5, background_range=(0.3, 0.7),
+                 gradient_max=0.2, noise_std=0.06):
+        if num_classes is None and shapes is None:
+            num_classes = 4
+        super().__init__(n, size, num_classes, seed, shapes=shapes, count_range=count_range, radius_range=radius_range,
                          contrast_range=contrast_range, dark_fraction=dark_fraction,
                          background_range=background_range, gradient_max=gradient_max, noise_std=noise_std)
 
@@ -243,10 +261,12 @@ class SyntheticShapes3D(_ShapesDataset):
     _shapes = SHAPES_3D
     spatial_dims = 3
 
-    def __init__(self, n, size=32, num_classes=3, seed=0, *, count_range=(1, 4), radius_range=(0.15, 0.3),
-                 contrast_range=(0.15, 0.4), dark_fraction=0.5, background_range=(0.3, 0.7), gradient_max=0.2,
-                 noise_std=0.06):
-        super().__init__(n, size, num_classes, seed, count_range=count_range, radius_range=radius_range,
+    def __init__(self, n, size=32, num_classes=None, seed=0, *, shapes=None, count_range=(1, 4),
+                 radius_range=(0.15, 0.3), contrast_range=(0.15, 0.4), dark_fraction=0.5, background_range=(0.3, 0.7),
+                 gradient_max=0.2, noise_std=0.06):
+        if num_classes is None and shapes is None:
+            num_classes = 3
+        super().__init__(n, size, num_classes, seed, shapes=shapes, count_range=count_range, radius_range=radius_range,
                          contrast_range=contrast_range, dark_fraction=dark_fraction,
                          background_range=background_range, gradient_max=gradient_max, noise_std=noise_std)
 
