@@ -61,8 +61,10 @@ def test_evaluate_agrees_with_a_per_pixel_count():
 
 def test_resumed_run_ends_with_the_same_weights(tmp_path):
     whole = train_run(dict(TINY, epochs=3), tmp_path / "whole", progress=False, log=lambda *a: None)
-    train_run(dict(TINY, epochs=1), tmp_path / "split", progress=False, log=lambda *a: None)
-    resumed = train_run(dict(epochs=3), tmp_path / "split", resume=tmp_path / "split" / "last.npz",
+    # the same run, stopped after its first epoch (as Ctrl-C would), then resumed
+    train_run(dict(TINY, epochs=3), tmp_path / "split", progress=False, log=lambda *a: None,
+              on_epoch_end=lambda row, run: row["epoch"] == 1)
+    resumed = train_run({}, tmp_path / "split", resume=tmp_path / "split" / "last.npz",
                         progress=False, log=lambda *a: None)
     a = tconv.load(tmp_path / "whole" / "last.npz")["model"]
     b = tconv.load(tmp_path / "split" / "last.npz")["model"]

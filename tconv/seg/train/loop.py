@@ -45,12 +45,13 @@ def _progress(iterable, total, description, enabled):
     return tqdm(iterable, total=total, desc=description, unit="batch", leave=False, dynamic_ncols=True)
 
 
-def train_one_epoch(model, data, loss_fn, optimizer, num_classes: int, *, progress: bool = True,
+def train_one_epoch(model, data, loss_fn, optimizer, num_classes: int, *, scheduler=None, progress: bool = True,
                     description: str = "train") -> dict:
     """One pass over ``data``: a step per batch. Returns ``{"loss", "miou", "images", "seconds"}``.
 
     ``loss`` is the mean over batches; ``miou`` the running mean IoU (foreground) of the
-    training predictions, as the progress bar shows it.
+    training predictions, as the progress bar shows it. ``scheduler`` (a :mod:`tconv.optim`
+    learning-rate schedule) steps once per batch.
     """
     model.train()
     confusion = ConfusionMatrix(num_classes)
@@ -67,6 +68,8 @@ def train_one_epoch(model, data, loss_fn, optimizer, num_classes: int, *, progre
         loss.backward()
         _check_gradients(model, count + 1)
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         confusion.update(logits.data.argmax(axis=1), masks)
         total, count, images_seen = total + value, count + 1, images_seen + len(images)
         if progress:
@@ -158,13 +161,14 @@ def predict(model, images, batch_size: int = 16) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros((0,) + images.shape[2:], np.int64)
 
 
-def fit(model, train_data, val_data=None, *, loss, optimizer, epochs: int, num_classes: int,
+def fit(model, train_data, val_data=None, *, loss, optimizer, epochs: int, num_classes: int, scheduler=None,
         start_epoch: int = 0, history=None, progress: bool = True, on_epoch_start=None, on_epoch_end=None) -> list:
     """Train ``model`` for epochs ``start_epoch + 1 .. epochs``; return the history (a list of dicts).
 
     ``train_data`` / ``val_data``: re-iterable batches ``(images (N, C, *S), masks (N, *S))``
     (a :class:`tconv.seg.data.DataLoader`); ``loss(logits, masks)`` returns a scalar Tensor;
-    ``optimizer``: a :mod:`tconv.optim` optimizer of ``model.parameters()``. ``history``: the
+    ``optimizer``: a :mod:`tconv.optim` optimizer of ``model.parameters()``; ``scheduler``: a
+    learning-rate schedule stepped after every batch (or None). ``history``: the
     rows of earlier epochs (when resuming). ``on_epoch_start(epoch)`` is called before each
     epoch (epochs count from 0 there, as the loader's), ``on_epoch_end(row)`` after each epoch's
     row is appended (to save checkpoints, write figures, ...); if it returns ``True``, training
@@ -192,8 +196,8 @@ def fit(model, train_data, val_data=None, *, loss, optimizer, epochs: int, num_c
         if on_epoch_start is not None:
             on_epoch_start(epoch - 1)
         start = time.perf_counter()
-        trained = train_one_epoch(model, train_data, loss, optimizer, num_classes, progress=progress,
-                                  description=f"epoch {epoch}/{epochs}")
+        trained = train_one_epoch(model, train_data, loss, optimizer, num_classes, scheduler=scheduler,
+                                  progress=progress, description=f"epoch {epoch}/{epochs}")
         row = dict(epoch=epoch, train_loss=trained["loss"], val_loss=float("nan"), val_miou=float("nan"),
                    val_dice=float("nan"))
         if val_data is not None:

@@ -8,8 +8,9 @@ predict`` reads). Every file is written atomically, so an interrupted run (Ctrl-
 leaves the last good epoch intact; weights that are not finite are never written.
 
 Resuming from ``last.npz`` continues with the same configuration; shuffling and augmentation
-are drawn from ``(seed, epoch)`` and the model from ``seed``, so the final weights equal
-those of a run that was never interrupted.
+are drawn from ``(seed, epoch)``, the model from ``seed``, and the optimizer and learning-rate
+schedule are restored, so the final weights equal those of a run that was never interrupted.
+(Resuming with more epochs stretches the cosine schedule over the new total.)
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ... import random as tconv_random
 from ...serialization import load, save
 from .loop import TrainingDiverged, fit
 from .recipe import (check_config, make_augmentation, make_datasets, make_loaders, make_loss, make_model,
-                     make_optimizer, model_config)
+                     make_optimizer, make_scheduler, model_config)
 
 __all__ = ["train_run", "load_checkpoint", "CHECKPOINT_FORMAT", "write_json"]
 
@@ -72,7 +73,7 @@ def train_run(config: dict, out_dir, *, resume=None, progress: bool = True, on_e
     """
     if resume is not None:
         checkpoint = load_checkpoint(resume)
-        if "optimizer" not in checkpoint or "history" not in checkpoint:
+        if not {"optimizer", "scheduler", "history"} <= set(checkpoint):
             raise ValueError(f"{os.fspath(resume)}: this checkpoint holds the model only (model.npz); resume from "
                              "last.npz, which also holds the optimizer and the history")
         stored = dict(checkpoint["config"])
@@ -87,11 +88,14 @@ def train_run(config: dict, out_dir, *, resume=None, progress: bool = True, on_e
     train_loader, val_loader = make_loaders(c, train, val)
     model = make_model(c, info)
     optimizer = make_optimizer(c, model)
+    scheduler = make_scheduler(c, optimizer, len(train_loader))
     loss = make_loss(c["loss"], info["num_classes"])
     history, start = [], 0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
+        scheduler.load_state_dict(dict(checkpoint["scheduler"]))
+        scheduler.T_max = max(1, c["epochs"] * len(train_loader))     # more --epochs: the cosine is re-planned
         history = [dict(row) for row in checkpoint["history"]]
         start = int(checkpoint["epoch"])
     write_json(out / "config.json", c)
@@ -106,7 +110,7 @@ def train_run(config: dict, out_dir, *, resume=None, progress: bool = True, on_e
             raise TrainingDiverged(f"the weights stopped being finite in epoch {row['epoch']}; the files keep "
                                    f"epoch {row['epoch'] - 1}")
         save({**header, "model": model.state_dict(), "epoch": row["epoch"], "optimizer": optimizer.state_dict(),
-              "history": history}, out / "last.npz")
+              "scheduler": scheduler.state_dict(), "history": history}, out / "last.npz")
         if math.isfinite(row["val_miou"]) and row["val_miou"] > best:
             best, best_epoch = row["val_miou"], row["epoch"]
             save({**header, "model": model.state_dict(), "epoch": row["epoch"], "val_miou": best}, out / "model.npz")
@@ -119,7 +123,8 @@ def train_run(config: dict, out_dir, *, resume=None, progress: bool = True, on_e
     def start_of_epoch(epoch):                              # epoch e's augmentation, whether resumed or not
         train_loader.transform = make_augmentation(c, info, epoch)
 
-    history = fit(model, train_loader, val_loader, loss=loss, optimizer=optimizer, epochs=c["epochs"],
+    history = fit(model, train_loader, val_loader, loss=loss, optimizer=optimizer, scheduler=scheduler,
+                  epochs=c["epochs"],
                   num_classes=info["num_classes"], start_epoch=start, history=history, progress=progress,
                   on_epoch_start=start_of_epoch, on_epoch_end=_appending(history, end_of_epoch))
     return dict(out_dir=out, history=history, best_miou=best, best_epoch=best_epoch, config=c)

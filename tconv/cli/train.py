@@ -1,0 +1,182 @@
+"""``tconv train``: train a segmentation network and write a run folder.
+
+With no arguments it trains the tiny U-Net on synthetic shapes (about a minute on a laptop's
+two cores) and writes ``runs/<timestamp>/``: ``config.json``, ``history.json``, ``model.npz``
+(the best epoch by validation mIoU), ``last.npz`` (to resume), ``curves.png`` and
+``predictions.png``. The work is :func:`tconv.seg.train.run.train_run`; this module turns the
+flags into its configuration and prints.
+"""
+from __future__ import annotations
+
+import argparse
+
+from . import UsageError
+
+HELP = "train a segmentation network (default: a tiny U-Net on synthetic shapes, about a minute)"
+
+DESCRIPTION = """\
+Train a U-Net, FCN or V-Net lite from scratch, in NumPy. Without flags: a tiny U-Net on seeded
+synthetic shapes (grey 32x32 images with discs and crosses), with a progress bar, validated on
+held-out images after each epoch. Your own data: --data DIR with DIR/images/NAME.png (or .jpg, .tif)
+and DIR/masks/NAME.png holding class ids; --val-fraction of it is held out. The number of classes is
+read from the data.
+
+The run folder (--out, default runs/<timestamp>) gets config.json, history.json (per epoch: epoch,
+train_loss, val_loss, val_miou, val_dice, elapsed_s), model.npz (the best epoch by val_miou: what
+'tconv predict' reads), last.npz (to --resume), curves.png and predictions.png."""
+
+EXAMPLES = """\
+examples:
+  tconv train                                       the default run (synthetic shapes, tiny U-Net)
+  tconv train --up resize --out runs/resize         the checkerboard-free decoder
+  tconv train --model vnet                          V-Net lite on synthetic 3-D shapes
+  tconv train --data my_data --size 128 128 --epochs 30
+  tconv train --resume runs/20261201-1200/last.npz --epochs 12
+"""
+
+PROG = "tconv train"
+
+
+#: The defaults and losses of :mod:`tconv.seg.train.recipe`, repeated here so that ``--help`` does
+#: not import the library (tests/test_cli_train.py checks that the two agree).
+DEFAULTS = dict(val_fraction=0.2, samples=1000, val_samples=200, classes=3, base=16, depth=3, batch_norm=True, loss="dicece",
+                epochs=8, batch_size=8, lr=3e-3)
+LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
+
+
+def add_arguments(parser) -> None:
+    """The data, model, loss and optimisation flags, ``--out``, ``--resume``, ``--threads``."""
+    add = parser.add_argument
+    add("--data", metavar="DIR", help="a folder with images/ and masks/ (default: synthetic shapes)")
+    add("--val-fraction", type=float, metavar="F", help=f"held-out part of --data (default {DEFAULTS['val_fraction']})")
+    add("--size", type=int, nargs="+", metavar="N",
+        help="resize --data images to this size (H W); for synthetic data, the side (default 32, 3-D 24)")
+    add("--samples", type=int, metavar="N", help=f"synthetic training images (default {DEFAULTS['samples']})")
+    add("--val-samples", type=int, metavar="N", help=f"synthetic held-out images (default {DEFAULTS['val_samples']})")
+    add("--classes", type=int, metavar="K", help=f"synthetic classes incl. background: disc, cross, ring, square, "
+        f"triangle in that order (default {DEFAULTS['classes']})")
+    add("--model", choices=("unet", "fcn", "vnet"), help="the network (default unet; vnet trains on 3-D shapes)")
+    add("--up", choices=("transpose", "resize", "bilinear"),
+        help="U-Net decoder upsampling: learned 2x2 transposed conv, nearest resize + conv, or a transposed "
+        "conv initialised bilinear (default transpose)")
+    add("--base", type=int, metavar="C", help=f"channels at full resolution (default {DEFAULTS['base']})")
+    add("--depth", type=int, metavar="D", help=f"number of 2x2 poolings (default {DEFAULTS['depth']})")
+    add("--batch-norm", action=argparse.BooleanOptionalAction, default=None,
+        help=f"batch normalisation after each convolution (default {'on' if DEFAULTS['batch_norm'] else 'off'})")
+    add("--loss", choices=LOSSES, help=f"the loss (default {DEFAULTS['loss']})")
+    add("--augment", action=argparse.BooleanOptionalAction, default=None,
+        help="random flips and 90-degree rotations of image and mask together (default: on for synthetic "
+        "shapes, off for --data)")
+    add("--epochs", type=int, metavar="N", help=f"epochs (default {DEFAULTS['epochs']})")
+    add("--batch-size", type=int, metavar="N", help=f"images per step (default {DEFAULTS['batch_size']})")
+    add("--lr", type=float, metavar="LR", help=f"Adam's learning rate (default {DEFAULTS['lr']})")
+    add("--seed", type=int, metavar="S", help="seed of the data, the initial weights, shuffling and augmentation "
+        "(default 0)")
+    add("--out", metavar="DIR", help="the run folder (default runs/<timestamp>)")
+    add("--resume", metavar="LAST_NPZ", help="continue the run of this last.npz (its configuration; --epochs "
+        "may raise the number of epochs)")
+    add("--threads", type=int, metavar="N", help="threads for the kernels and BLAS (default: all cores)")
+    add("--no-progress", action="store_true", help="no progress bar (one line per epoch)")
+
+
+#: flag -> configuration key, for the flags that set the training configuration.
+CONFIG_FLAGS = {"data": "data", "val_fraction": "val_fraction", "size": "size", "samples": "samples",
+                "val_samples": "val_samples",
+                "classes": "classes", "model": "model", "up": "up", "base": "base", "depth": "depth",
+                "batch_norm": "batch_norm", "loss": "loss", "augment": "augment", "epochs": "epochs",
+                "batch_size": "batch_size", "lr": "lr", "seed": "seed"}
+
+
+def _config(args) -> dict:
+    config = {key: getattr(args, flag) for flag, key in CONFIG_FLAGS.items() if getattr(args, flag) is not None}
+    if args.resume is not None:
+        extra = sorted(f"--{flag.replace('_', '-')}" for flag in config if flag != "epochs")
+        if extra:
+            raise UsageError(f"--resume continues the stored configuration; drop {', '.join(extra)} (only --epochs "
+                             "may change)", PROG)
+    return config
+
+
+def set_threads(threads, prog: str) -> None:
+    """Apply ``--threads`` (Numba's and BLAS's pools), or a usage error."""
+    if threads is None:
+        return
+    import tconv
+
+    try:
+        tconv.set_num_threads(threads)
+    except ValueError as error:
+        raise UsageError(f"--threads {threads}: {error}", prog) from None
+
+
+def run(args) -> int:
+    """Train, print one line per epoch (and a bar), write the run folder."""
+    import time
+    from pathlib import Path
+
+    config = _config(args)
+    set_threads(args.threads, PROG)
+    from ..seg.train.recipe import check_config
+    from ..seg.train.run import TrainingDiverged, train_run
+
+    if args.resume is None:
+        try:
+            check_config(config)
+        except (ValueError, TypeError) as error:
+            raise UsageError(str(error), PROG) from None
+    out = Path(args.out) if args.out else (Path(args.resume).parent if args.resume else
+                                           Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder", PROG)
+    started = time.perf_counter()
+    figures = _Figures(out)
+    try:
+        result = train_run(config, out, resume=args.resume, progress=not args.no_progress,
+                           on_epoch_end=figures.update)
+    except TrainingDiverged as error:
+        print(f"{PROG}: stopped: {error}. The run folder {out} keeps the last good epoch.")
+        return 1
+    except KeyboardInterrupt:
+        last = out / "last.npz"
+        hint = f"; resume with: tconv train --resume {last}" if last.exists() else ""
+        print(f"\n{PROG}: interrupted. {out} keeps the last finished epoch{hint}")
+        return 130
+    except (ValueError, TypeError) as error:       # bad data folders, foreign checkpoints: one line
+        raise UsageError(str(error), PROG) from None
+    figures.finish(result)
+    print(f"best val mIoU {result['best_miou']:.3f} at epoch {result['best_epoch']}; "
+          f"{time.perf_counter() - started:.0f} s in all. Run folder: {out}")
+    print(f"next: tconv predict {out / 'model.npz'} IMAGE.png --out predictions   "
+          f"(or tconv figure training {out} -o curves.png)")
+    return 0
+
+
+class _Figures:
+    """Draw the learning curves and the validation predictions into the run folder (via tconv.viz)."""
+
+    def __init__(self, out):
+        self.out = out
+        self.run = None
+
+    def update(self, row, run) -> bool:
+        self.run = run
+        return False
+
+    def finish(self, result) -> None:
+        if self.run is None:
+            return
+        import numpy as np
+
+        from ..seg.train import predict
+        from ..viz import plot_history, plot_predictions, save
+
+        save(plot_history(result["history"]), self.out / "curves.png")
+        val, info = self.run["val"], self.run["info"]
+        if info["spatial_dims"] != 2:
+            return
+        items = [val[i] for i in range(min(6, len(val)))]
+        images = np.stack([image for image, _ in items])
+        masks = np.stack([mask for _, mask in items])
+        predictions = predict(self.run["model"], images)
+        save(plot_predictions(images, masks, predictions, class_names=info["class_names"]),
+             self.out / "predictions.png")
