@@ -29,7 +29,7 @@ from .style import FONT_SIZE, styled
 
 __all__ = ["draw_convolution", "animate_convolution", "describe", "MAX_SIDE", "MAX_TEXT_SIDE", "MAX_FRAMES"]
 
-#: Grids with more cells than this along a side are drawn without per-cell text.
+#: Grids with more cells than this along a side are drawn without per-cell text (1-D rows: twice as many).
 MAX_TEXT_SIDE = 16
 #: Grids with more cells than this along a side (or more depth slices than MAX_SLICES) are refused.
 MAX_SIDE = 40
@@ -124,7 +124,8 @@ def _check_size(frames, numbers: bool) -> bool:
                          + (f" and {max(slices)} depth slices" if slices else "")
                          + f", too many to read (at most {MAX_SIDE} cells per side and {MAX_SLICES} slices); "
                          "draw a smaller input, e.g. 8 x 8, with the same kernel, stride and padding")
-    with_text = biggest <= MAX_TEXT_SIDE
+    one_row = all(p.roles.ndim == 1 for p in frames[0].panels)
+    with_text = biggest <= (2 * MAX_TEXT_SIDE if one_row else MAX_TEXT_SIDE)
     if numbers and not with_text:
         raise ValueError(f"numbers=True writes a value in every cell; a grid with {biggest} cells along a side "
                          f"is too large for that (at most {MAX_TEXT_SIDE}): draw a smaller input or leave "
@@ -133,7 +134,8 @@ def _check_size(frames, numbers: bool) -> bool:
 
 
 def _boards(g: ConvGeometry, frames, with_text: bool, view: str) -> list[Board]:
-    cell = 0.5 if with_text else 0.25
+    longest = max(max(p.roles.shape) for f in frames[:1] for p in f.panels)
+    cell = 0.25 if not with_text else 0.5 if longest <= MAX_TEXT_SIDE else 0.4
     if not with_text:
         for frame in frames:
             for panel in frame.panels:

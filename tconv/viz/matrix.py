@@ -108,7 +108,7 @@ def _shift_sentence(pattern, transposed: bool, symbol: str) -> str:
     shifts = []
     for n in range(1, count):
         line = entries(n)
-        if len(line) != len(first) or any(t != t0 for (_, t), (_, t0) in zip(line, first)):
+        if not line or len(line) != len(first) or any(t != t0 for (_, t), (_, t0) in zip(line, first)):
             return (f"Every {line_name} of {symbol} holds the kernel taps that meet one window; near the border the "
                     f"padding cuts some taps off, so the {line_name}s are not all shifted copies of the first.")
         shifts.append(line[0][0] - first[0][0])

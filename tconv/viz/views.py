@@ -21,7 +21,7 @@ from .. import reference
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 from ..matrix import conv_transpose_matrix
 from .scenes import example_values, format_value, spell_axes, spell_size
-from .style import FONT_SIZE, SEQUENTIAL, SMALL_SIZE, new_figure, styled, wrap_text
+from .style import FONT_SIZE, SEQUENTIAL, SMALL_SIZE, new_figure, styled, text_size, wrap_text
 
 __all__ = ["views_data", "plot_views", "MAX_VIEW_SIDE"]
 
@@ -113,18 +113,21 @@ def plot_views(geometry: ConvGeometry, seed: int = 0):
     low = min(float(im.min()) for im, _ in images)
     high = max(float(im.max()) for im, _ in images)
     norm = Normalize(low, high if high > low else low + 1)
-    side = max(2.4, 0.36 * cols) if g.ndim != 1 else max(3.0, 0.5 * cols)
+    titles = [f"{name}{note}\nmax |difference from the scatter-add| = {diff:.3g}"
+              for (name, _), (_, note), diff in zip(views, images, data["differences"])]
+    widest = max(text_size(line, SMALL_SIZE)[0] for title in titles for line in title.split("\n"))
+    side = max(widest + 0.3, 0.36 * cols)
     stacked = g.ndim == 1
     with styled():
         if stacked:
             fig = new_figure(max(7.0, 0.5 * cols + 1.0), 1.0 * len(views) + 1.6, layout="constrained")
             axes = fig.subplots(len(views), 1)
         else:
-            fig = new_figure(len(views) * (side + 0.3) + 1.6, side * rows / cols + 2.4, layout="constrained")
+            fig = new_figure(len(views) * (side + 0.15) + 1.4, min(side, 0.36 * cols) * rows / cols + 2.2,
+                             layout="constrained")
             axes = fig.subplots(1, len(views))
-        for ax, (name, _), (image, note), diff in zip(axes, views, images, data["differences"]):
+        for ax, (image, _), title in zip(axes, images, titles):
             shown = ax.imshow(image, cmap=SEQUENTIAL, norm=norm, interpolation="nearest")
-            title = f"{name}{note}\nmax |difference from the scatter-add| = {diff:.3g}"
             ax.set_title(title, fontsize=SMALL_SIZE)
             ax.set_xticks([])
             ax.set_yticks([])
