@@ -247,8 +247,14 @@ def test_frames_rendered_fast_match_the_full_drawing():
     animation.render = None
     slow = list(animation.frames_rgb(60))
     for a, b in zip(fast, slow):
-        differs = np.abs(a.astype(int) - b.astype(int)).max(axis=-1) > 64
-        assert differs.mean() < 0.02          # glyphs may move by one pixel; nothing else changes
+        assert a.shape == b.shape
+        # Glyphs may sit one pixel apart; otherwise every pixel agrees: compare each pixel with
+        # the best of its neighbours in the full drawing.
+        a, b = a.astype(int), np.pad(b.astype(int), ((1, 1), (1, 1), (0, 0)), mode="edge")
+        h, w = a.shape[:2]
+        nearest = np.min([np.abs(a - b[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]).max(axis=-1)
+                          for dy in (-1, 0, 1) for dx in (-1, 0, 1)], axis=0)
+        assert (nearest > 128).mean() < 0.001 and nearest.mean() < 2   # antialiasing differs a little
 
 
 # --------------------------------------------------------------------------- readability

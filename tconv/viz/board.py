@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .style import FONT, FONT_SIZE, new_figure, styled, text_size, wrap_text
 
 __all__ = ["Board", "board_figure", "MARGIN"]
@@ -85,11 +87,10 @@ class Board:
         ``texts=False`` draws the rectangles only.
 
         Rectangles with the same hatch, line style and z-order become one
-        :class:`~matplotlib.collections.PatchCollection` (drawing hundreds of cells fast);
+        :class:`~matplotlib.collections.PolyCollection` (drawing hundreds of cells fast);
         text keeps its own artists (``gid`` set, for tests and SVG ids).
         """
-        from matplotlib.collections import PatchCollection
-        from matplotlib.patches import Rectangle
+        from matplotlib.collections import PolyCollection
         from matplotlib.patheffects import withStroke
 
         artists = []
@@ -97,10 +98,13 @@ class Board:
         for r in self.rects:
             groups.setdefault((r["z"], r["hatch"] or "", r["style"], r["hatch_colour"] or ""), []).append(r)
         for (z, hatch, style, hatch_colour), rects in groups.items():
-            patches = [Rectangle((r["x"], r["y"]), r["w"], r["h"]) for r in rects]
-            collection = PatchCollection(patches, facecolors=[r["face"] for r in rects],
-                                         edgecolors=[r["edge"] for r in rects],
-                                         linewidths=[r["lw"] for r in rects], linestyles=style, zorder=z)
+            corners = np.array([(r["x"], r["y"], r["w"], r["h"]) for r in rects], dtype=float)
+            x, y, w, h = corners.T
+            vertices = np.stack([np.stack([x, y], 1), np.stack([x + w, y], 1), np.stack([x + w, y + h], 1),
+                                 np.stack([x, y + h], 1)], axis=1)
+            collection = PolyCollection(vertices, closed=True, facecolors=[r["face"] for r in rects],
+                                        edgecolors=[r["edge"] for r in rects],
+                                        linewidths=[r["lw"] for r in rects], linestyles=style, zorder=z)
             if hatch:
                 collection.set_hatch(hatch)
                 collection.set_hatchcolor(hatch_colour or "#555555")
@@ -125,14 +129,14 @@ def board_figure(boards):
 
     ``boards`` is one :class:`Board` or a list of them (the frames of an animation, all drawn
     in the box that holds every frame). Returns ``(figure, draw, render)``: ``draw(i)`` shows
-    frame ``i``; ``render(dpi)`` yields every frame as an RGB array, drawing the pieces the
+    frame ``i``; ``render(dpi)`` yields every frame as an RGBA array, drawing the pieces the
     frames share once and only the changing ones per frame (what a GIF needs).
 
     >>> frames = [Board(cell=0.5), Board(cell=0.5)]
     >>> frames[0].text(0, 0, "one"); frames[1].text(0, 0, "two")
     >>> figure, draw, render = board_figure(frames)
-    >>> draw(1).axes[0].texts[0].get_text(), [rgb.shape[2] for rgb in render(50)]
-    ('two', [3, 3])
+    >>> draw(1).axes[0].texts[0].get_text(), [rgba.shape[2] for rgba in render(50)]
+    ('two', [4, 4])
     """
     frames = boards if isinstance(boards, (list, tuple)) else [boards]
     cell = frames[0].cell

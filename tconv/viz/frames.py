@@ -23,7 +23,7 @@ class FrameAnimation:
 
     ``interval_ms`` is the time each frame stays on screen; ``captions[i]`` says in words what
     frame ``i`` shows (the same words drawn in the frame). ``render(dpi)``, when given, yields
-    every frame as an RGB array faster than drawing them one by one (used to write GIFs).
+    every frame as an RGBA array faster than drawing them one by one (used to write GIFs).
 
     >>> from tconv.viz.style import new_figure, styled
     >>> with styled():
@@ -55,7 +55,10 @@ class FrameAnimation:
     def frames_rgb(self, dpi: float = 100):
         """Every frame as an RGB ``uint8`` array ``(height, width, 3)`` at ``dpi``."""
         if self.render is not None:
-            yield from self.render(dpi)
+            from PIL import Image
+
+            for rgba in self.render(dpi):                 # RGBA from the fast renderer: drop alpha in C
+                yield np.asarray(Image.fromarray(rgba, "RGBA").convert("RGB"))
             return
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 

@@ -210,6 +210,9 @@ def make_pack(folder, jobs: int | None = None, entries=None) -> dict:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        import matplotlib.backends.backend_agg  # noqa: F401  (imported once, before the workers fork)
+        import matplotlib.figure  # noqa: F401
+
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
             for name, seconds in pool.map(_render_index, [(n, folder) for n in order]):

@@ -23,7 +23,8 @@ def _keyed(board: Board) -> dict:
     items = {}
     for kind, pieces in (("rect", board.rects), ("text", board.texts)):
         for piece in pieces:
-            items[(kind,) + tuple(sorted((k, v) for k, v in piece.items()))] = (kind, piece)
+            # Board.rect / Board.text always fill the same keys in the same order: the values suffice.
+            items[(kind,) + tuple(piece.values())] = (kind, piece)
     return items
 
 
@@ -121,34 +122,54 @@ class TextSprites:
     def __init__(self, dpi: float):
         self.dpi = dpi
         self._cache: dict = {}
+        self._figure = self._renderer = None
+
+    def _canvas(self, width_px: int, height_px: int):
+        """A transparent Agg renderer at least this large (made once, grown when needed)."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        if self._renderer is None or self._renderer.width < width_px or self._renderer.height < height_px:
+            w = max(width_px, self._renderer.width if self._renderer else 0, 400)
+            h = max(height_px, self._renderer.height if self._renderer else 0, 100)
+            self._figure = Figure(figsize=(w / self.dpi, h / self.dpi), dpi=self.dpi)
+            self._renderer = FigureCanvasAgg(self._figure).get_renderer()
+        return self._figure, self._renderer
 
     def _sprite(self, t: dict):
         key = (t["s"], t["size"], t["weight"], t["colour"], t["ha"], t["va"])
         if key not in self._cache:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
+            from matplotlib.text import Text
             from matplotlib.transforms import IdentityTransform
 
             from .style import text_size
 
             width, height = text_size(t["s"], t["size"], t["weight"])
-            pad = 6
+            # Hinting makes rendered text a little wider or narrower than measured: draw with a wide
+            # margin, then keep only the pixels that have ink.
+            pad = 8 + int(0.15 * width * self.dpi)
             w_px = int(np.ceil(width * self.dpi)) + 2 * pad
             h_px = int(np.ceil(height * self.dpi)) + 2 * pad
-            fig = Figure(figsize=(w_px / self.dpi, h_px / self.dpi), dpi=self.dpi)
-            fig.patch.set_alpha(0)
-            canvas = FigureCanvasAgg(fig)
+            figure, renderer = self._canvas(w_px, h_px)
             ax_x = {"left": pad, "center": w_px / 2, "right": w_px - pad}[t["ha"]]
             ax_y = {"top": pad, "center": h_px / 2, "bottom": h_px - pad}[t["va"]]   # from the top
-            fig.text(ax_x, h_px - ax_y, t["s"], fontsize=t["size"], fontweight=t["weight"], color=t["colour"],
-                     ha=t["ha"], va=t["va"], fontfamily=FONT, transform=IdentityTransform())
-            canvas.draw()
-            rgba = np.asarray(canvas.buffer_rgba()).astype(np.float32) / 255.0
-            self._cache[key] = (rgba, ax_x, ax_y)
+            renderer.clear()
+            text = Text(ax_x, renderer.height - ax_y, t["s"], fontsize=t["size"], fontweight=t["weight"],
+                        color=t["colour"], ha=t["ha"], va=t["va"], fontfamily=FONT, transform=IdentityTransform())
+            text.set_figure(figure)
+            text.draw(renderer)
+            rgba = np.asarray(renderer.buffer_rgba())[:h_px, :w_px]
+            rows, cols = np.nonzero(rgba[..., 3])
+            if rows.size == 0:                           # only spaces: nothing to paste
+                rgba, top, left = np.zeros((1, 1, 4), np.uint8), 0, 0
+            else:
+                top, left = rows.min(), cols.min()
+                rgba = rgba[top:rows.max() + 1, left:cols.max() + 1]
+            self._cache[key] = (rgba.astype(np.float32) / 255.0, ax_x - left, ax_y - top)
         return self._cache[key]
 
     def paste(self, image: np.ndarray, t: dict, x: float, y: float, clip) -> None:
-        """Composite text ``t`` into ``image`` (RGB ``uint8``, rows from the top) anchored at pixel ``(x, y)``."""
+        """Composite text ``t`` into ``image`` (RGB or RGBA ``uint8``, rows from the top) anchored at pixel ``(x, y)``."""
         rgba, ax_x, ax_y = self._sprite(t)
         left, top = int(round(x - ax_x)), int(round(y - ax_y))
         c0, r0, c1, r1 = clip
@@ -159,30 +180,35 @@ class TextSprites:
             return
         piece = rgba[r_start - top:r_stop - top, c_start - left:c_stop - left]
         alpha = piece[..., 3:4]
-        region = image[r_start:r_stop, c_start:c_stop]
+        region = image[r_start:r_stop, c_start:c_stop, :3]
         blended = alpha * piece[..., :3] + (1 - alpha) * (region / np.float32(255))
         region[...] = np.round(blended * 255).astype(np.uint8)
 
 
 def render_frames(frames, figure, ax, clear, dpi: float):
-    """Yield every frame of ``frames`` (boards sharing ``ax``'s limits) as RGB ``uint8`` arrays.
+    """Yield every frame of ``frames`` (boards sharing ``ax``'s limits) as RGBA ``uint8`` arrays (alpha 255).
 
     ``clear()`` resets ``ax`` (limits, no axis); :func:`~tconv.viz.board.board_figure` calls this
     as its ``render(dpi)``, which is the place to use it.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
-    from matplotlib.transforms import Bbox, TransformedBbox
+    from matplotlib.path import Path
 
     background, repaints = split_frames(frames)
     figure.set_dpi(dpi)
     canvas = FigureCanvasAgg(figure)
     clear()
-    background.draw(ax)
+    background.draw(ax, texts=False)
     canvas.draw()
-    saved = canvas.copy_from_bbox(figure.bbox)
     height = int(round(figure.bbox.height))
     sprites = TextSprites(dpi)
+    whole = np.asarray(canvas.buffer_rgba())          # the canvas's own pixels: paste the shared text into it
+    for t in background.texts:
+        px, py = ax.transData.transform((t["x"], t["y"]))
+        sprites.paste(whole, t, px, height - py, (0, 0, whole.shape[1], whole.shape[0]))
+    saved = canvas.copy_from_bbox(figure.bbox)
 
     def pixel(x, y):
         px, py = ax.transData.transform((x, y))
@@ -190,16 +216,27 @@ def render_frames(frames, figure, ax, clear, dpi: float):
 
     for frame_repaints in repaints:
         canvas.restore_region(saved)
-        for (bx0, by0, bx1, by1), layer in frame_repaints:
-            clip = TransformedBbox(Bbox.from_extents(bx0, by0, bx1, by1), ax.transData)
-            blank = ax.add_artist(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, facecolor="white", edgecolor="none",
-                                            zorder=-1))
-            for artist in [blank] + layer.draw(ax, texts=False):
-                artist.set_clip_box(clip)
-                artist.set_clip_on(True)
+        if frame_repaints:
+            # One pass for all of this frame's boxes: clear them, then redraw their rectangles,
+            # clipped to the union of the boxes (they do not overlap).
+            boxes = [box for box, _ in frame_repaints]
+            clip = Path.make_compound_path(*[Path([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True)
+                                             for x0, y0, x1, y1 in boxes])
+            layer = Board(cell=frames[0].cell)
+            seen = set()
+            for _, part in frame_repaints:
+                for r in part.rects:
+                    if id(r) not in seen:
+                        seen.add(id(r))
+                        layer.rects.append(r)
+            layer.rects.sort(key=lambda r: r["z"])
+            blank = PatchCollection([Rectangle((x0, y0), x1 - x0, y1 - y0) for x0, y0, x1, y1 in boxes],
+                                    facecolors="white", edgecolors="none", zorder=-1)
+            for artist in [ax.add_artist(blank)] + layer.draw(ax, texts=False):
+                artist.set_clip_path(clip, ax.transData)
                 ax.draw_artist(artist)
                 artist.remove()
-        image = np.asarray(canvas.buffer_rgba())[..., :3].copy()
+        image = np.array(canvas.buffer_rgba())       # RGBA, contiguous (a fast copy); alpha stays 255
         for (bx0, by0, bx1, by1), layer in frame_repaints:
             (c0, r0), (c1, r1) = pixel(bx0, by0), pixel(bx1, by1)
             box = (int(round(min(c0, c1))), int(round(min(r0, r1))), int(round(max(c0, c1))),

@@ -172,7 +172,7 @@ def _write_animation(animation: FrameAnimation, temporary: str, fmt: str, dpi: f
     if fmt == "gif":
         from PIL import Image
 
-        rgb = list(animation.frames_rgb(dpi))
+        rgb = [np.ascontiguousarray(frame) for frame in animation.frames_rgb(dpi)]
         # One palette for every frame (median cut over the first, middle and last frames): the
         # figures use few flat colours, and a shared palette is faster and smaller than one per frame.
         sample = np.concatenate([rgb[0], rgb[len(rgb) // 2], rgb[-1]], axis=0)
