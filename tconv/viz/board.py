@@ -60,7 +60,7 @@ class Board:
     def paragraph(self, x, y, s, width, *, size=FONT_SIZE, weight="normal", colour="black") -> float:
         """Left-aligned text from ``(x, y)`` wrapped to ``width`` cells; returns the height used."""
         lines = wrap_text(s, width * self.cell, size, weight)
-        step = self.size_of("Ag", size, weight)[1] * 1.15
+        step = self.size_of("Ag", size, weight)[1] * 1.2
         for n, line in enumerate(lines):
             self.text(x, y + n * step, line, size=size, ha="left", va="top", weight=weight, colour=colour)
         return step * len(lines)

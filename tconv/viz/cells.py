@@ -239,6 +239,6 @@ def heading(board: Board, x: float, y: float, text: str, width: float) -> float:
 
     >>> board = Board(cell=0.5)
     >>> round(heading(board, 0, 0, "Convolution", 20), 2), board.texts[0]["weight"]
-    (0.46, 'bold')
+    (0.48, 'bold')
     """
     return board.paragraph(x, y, text, width, size=TITLE_SIZE, weight="bold")

@@ -58,7 +58,7 @@ def describe(g: ConvGeometry, view: str = "direct") -> tuple[str, str]:
         parts.append("padding " + (spell_axes(b for b, _ in g.padding) if g.is_symmetric else
                                    spell_axes(f"{b},{a}" for b, a in g.padding)))
     if any(d != 1 for d in g.dilation):
-        parts.append(f"dilation {spell_axes(g.dilation)} (the kernel spans {spell_size(g.effective_kernel)})")
+        parts.append(f"dilation {spell_axes(g.dilation)} (the kernel spans{NBSP}{spell_size(g.effective_kernel)})")
     a_out = g.restoring_output_padding() if g.transposed else ()
     if any(a_out):
         parts.append(f"output_padding {spell_axes(a_out)}")

@@ -37,7 +37,8 @@ def _operator(g: ConvGeometry, transpose: bool) -> ConvGeometry:
                                        g.restoring_output_padding(), g.dilation)
     plain = conv_geometry(g.image_size, g.kernel_size, g.stride, g.padding, g.dilation)
     if plain.feature_size != g.feature_size:
-        raise ValueError(f"the convolution of the {spell_size(g.image_size)} output has {spell_size(plain.feature_size)}"
+        raise ValueError(f"the convolution of the {spell_size(g.image_size)} output has "
+                         f"{spell_size(plain.feature_size)}"
                          f" outputs, not {spell_size(g.feature_size)} (output_padding >= stride); draw the transposed "
                          "convolution's own matrix instead (transpose=False)")
     return plain
@@ -113,7 +114,8 @@ def _shift_sentence(pattern, transposed: bool, symbol: str) -> str:
                     f"padding cuts some taps off, so the {line_name}s are not all shifted copies of the first.")
         shifts.append(line[0][0] - first[0][0])
     if not shifts:
-        return f"{symbol} has one {line_name}: the kernel laid into the stretched {'output' if transposed else 'input'}."
+        side = "output" if transposed else "input"
+        return f"{symbol} has one {line_name}: the kernel laid into the stretched {side}."
     listed = ", ".join(str(s) for s in shifts[:12]) + (", ..." if len(shifts) > 12 else "")
     direction = "down" if transposed else "right"
     return (f"Every {line_name} of {symbol} is the kernel laid into the stretched "

@@ -107,9 +107,11 @@ def pack_entries() -> list[PackEntry]:
     notes = conv_geometry((4, 4), (3, 3))
     section = "Convolution as a matrix (the lecture notes' example)"
     entries += [
-        PackEntry("matrix_notes.png", section, "The 4 × 16 matrix C of a 4 × 4 input and a 3 × 3 kernel, tap by tap.",
+        PackEntry("matrix_notes.png", section,
+                  "The 4 × 16 matrix C of a 4 × 4 input and a 3 × 3 kernel, tap by tap.",
                   "matrix", ("matrix", "--input", "4", "4", "--kernel", "3"), {}, notes),
-        PackEntry("matrix_notes_numbers.png", section, "The same with the notes' numbers: y = C x = [122, 148, 126, 134].",
+        PackEntry("matrix_notes_numbers.png", section,
+                  "The same with the notes' numbers: y = C x = [122, 148, 126, 134].",
                   "matrix", ("matrix", "--input", "4", "4", "--kernel", "3", "--numbers"), {"numbers": True}, notes),
         PackEntry("matrix_notes_transposed.png", section, "Cᵀ: the transposed convolution of y = [2, 1, 4, 4].",
                   "matrix", ("matrix", "--input", "4", "4", "--kernel", "3", "--numbers", "--transpose"),

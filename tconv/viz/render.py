@@ -169,7 +169,7 @@ class TextSprites:
         return self._cache[key]
 
     def paste(self, image: np.ndarray, t: dict, x: float, y: float, clip) -> None:
-        """Composite text ``t`` into ``image`` (RGB or RGBA ``uint8``, rows from the top) anchored at pixel ``(x, y)``."""
+        """Composite text ``t`` into ``image`` (RGB or RGBA ``uint8``, rows from the top) at pixel ``(x, y)``."""
         rgba, ax_x, ax_y = self._sprite(t)
         left, top = int(round(x - ax_x)), int(round(y - ax_y))
         c0, r0, c1, r1 = clip

@@ -124,7 +124,8 @@ def example_values(g: ConvGeometry, seed: int = 0) -> tuple[np.ndarray, np.ndarr
     """The operator's input and kernel for the ``numbers`` pictures: small integers, seeded.
 
     Input values are drawn from 1..4 (so a zero in a picture is always padding or an inserted
-    zero), kernel values from 1..3; every sum is an exact integer. The lecture notes' geometry gets the notes' ``M`` (or ``y``) and ``K``.
+    zero), kernel values from 1..3; every sum is an exact integer. The lecture notes' geometry
+    gets the notes' ``M`` (or ``y``) and ``K``.
 
     >>> from tconv.geometry import conv_geometry
     >>> x, w = example_values(conv_geometry((4, 4), (3, 3)))

@@ -77,8 +77,10 @@ def scatter_frames(g: ConvGeometry, numbers: bool = False, seed: int = 0, positi
             total[block] += x[m] * w
             count[block] += 1
         text, corner, face = empty_text(drawn), empty_text(drawn), nan_faces(drawn)
-        for cell in zip(*np.nonzero(count)):
-            text[cell] = format_value(total[cell]) if numbers else str(count[cell])
+        for cell in np.ndindex(*drawn):
+            # Cells no copy has reached stay blank while the animation runs; the finished picture says 0.
+            if count[cell] or (not cumulative and roles[cell] != CROPPED):
+                text[cell] = format_value(total[cell]) if numbers else str(count[cell])
         starts = tuple(mi * s for mi, s in zip(position, g.stride))
         window = []
         for tap in np.ndindex(*g.kernel_size):
