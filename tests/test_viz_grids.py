@@ -7,7 +7,6 @@ cell text carries an id (``output[1,2]``), so the tests check the numbers a lect
 """
 from __future__ import annotations
 
-import math
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -17,8 +16,9 @@ import pytest  # noqa: E402
 
 from tconv.geometry import conv_geometry, conv_transpose_geometry  # noqa: E402
 from tconv.viz import animate_convolution, draw_convolution  # noqa: E402
-from tconv.viz.cells import CROPPED, OUTPUT, OUTPUT_PADDING, PADDING, ZERO  # noqa: E402
-from tconv.viz.scenes import NBSP, conv_frames, example_values  # noqa: E402
+from tconv.viz.cells import CROPPED, OUTPUT_PADDING, PADDING, ZERO  # noqa: E402
+from tconv.viz.scenes import NBSP, example_values  # noqa: E402
+from tconv.viz.scenes_conv import conv_frames  # noqa: E402
 from tconv.viz.scenes_transposed import equivalent_frames, scatter_frames  # noqa: E402
 from tconv.viz.style import MIN_FONT_SIZE  # noqa: E402
 
@@ -294,4 +294,3 @@ def test_bad_arguments_are_named():
         draw_convolution(conv_geometry((4,), (3,)), view="sideways")
     with pytest.raises(ValueError, match="view='equivalent' draws a transposed"):
         draw_convolution(conv_geometry((4,), (3,)), view="equivalent")
-    assert math.prod((2, 3)) == 6

@@ -22,8 +22,8 @@ keeps its inline display and a script needs no display at all.
 from .frames import FrameAnimation
 from .grids import animate_convolution, draw_convolution
 from .matrix import draw_matrix, matrix_data
-from .overlap import (overlap_counts, plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap,
-                      plot_upsampling)
+from .overlap import overlap_counts
+from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
 from .pack import make_pack
 from .saving import save
 from .training import overlay, plot_history, plot_predictions

@@ -25,7 +25,7 @@ INPUT, PADDING, ZERO, OUTPUT, OUTPUT_PADDING, CROPPED, UNREACHED, KERNEL = range
 ROLE_STYLE = {
     INPUT: ("input", tint(OKABE_ITO["sky blue"], 0.45), None),
     PADDING: ("padding (zeros)", "#e4e4e4", "//"),
-    ZERO: ("inserted zeros (stride - 1 between input pixels)", "#ffffff", "..."),
+    ZERO: ("inserted zeros (stride − 1 between input pixels)", "#ffffff", "..."),
     OUTPUT: ("output", tint(OKABE_ITO["bluish green"], 0.35), None),
     OUTPUT_PADDING: ("output_padding (extra row/column at the bottom/right)", tint(OKABE_ITO["orange"], 0.5), "x"),
     CROPPED: ("cropped away by padding (not in the output)", "#f2f2f2", "\\\\"),

@@ -23,7 +23,8 @@ from ..geometry import ConvGeometry
 from .board import Board, board_figure
 from .cells import draw_legend, draw_panel, heading, panel_size, roles_used
 from .frames import FrameAnimation
-from .scenes import NBSP, conv_frames, spell_axes, spell_size
+from .scenes import NBSP, spell_axes, spell_size
+from .scenes_conv import conv_frames
 from .scenes_transposed import equivalent_frames, scatter_frames
 from .style import FONT_SIZE, styled
 

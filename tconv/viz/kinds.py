@@ -67,7 +67,7 @@ def make_figure(kind: str, geometry: ConvGeometry | None = None, *, numbers: boo
 
         return plot_views(geometry, seed=seed)
     if kind == "overlap":
-        from . import overlap
+        from . import overlap_plots as overlap
 
         if part not in OVERLAP_PARTS:
             raise ValueError(f"part={part!r} is not one of {OVERLAP_PARTS}")

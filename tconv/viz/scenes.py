@@ -1,10 +1,9 @@
 """What the grid figures show, computed from the geometry: one :class:`Frame` per step.
 
-Pure NumPy, no drawing. For a geometry ``g`` (a :class:`~tconv.geometry.ConvGeometry`),
-:func:`conv_frames` gives a convolution, one frame per output position: the padded input,
-the kernel's window at ``o*s + t*d`` (the relation of :mod:`tconv.geometry`), the output.
-The transposed convolution's frames are in :mod:`tconv.viz.scenes_transposed`; the helpers
-here (values, names, the kernel panel) serve both.
+Pure NumPy, no drawing. The frames themselves are made in :mod:`tconv.viz.scenes_conv`
+(a convolution, one frame per output position) and :mod:`tconv.viz.scenes_transposed` (a
+transposed convolution, in the scatter-add and in the paper's view); the helpers here (the
+seeded values, names of taps and cells, the kernel panel, roles from per-axis kinds) serve both.
 
 The values (with ``numbers=True``) are small seeded integers, and the results come from
 :mod:`tconv.reference` (the library's own definitions), so a picture cannot disagree with the
@@ -13,20 +12,18 @@ arithmetic. The lecture notes' geometry (4x4 input, 3x3 kernel) uses the notes' 
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import reference
 from ..geometry import ConvGeometry
 from ..views import LECTURE_K, LECTURE_M, LECTURE_Y
-from .cells import INPUT, KERNEL, OUTPUT, PADDING, UNREACHED, Panel
+from .cells import KERNEL, Panel
 from .style import tap_colours
 
-__all__ = ["Frame", "NBSP", "example_values", "conv_frames", "kernel_panel", "tap_name", "tap_labels",
+__all__ = ["Frame", "NBSP", "example_values", "kernel_panel", "tap_name", "tap_labels",
            "format_value", "spell_size", "spell_axes", "index_text", "empty_text", "nan_faces", "equation", "spans",
-           "combine_roles"]
+           "combine_roles", "outer_all"]
 
 #: Equations with more products than this are shortened ("... 27 products").
 MAX_TERMS = 12
@@ -97,8 +94,12 @@ def _along(arrays) -> list[np.ndarray]:
     return [np.asarray(a).reshape([-1 if i == axis else 1 for i in range(n)]) for axis, a in enumerate(arrays)]
 
 
-def _outer_all(masks) -> np.ndarray:
-    """N-D mask true where every axis' 1-D mask is true."""
+def outer_all(masks) -> np.ndarray:
+    """N-D mask true where every axis' 1-D mask is true.
+
+    >>> outer_all([np.array([True, False]), np.array([True, True, False])]).tolist()
+    [[True, True, False], [False, False, False]]
+    """
     grids = _along(masks)
     out = np.ones(tuple(m.size for m in masks), bool)
     for grid in grids:
@@ -215,88 +216,6 @@ def spans(starts, k_hat) -> str:
     names = ("rows", "columns") if len(starts) == 2 else ("depths", "rows", "columns") if len(starts) == 3 \
         else ("positions",)
     return ", ".join(f"{name} {s}..{s + kh - 1}" for name, s, kh in zip(names, starts, k_hat))
-
-
-# --------------------------------------------------------------------------- convolution
-
-
-def conv_frames(g: ConvGeometry, numbers: bool = False, seed: int = 0, positions=None,
-                cumulative: bool = True) -> list[Frame]:
-    """One frame per output position (or per entry of ``positions``) of the convolution ``g``.
-
-    With ``cumulative`` the output shows the values computed so far; otherwise all of them.
-    Input cells that no window reaches (the stride skips them) get the role ``UNREACHED``.
-
-    >>> from tconv.geometry import conv_geometry
-    >>> frames = conv_frames(conv_geometry((5,), (3,), stride=2), numbers=True)
-    >>> len(frames), frames[1].panels[0].window
-    (2, [(2,), (3,), (4,)])
-    """
-    if g.transposed:
-        raise ValueError("conv_frames draws a convolution; this geometry is transposed (use scatter_frames)")
-    pads = g.padding
-    padded = tuple(i + b + a for i, (b, a) in zip(g.image_size, pads))
-    inside = tuple(np.arange(n) for n in padded)
-    axis_in = [(v >= b) & (v < b + i) for v, (b, _), i in zip(inside, pads, g.image_size)]
-    axis_reached = []
-    for n, o, k, s, d in zip(padded, g.feature_size, g.kernel_size, g.stride, g.dilation):
-        reached = np.zeros(n, bool)
-        for t in range(k):
-            reached[t * d + s * np.arange(o)] = True
-        axis_reached.append(reached)
-    is_input, reached = _outer_all(axis_in), _outer_all(axis_reached)
-    roles = np.where(is_input, np.where(reached, INPUT, UNREACHED), PADDING)
-
-    x, w = example_values(g, seed)
-    x_pad = np.pad(x, pads) if numbers else None
-    y = reference.conv_direct(x[None, None], w[None, None], stride=g.stride, padding=g.padding,
-                              dilation=g.dilation)[0, 0]
-    colours = tap_colours(g.kernel_size)
-    names = tap_labels(w, g.kernel_size, False)
-    out_positions = list(np.ndindex(*g.feature_size)) if positions is None else [tuple(p) for p in positions]
-    all_positions = list(np.ndindex(*g.feature_size))
-    kernel = kernel_panel(g, w, numbers)
-    frames = []
-    for position in out_positions:
-        starts = tuple(o * s for o, s in zip(position, g.stride))
-        text, corner, face = empty_text(padded), empty_text(padded), nan_faces(padded)
-        if numbers:
-            for cell in np.ndindex(*padded):
-                text[cell] = format_value(x_pad[cell])
-        window, pairs = [], []
-        for tap in np.ndindex(*g.kernel_size):
-            cell = tuple(st + t * d for st, t, d in zip(starts, tap, g.dilation))
-            window.append(cell)
-            face[cell] = colours[tap]
-            if numbers:
-                corner[cell] = "×" + format_value(w[tap])
-                pairs.append((x_pad[cell], w[tap]))
-            else:
-                text[cell] = names[tap]
-        box = None
-        if any(d > 1 for d in g.dilation):
-            box = (starts, tuple(st + kh for st, kh in zip(starts, g.effective_kernel)))
-        in_panel = Panel(f"input {spell_size(g.image_size)}, padded to {spell_size(padded)}"
-                         if any(b or a for b, a in pads) else f"input {spell_size(g.image_size)}",
-                         roles, text=text, corner=corner if numbers else None, face=face, window=window,
-                         box=box, gid="input")
-        done = all_positions[:all_positions.index(position) + 1] if cumulative else all_positions
-        out_text = empty_text(g.feature_size)
-        if numbers:
-            for p in done:
-                out_text[p] = format_value(y[p])
-        out_panel = Panel(f"output {spell_size(g.feature_size)}", np.full(g.feature_size, OUTPUT),
-                          text=out_text, pixel=[position], gid="output")
-        target = f"output{index_text(position)}"
-        if numbers:
-            caption = equation(target, pairs, y[position])
-        else:
-            caption = (f"{target} = sum of the {math.prod(g.kernel_size)} products of the kernel with the "
-                       f"window at {spans(starts, g.effective_kernel)} of the padded input "
-                       "(window start = output position × stride)")
-        frames.append(Frame([in_panel, kernel, out_panel], caption,
-                            ["the kernel's window and the output pixel it computes"]))
-    return frames
 
 
 def combine_roles(kinds, table) -> np.ndarray:
