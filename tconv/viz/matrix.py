@@ -18,6 +18,7 @@ from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 from ..matrix import conv_matrix, conv_transpose_matrix
 from .board import Board, board_figure
 from .cells import INPUT, KERNEL, OUTPUT, Panel, draw_panel, heading, panel_size
+from .grids import describe
 from .scenes import example_values, format_value, kernel_panel, spell_size, tap_name
 from .style import styled, tap_colours
 
@@ -161,8 +162,8 @@ def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0,
         muted[r, c] = False
     matrix = Panel(f"{symbol} ({n_rows} × {n_cols})",
                    np.full(dense.shape, KERNEL), text=text, face=face, gid="C", muted=muted)
-    x_row = _vector_panel(f"{x_name}: the input stretched row by row ({n_cols})", data["x"], in_names, numbers,
-                          INPUT, False, x_name)
+    stretched = "the input stretched row by row" if op.ndim > 1 else "the input"
+    x_row = _vector_panel(f"{x_name}: {stretched} ({n_cols})", data["x"], in_names, numbers, INPUT, False, x_name)
     y_col = _vector_panel(f"{y_name} = {symbol} {x_name}", data["y"], out_names, numbers, OUTPUT, True, "out")
     pictures = [_grid_panel(f"input {spell_size(op.input_size)}", op.input_size, data["x"], in_names, numbers,
                             INPUT, "input_grid"),
@@ -181,8 +182,8 @@ def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0,
     y_w, y_h = panel_size(board, y_col)
     width = max(sum(w for w, _ in sizes) + 2 * 1.5, max(m_w, x_w) + 1.5 + y_w, 8 / cell)
     kind = "Transposed convolution" if op.transposed else "Convolution"
-    y = heading(board, 0, 0, f"{kind} as a matrix: {y_name} = {symbol} {x_name}   (input {spell_size(op.input_size)}, "
-                f"kernel {spell_size(op.kernel_size)} → output {spell_size(op.output_size)})", width)
+    y = heading(board, 0, 0, f"{kind} as a matrix: {y_name} = {symbol} {x_name}", width)
+    y += board.paragraph(0, y + 0.1, describe(op)[0] + ".", width)
     y += board.paragraph(0, y + 0.1, f"{symbol} has {n_rows} rows (one per output pixel) and {n_cols} columns (one per "
                          f"input pixel); {len(pattern['row'])} of its {n_rows * n_cols} entries are not structurally "
                          f"zero. The input's cells are numbered in the order they are stretched into {x_name}.",
@@ -200,6 +201,7 @@ def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0,
     draw_panel(board, left - (m_w - n_cols) / 2, y, matrix)
     grid_top = y + m_h - n_rows
     columns_per_row = op.input_size[-1]
+    separated = n_cols > columns_per_row or n_rows > op.output_size[-1]
     for boundary in range(columns_per_row, n_cols, columns_per_row):     # input rows, as blocks of columns
         for top, height in ((x_top, 1), (grid_top, n_rows)):
             board.rect(left + boundary, top, 0, height, edge="#202020", lw=2.4, z=6)
@@ -213,8 +215,9 @@ def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0,
     caption = _shift_sentence(pattern, op.transposed, symbol)
     if numbers:
         caption += f" {y_name} = {symbol} {x_name} = [" + ", ".join(format_value(v) for v in data["y"]) + "]."
-    caption += (" Thick lines separate the rows of the input (blocks of columns) and of the output (blocks of "
-                "rows).")
+    if separated:
+        caption += (" Thick lines separate the rows of the input (blocks of columns) and of the output (blocks of "
+                    "rows).")
     board.paragraph(0, y, caption, width)
     with styled():
         figure, _, _ = board_figure(board)
