@@ -51,7 +51,7 @@ KIND_CHOICES = ("conv", "transposed", "matrix", "overlap", "views", "unet", "tra
 UNET_FLAGS = ("depth", "base", "size", "in_channels", "classes", "up")
 #: flag (attribute) -> the kinds that use it
 FLAG_KINDS = {
-    "numbers": ("conv", "transposed", "matrix", "pack"),
+    "numbers": ("conv", "transposed", "matrix"),
     "animate": ("conv", "transposed"),
     "view": ("transposed",),
     "transpose": ("matrix",),
