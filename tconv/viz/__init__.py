@@ -1,0 +1,42 @@
+"""Figures for lecturers: every picture drawn from the real geometry and the real matrix.
+
+Functions return matplotlib figures (or :class:`FrameAnimation` objects); :func:`save` writes
+them reproducibly (PNG, SVG, PDF; GIF, MP4). This is the only package of tconv that imports
+matplotlib, and it never chooses a backend (figures are made without pyplot), so a notebook
+keeps its inline display and a script needs no display at all.
+
+* grids: :func:`draw_convolution`, :func:`animate_convolution` (conv, transposed, the paper's view);
+* the matrix: :func:`draw_matrix`;
+* the checkerboard lab: :func:`plot_overlap`, :func:`plot_upsampling`,
+  :func:`plot_gradient_checkerboard`, :func:`plot_checkerboard_lab`, :func:`overlap_counts`;
+* every view of one operator: :func:`plot_views`;
+* a U-Net: :func:`draw_unet`, :func:`unet_levels`, :class:`UNetLevel`;
+* a training run: :func:`plot_history`, :func:`plot_predictions`, :func:`overlay`;
+* the lecture pack: :func:`make_pack` (what ``tconv figure pack`` writes).
+
+>>> from tconv.geometry import conv_geometry
+>>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)))
+>>> type(fig).__name__
+'Figure'
+"""
+from .frames import FrameAnimation
+from .grids import animate_convolution, draw_convolution
+from .matrix import draw_matrix, matrix_data
+from .overlap import overlap_counts
+from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
+from .pack import make_pack
+from .saving import save
+from .training import overlay, plot_history, plot_predictions
+from .unet import UNetLevel, draw_unet, unet_levels
+from .views import plot_views, views_data
+
+__all__ = [
+    "FrameAnimation", "save",
+    "draw_convolution", "animate_convolution",
+    "draw_matrix", "matrix_data",
+    "overlap_counts", "plot_overlap", "plot_upsampling", "plot_gradient_checkerboard", "plot_checkerboard_lab",
+    "plot_views", "views_data",
+    "UNetLevel", "unet_levels", "draw_unet",
+    "plot_history", "plot_predictions", "overlay",
+    "make_pack",
+]
