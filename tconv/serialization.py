@@ -50,7 +50,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["save", "load", "SEPARATOR", "STRUCTURE_KEY"]
+__all__ = ["save", "load", "atomic_write", "SEPARATOR", "STRUCTURE_KEY"]
 
 SEPARATOR = "/"
 STRUCTURE_KEY = "__tconv_structure__"
@@ -223,22 +223,43 @@ def save(state: Mapping, path, *, compress: bool = False) -> None:
         skeleton = _flatten(state, [], arrays)
         structure = json.dumps({"format": _FORMAT, "separator": SEPARATOR, "root": skeleton})
         arrays[STRUCTURE_KEY] = np.array(structure)
+    def write(temporary: str) -> None:
+        with open(temporary, "wb") as file:
+            _write_npz(file, arrays, compress)
+            file.flush()
+            os.fsync(file.fileno())
+
+    atomic_write(path, write)
+
+
+def atomic_write(path, write) -> str:
+    """Call ``write(temporary)`` to fill a temporary file next to ``path``, then rename it over ``path``.
+
+    The scheme of :func:`save`, for any file: a symlink is written through (its target is
+    replaced), a read-only target is refused (``PermissionError``), a new file gets ``0666``
+    minus the umask and a replaced one keeps its mode, temporary files left by killed
+    processes are removed, and on any error the temporary file is deleted and ``path`` is
+    untouched. Returns the path written (the symlink's target, if ``path`` is a link).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = atomic_write(os.path.join(folder, "note.txt"), lambda tmp: open(tmp, "w").write("done"))
+    ...     open(path).read()
+    'done'
+    """
     target = os.path.realpath(os.fspath(path))          # write through a symlink, not over it
     if os.path.isdir(target):
-        raise IsADirectoryError(f"tconv.save: {os.fspath(path)!r} is a directory; give a file name such as model.npz")
+        raise IsADirectoryError(f"{os.fspath(path)!r} is a directory; give a file name")
     existing = os.stat(target) if os.path.exists(target) else None
     if existing is not None and not (existing.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
-        raise PermissionError(f"tconv.save: {os.fspath(path)!r} is read-only (mode {stat.filemode(existing.st_mode)}); "
-                              "make it writable or save under another name")
+        raise PermissionError(f"{os.fspath(path)!r} is read-only (mode {stat.filemode(existing.st_mode)}); "
+                              "make it writable or write under another name")
     _remove_stale_temporaries(target)
     temporary = _temporary_name(target)
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            _write_npz(file, arrays, compress)
-            file.flush()
-            os.fsync(file.fileno())
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))   # claim the name
+        write(temporary)
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
@@ -248,6 +269,7 @@ def save(state: Mapping, path, *, compress: bool = False) -> None:
             pass
         raise
     _fsync_directory(os.path.dirname(target))
+    return target
 
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")

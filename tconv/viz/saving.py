@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 
 import numpy as np
 
-from ..serialization import _fsync_directory, _remove_stale_temporaries, _temporary_name, _umask
+from ..serialization import atomic_write
 from .frames import FrameAnimation
 from .style import styled
 
@@ -99,7 +98,7 @@ def save(item, path, *, dpi: float | None = None, fps: float | None = None) -> s
             if animated:
                 _write_animation(item, temporary, fmt, dpi, fps)
             else:
-                with open(temporary, "xb") as file:
+                with open(temporary, "wb") as file:
                     item.savefig(file, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
 
     _atomic_write(path, write, f"figure.{fmt}")
@@ -131,24 +130,8 @@ def check_target(path, example: str = "figure.png") -> str:
 
 
 def _atomic_write(path, write, example: str) -> None:
-    """Call ``write(temporary)`` on a temporary name next to ``path``, then rename it over ``path``."""
-    target = check_target(path, example)
-    folder = os.path.dirname(target)
-    existing = os.stat(target) if os.path.exists(target) else None
-    mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
-    _remove_stale_temporaries(target)
-    temporary = _temporary_name(target)
-    try:
-        write(temporary)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(folder)
+    """Check ``path`` (:func:`check_target`), then :func:`tconv.serialization.atomic_write` it."""
+    atomic_write(check_target(path, example), write)
 
 
 def save_text(text: str, path) -> str:
@@ -161,7 +144,7 @@ def save_text(text: str, path) -> str:
     '<p>hi</p>'
     """
     def write(temporary):
-        with open(temporary, "x", encoding="utf-8", newline="\n") as file:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)
 
     _atomic_write(path, write, "index.html")
@@ -179,7 +162,7 @@ def _write_animation(animation: FrameAnimation, temporary: str, fmt: str, dpi: f
         palette = Image.fromarray(sample).quantize(colors=255, method=Image.Quantize.MEDIANCUT,
                                                    dither=Image.Dither.NONE)
         frames = [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in rgb]
-        with open(temporary, "xb") as file:
+        with open(temporary, "wb") as file:
             frames[0].save(file, format="GIF", save_all=True, append_images=frames[1:],
                            duration=int(round(1000 / fps)), loop=0, optimize=False, disposal=1)
         return

@@ -140,7 +140,7 @@ def plot_history(history):
         if len(epochs) <= 20:
             for ax in (loss_ax, score_ax):
                 ax.set_xticks(sorted(set(int(e) for e in epochs)))
-        total = sum(h["elapsed_s"] or 0.0 for h in history)
+        total = history[-1]["elapsed_s"] or 0.0             # elapsed_s counts from the start of the run
         suffix = f", {total:.0f} s" if total else ""
         fig.suptitle(f"Training run: {len(history)} epochs{suffix}")
     return fig

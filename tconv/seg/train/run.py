@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import random as tconv_random
-from ...serialization import load, save
+from ...serialization import atomic_write, load, save
 from .loop import TrainingDiverged, fit
 from .recipe import (check_config, make_augmentation, make_datasets, make_loaders, make_loss, make_model,
                      make_optimizer, make_scheduler, model_config)
@@ -34,11 +34,9 @@ CHECKPOINT_FORMAT = "tconv.seg/1"
 
 
 def write_json(path, value) -> None:
-    """Write ``value`` as indented JSON to ``path`` atomically (a temporary file, then a rename)."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(value, indent=2, allow_nan=True) + "\n")
-    os.replace(temporary, path)
+    """Write ``value`` as indented JSON to ``path`` atomically (:func:`tconv.serialization.atomic_write`)."""
+    text = json.dumps(value, indent=2, allow_nan=True) + "\n"
+    atomic_write(path, lambda temporary: Path(temporary).write_text(text))
 
 
 def _finite(model) -> bool:
