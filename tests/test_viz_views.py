@@ -75,7 +75,7 @@ def test_a_summary_fed_diagram_shows_parameter_counts():
 
 
 def test_unet_arguments_are_checked():
-    with pytest.raises(ValueError, match="size=100 must be divisible by 2\\*\\*depth = 16"):
+    with pytest.raises(ValueError, match="size=100 must be divisible by 2\\*\\*depth = 8"):
         unet_levels(size=100)
     with pytest.raises(ValueError, match="up='deconv' must be one of"):
         unet_levels(up="deconv")

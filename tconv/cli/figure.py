@@ -81,7 +81,7 @@ def add_arguments(parser) -> None:
     add("--transpose", action="store_true", help="matrix only: draw C.T and the output vector C.T y")
     add("--part", choices=("all", "counts", "upsampling", "gradient"), default=None,
         help="overlap only: one part of the checkerboard lab (default all)")
-    add("--depth", type=int, help="unet: number of poolings (default 4)")
+    add("--depth", type=int, help="unet: number of poolings (default 3)")
     add("--base", type=int, help="unet: channels at full resolution (default 16)")
     add("--size", type=int, help="unet: input side in pixels, divisible by 2**depth (default 64)")
     add("--in-channels", type=int, help="unet: input channels (default 1)")

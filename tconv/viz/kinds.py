@@ -38,7 +38,8 @@ def make_figure(kind: str, geometry: ConvGeometry | None = None, *, numbers: boo
     * ``matrix``: :func:`~tconv.viz.matrix.draw_matrix` (``numbers``, ``seed``, ``transpose``);
     * ``views``: :func:`~tconv.viz.views.plot_views` (``seed``);
     * ``overlap``: the checkerboard lab, or one ``part`` of it (``kernel_size``, ``stride``, ``length``);
-    * ``unet``: :func:`~tconv.viz.unet.draw_unet` of :func:`~tconv.viz.unet.unet_levels` ``(**unet)``;
+    * ``unet``: :func:`~tconv.viz.unet.draw_unet` of a built :class:`tconv.seg.models.UNet`
+      (:func:`~tconv.viz.unet.model_levels`: its real shapes and parameter counts);
     * ``training``: :func:`~tconv.viz.training.plot_history` of ``history``.
 
     >>> make_figure("matrix").axes[0].texts[0].get_text()[:28]
@@ -79,11 +80,14 @@ def make_figure(kind: str, geometry: ConvGeometry | None = None, *, numbers: boo
             return overlap.plot_gradient_checkerboard(kernel_size, stride, 2 * length, seed)
         return overlap.plot_checkerboard_lab(kernel_size, stride, length, seed)
     if kind == "unet":
-        from .unet import describe_unet, draw_unet, unet_levels
+        from ..seg.models import UNet
+        from .unet import describe_unet, draw_unet, model_levels, unet_levels
 
-        options = dict(depth=4, base=16, size=64, in_channels=1, classes=2, up="transpose")
+        options = dict(depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose")
         options.update(unet or {})
-        return draw_unet(unet_levels(**options), describe_unet(**options), up=options["up"])
+        unet_levels(**options)                       # checks the arguments (size divisible by 2**depth, ...)
+        model = UNet(options["in_channels"], options["classes"], options["base"], options["depth"], options["up"])
+        return draw_unet(model_levels(model, options["size"]), describe_unet(**options), up=options["up"])
     from .training import plot_history
 
     if history is None:

@@ -7,9 +7,9 @@ standard padded U-Net from its arguments: two 3x3 convolutions (+ ReLU) per leve
 max-pooling down, channels doubling per level, an upsampling step, concatenation with the
 skip, and a 1x1 convolution to the classes.
 
-To draw a built model later, turn its per-layer summary (output shape and parameter count
-per layer) into ``UNetLevel`` entries, one per level and side, with ``params`` summed over
-the level's layers; ``draw_unet`` needs nothing else.
+:func:`model_levels` describes a built :class:`tconv.seg.models.UNet` from its
+``summary()``: the shapes it really produces and each level's parameter count (encoder block;
+upsampler + decoder block; bottleneck; head), which ``tconv figure unet`` draws.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .scenes import NBSP, spell_size
 from .style import FONT_SIZE, OKABE_ITO, SMALL_SIZE, TITLE_SIZE, new_figure, styled, tint, wrap_text
 
-__all__ = ["UNetLevel", "unet_levels", "draw_unet", "describe_unet", "UP_KINDS", "SIDES"]
+__all__ = ["UNetLevel", "unet_levels", "model_levels", "draw_unet", "describe_unet", "UP_KINDS", "SIDES"]
 
 #: How the decoder upsamples, by the name the command line uses.
 UP_KINDS = {
@@ -68,7 +68,7 @@ def _check_int(name, value, low, high):
         raise ValueError(f"{name}={value!r} must be an int from {low} to {high}")
 
 
-def unet_levels(depth: int = 4, base: int = 16, size: int = 64, in_channels: int = 1, classes: int = 2,
+def unet_levels(depth: int = 3, base: int = 16, size: int = 64, in_channels: int = 1, classes: int = 2,
                 up: str = "transpose", ndim: int = 2) -> list[UNetLevel]:
     """The levels of a padded U-Net: ``depth`` poolings, ``base`` channels at full resolution.
 
@@ -99,6 +99,48 @@ def unet_levels(depth: int = 4, base: int = 16, size: int = 64, in_channels: int
                                 f"concatenate the skip, {conv}"))
     levels.append(UNetLevel(0, "head", (classes,) + (size,) * ndim, "conv 1×1 → one score per class"))
     return levels
+
+
+def model_levels(model, size: int = 64) -> list[UNetLevel]:
+    """The levels of a built ``tconv.seg.models.UNet``, with the shapes and parameter counts of its summary.
+
+    ``size`` is the side of the (square or cubic) input the summary runs; it must be divisible
+    by ``2**depth`` for the picture (the model itself takes any size).
+
+    >>> from tconv.seg.models import UNet
+    >>> levels = model_levels(UNet(base=4, depth=2), size=16)
+    >>> [(lv.side, lv.shape, lv.params) for lv in levels][2:4]
+    [('encoder', (8, 8, 8), 880), ('bottleneck', (16, 4, 4), 3488)]
+    """
+    config = model.config()
+    ndim = config["dim"]
+    levels = unet_levels(config["depth"], config["base"], size, config["in_channels"], config["num_classes"],
+                         config["up"], ndim)
+    rows = {r.name: r for r in model.summary((1, config["in_channels"]) + (size,) * ndim, show=False)}
+    depth = config["depth"]
+    bn = " + batch norm" if config["batch_norm"] else ""
+    conv = f"2 × (conv 3×3{bn} + ReLU)"
+
+    def from_rows(level, *names):
+        return tuple(rows[names[-1]].output_shape[1:]), sum(rows[n].parameters for n in names)
+
+    described = []
+    for lv in levels:
+        if lv.side == "encoder":
+            shape, params = from_rows(lv.level, f"encoder.{lv.level}")
+        elif lv.side == "bottleneck":
+            shape, params = from_rows(lv.level, "bottleneck")
+        elif lv.side == "decoder":
+            i = depth - 1 - lv.level
+            shape, params = from_rows(lv.level, f"up.{i}", f"decoder.{i}")
+        elif lv.side == "head":
+            shape, params = from_rows(0, "head")
+        else:
+            described.append(lv)
+            continue
+        operations = lv.operations.replace("2 × (conv 3×3 + ReLU)", conv)
+        described.append(UNetLevel(lv.level, lv.side, shape, operations, params))
+    return described
 
 
 def _shape_text(shape) -> str:
