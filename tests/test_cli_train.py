@@ -36,11 +36,18 @@ def _folder(root, n=6, size=(12, 10), rgb=False, classes=3):
     return root
 
 
-def test_the_help_defaults_are_the_recipe_defaults():
-    from tconv.seg.train.recipe import DEFAULTS, LOSSES
+def test_the_help_defaults_are_the_recipe_defaults(capsys):
+    from tconv.seg.train.recipe import DEFAULTS, DIM_DEFAULTS, LOSSES, MODEL_DEFAULTS
 
     assert {k: DEFAULTS[k] for k in train_cli.DEFAULTS} == train_cli.DEFAULTS
     assert train_cli.LOSSES == LOSSES
+    _, printed, _ = run(capsys, "train", "--help")
+    printed = " ".join(printed.split())
+    unet, vnet = MODEL_DEFAULTS["unet"], MODEL_DEFAULTS["vnet"]
+    assert f"(default {unet['base']}; vnet {vnet['base']})" in printed
+    assert f"(default {unet['depth']}; vnet {vnet['depth']})" in printed
+    assert f"(default {DIM_DEFAULTS[2]['size']}; vnet {DIM_DEFAULTS[3]['size']})" in printed
+    assert f"(default {DIM_DEFAULTS[2]['samples']}; vnet {DIM_DEFAULTS[3]['samples']} volumes)" in printed
 
 
 def test_train_writes_the_run_folder_and_predict_reproduces_it(tmp_path, capsys):

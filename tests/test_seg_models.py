@@ -115,8 +115,9 @@ CASES = [
     ("unet 2-D bilinear", lambda: UNet(1, 4, base=4, depth=3, up="bilinear"), (1, 1, 17, 16)),
     ("unet 3-D", lambda: UNet(1, 2, base=2, depth=2, dim=3), (1, 1, 7, 8, 9)),
     ("fcn", lambda: FCN(1, 3, base=2), (2, 1, 19, 16)),
-    ("vnet", lambda: VNet(1, 2, base=2, depth=2), (1, 1, 7, 8, 9)),
-    ("vnet kernel 5", lambda: VNet(2, 3, base=4, depth=1, kernel_size=5), (1, 2, 6, 6, 6)),
+    ("vnet", lambda: VNet(1, 2, base=2, depth=2), (2, 1, 7, 8, 9)),
+    ("vnet kernel 5, no batch norm", lambda: VNet(2, 3, base=4, depth=1, kernel_size=5, batch_norm=False),
+     (1, 2, 6, 6, 6)),
 ]
 
 

@@ -16,7 +16,7 @@ def torch_twins():
 
     ``TorchUNet(in_channels, num_classes, base, depth, up, batch_norm, dim)``,
     ``TorchFCN(in_channels, num_classes, base, batch_norm, dim)``,
-    ``TorchVNet(in_channels, num_classes, base, depth, kernel_size, convs, dim)``.
+    ``TorchVNet(in_channels, num_classes, base, depth, kernel_size, convs, batch_norm, dim)``.
     """
     import torch
     from torch import nn
@@ -92,32 +92,39 @@ def torch_twins():
             skip = self.score_skip(quarter)
             return match(self.up4(match(self.up2(scores), skip) + skip), image)
 
+    def conv_norm(conv, norm, cin, cout, k, bn, **kwargs):
+        layer = conv(cin, cout, k, bias=not bn, **kwargs)
+        return nn.Sequential(layer, norm(cout)) if bn else layer
+
     class Stage(nn.Module):
-        def __init__(self, c, convs, k, dim):
+        def __init__(self, c, convs, k, dim, bn):
             super().__init__()
-            conv = layers(dim)[0]
+            conv, _, norm, _ = layers(dim)
             parts = []
             for i in range(convs):
                 if i:
                     parts.append(nn.ReLU())
-                parts.append(conv(c, c, k, padding=k // 2))
+                parts.append(conv(c, c, k, padding=k // 2, bias=not bn))
+                if bn:
+                    parts.append(norm(c))
             self.convs = nn.Sequential(*parts)
 
         def forward(self, x):
             return torch.relu(self.convs(x) + x)
 
     class TorchVNet(nn.Module):
-        def __init__(self, cin, classes, base, depth, k, convs, dim):
+        def __init__(self, cin, classes, base, depth, k, convs, bn, dim):
             super().__init__()
-            conv, convt, _, _ = layers(dim)
+            conv, convt, norm, _ = layers(dim)
             w = [base * 2 ** i for i in range(depth + 1)]
             self.base, self.cin = base, cin
-            self.input = conv(cin, base, k, padding=k // 2)
-            self.down = nn.ModuleList([conv(w[i], w[i + 1], 2, stride=2) for i in range(depth)])
-            self.encoder = nn.ModuleList([Stage(w[i + 1], convs, k, dim) for i in range(depth)])
+            self.input = conv_norm(conv, norm, cin, base, k, bn, padding=k // 2)
+            self.down = nn.ModuleList([conv_norm(conv, norm, w[i], w[i + 1], 2, bn, stride=2) for i in range(depth)])
+            self.encoder = nn.ModuleList([Stage(w[i + 1], convs, k, dim, bn) for i in range(depth)])
             incoming = [w[depth]] + [2 * w[i + 1] for i in reversed(range(depth - 1))]
-            self.up = nn.ModuleList([convt(c, w[i], 2, stride=2) for c, i in zip(incoming, reversed(range(depth)))])
-            self.decoder = nn.ModuleList([Stage(2 * w[i], convs, k, dim) for i in reversed(range(depth))])
+            self.up = nn.ModuleList([conv_norm(convt, norm, c, w[i], 2, bn, stride=2)
+                                     for c, i in zip(incoming, reversed(range(depth)))])
+            self.decoder = nn.ModuleList([Stage(2 * w[i], convs, k, dim, bn) for i in reversed(range(depth))])
             self.head = conv(2 * base, classes, 1)
 
         def forward(self, x):
@@ -142,4 +149,5 @@ def build_twin(config: dict):
         return TorchUNet(c["in_channels"], c["num_classes"], c["base"], c["depth"], c["up"], c["batch_norm"], c["dim"])
     if c["model"] == "fcn":
         return TorchFCN(c["in_channels"], c["num_classes"], c["base"], c["batch_norm"], c["dim"])
-    return TorchVNet(c["in_channels"], c["num_classes"], c["base"], c["depth"], c["kernel_size"], c["convs"], c["dim"])
+    return TorchVNet(c["in_channels"], c["num_classes"], c["base"], c["depth"], c["kernel_size"], c["convs"],
+                     c["batch_norm"], c["dim"])

@@ -39,8 +39,8 @@ PROG = "tconv train"
 
 #: The defaults and losses of :mod:`tconv.seg.train.recipe`, repeated here so that ``--help`` does
 #: not import the library (tests/test_cli_train.py checks that the two agree).
-DEFAULTS = dict(val_fraction=0.2, samples=1000, val_samples=200, classes=3, base=16, depth=3, batch_norm=True, loss="dicece",
-                epochs=8, batch_size=8, lr=3e-3)
+DEFAULTS = dict(val_fraction=0.2, val_samples=200, classes=3, batch_norm=True, loss="dicece", epochs=8, batch_size=8,
+                lr=3e-3)
 LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
 
 
@@ -50,8 +50,8 @@ def add_arguments(parser) -> None:
     add("--data", metavar="DIR", help="a folder with images/ and masks/ (default: synthetic shapes)")
     add("--val-fraction", type=float, metavar="F", help=f"held-out part of --data (default {DEFAULTS['val_fraction']})")
     add("--size", type=int, nargs="+", metavar="N",
-        help="resize --data images to this size (H W); for synthetic data, the side (default 32, 3-D 24)")
-    add("--samples", type=int, metavar="N", help=f"synthetic training images (default {DEFAULTS['samples']})")
+        help="resize --data images to this size (H W); for synthetic data, the side (default 32; vnet 16)")
+    add("--samples", type=int, metavar="N", help="synthetic training images (default 1000; vnet 800 volumes)")
     add("--val-samples", type=int, metavar="N", help=f"synthetic held-out images (default {DEFAULTS['val_samples']})")
     add("--classes", type=int, metavar="K", help=f"synthetic classes incl. background: disc, cross, ring, square, "
         f"triangle in that order (default {DEFAULTS['classes']})")
@@ -59,8 +59,8 @@ def add_arguments(parser) -> None:
     add("--up", choices=("transpose", "resize", "bilinear"),
         help="U-Net decoder upsampling: learned 2x2 transposed conv, nearest resize + conv, or a transposed "
         "conv initialised bilinear (default transpose)")
-    add("--base", type=int, metavar="C", help=f"channels at full resolution (default {DEFAULTS['base']})")
-    add("--depth", type=int, metavar="D", help=f"number of 2x2 poolings (default {DEFAULTS['depth']})")
+    add("--base", type=int, metavar="C", help="channels at full resolution (default 16; vnet 4)")
+    add("--depth", type=int, metavar="D", help="number of 2x2 poolings (default 3; vnet 2)")
     add("--batch-norm", action=argparse.BooleanOptionalAction, default=None,
         help=f"batch normalisation after each convolution (default {'on' if DEFAULTS['batch_norm'] else 'off'})")
     add("--loss", choices=LOSSES, help=f"the loss (default {DEFAULTS['loss']})")

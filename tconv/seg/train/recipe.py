@@ -26,13 +26,18 @@ from .. import augment, losses
 from ..data import DataLoader, ImageMaskFolder, SyntheticShapes, SyntheticShapes3D, random_split
 from ..models import MODELS, UPSAMPLERS, build_model
 
-__all__ = ["DEFAULTS", "LOSSES", "SHAPES", "check_config", "make_datasets", "make_loaders", "make_model",
+__all__ = ["DEFAULTS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SYNTHETIC", "check_config", "make_datasets", "make_loaders", "make_model",
            "make_loss", "make_optimizer", "make_scheduler", "make_augmentation", "data_info", "InMemory"]
 
-#: Every configuration key, with its default (``size=None``: 32 for images, 24 for volumes).
-DEFAULTS = dict(data=None, dim=2, size=None, samples=1000, val_samples=200, classes=3, val_fraction=0.2,
-                model="unet", up="transpose", base=16, depth=3, batch_norm=True, loss="dicece", augment=None,
+#: Every configuration key, with its default; ``None`` takes the model's or the dimension's
+#: default from :data:`MODEL_DEFAULTS` / :data:`DIM_DEFAULTS` (``size`` is kept for ``--data``).
+DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, classes=3, val_fraction=0.2,
+                model="unet", up="transpose", base=None, depth=None, batch_norm=True, loss="dicece", augment=None,
                 epochs=8, batch_size=8, lr=3e-3, seed=0)
+#: The network's size per model: V-Net lite works on volumes, so it is kept small.
+MODEL_DEFAULTS = {"unet": dict(base=16, depth=3), "fcn": dict(base=16, depth=3), "vnet": dict(base=4, depth=2)}
+#: The synthetic data per number of spatial axes: 32x32 images, 16x16x16 volumes.
+DIM_DEFAULTS = {2: dict(size=32, samples=1000), 3: dict(size=16, samples=800)}
 LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
 #: The synthetic shape classes in the order ``classes`` takes them (the first ``classes - 1``):
 #: distinct outlines first, so the default run (disc and cross) learns in about a minute.
@@ -56,6 +61,11 @@ def check_config(config: dict) -> dict:
     if unknown:
         raise ValueError(f"unknown configuration key(s) {unknown}; known: {', '.join(sorted(DEFAULTS))}")
     c = {**DEFAULTS, **config}
+    check_choice("model", c["model"], tuple(MODELS))
+    for key, value in MODEL_DEFAULTS[c["model"]].items():
+        c[key] = value if c[key] is None else c[key]
+    if c["samples"] is None:
+        c["samples"] = DIM_DEFAULTS[3 if c["model"] == "vnet" else c["dim"]]["samples"]
     if c["data"] is not None and not isinstance(c["data"], str):
         raise TypeError(f"data={c['data']!r} must be a folder path or None (synthetic shapes)")
     check_choice("dim", c["dim"], (2, 3))
@@ -113,7 +123,7 @@ def make_datasets(c: dict):
     """``(train, val, info)`` for the configuration ``c`` (see the module docstring)."""
     if c["data"] is None:
         kind = SyntheticShapes3D if c["dim"] == 3 else SyntheticShapes
-        size = c["size"][0] if c["size"] else (24 if c["dim"] == 3 else 32)
+        size = c["size"][0] if c["size"] else DIM_DEFAULTS[c["dim"]]["size"]
         shapes = SHAPES[c["dim"]]
         if c["classes"] - 1 > len(shapes):
             raise ValueError(f"classes={c['classes']}: synthetic {c['dim']}-D data has {len(shapes)} shape classes "
@@ -160,7 +170,7 @@ def model_config(c: dict, info: dict) -> dict:
         return dict(model="unet", depth=c["depth"], up=c["up"], batch_norm=c["batch_norm"], **common)
     if c["model"] == "fcn":
         return dict(model="fcn", batch_norm=c["batch_norm"], **common)
-    return dict(model="vnet", depth=c["depth"], **common)
+    return dict(model="vnet", depth=c["depth"], batch_norm=c["batch_norm"], **common)
 
 
 def make_loss(name: str, num_classes: int):
