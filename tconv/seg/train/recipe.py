@@ -41,10 +41,12 @@ DIM_DEFAULTS = {2: dict(size=32, samples=1000), 3: dict(size=16, samples=800)}
 LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
 #: The synthetic shape classes in the order ``classes`` takes them (the first ``classes - 1``):
 #: distinct outlines first, so the default run (disc and cross) learns in about a minute.
-SHAPES = {2: ("disc", "cross", "ring", "square", "triangle"), 3: ("sphere", "cube", "cylinder", "torus")}
-#: The synthetic images' difficulty knobs (:class:`~tconv.seg.data.SyntheticShapes`): one or two
-#: shapes of radius 0.2-0.35 of the side, contrast 0.25-0.5 against a ramp, noise 0.04.
-SYNTHETIC = dict(count_range=(1, 2), radius_range=(0.2, 0.35), contrast_range=(0.25, 0.5), noise_std=0.04)
+SHAPES = {2: ("disc", "cross", "ring", "square", "triangle"), 3: ("sphere", "torus", "cube", "cylinder")}
+#: The synthetic data's difficulty knobs (:class:`~tconv.seg.data.SyntheticShapes`), per number of
+#: spatial axes: one or two shapes of radius 0.2-0.35 of the side (volumes: 0.25-0.4), contrast
+#: 0.25-0.5 against a ramp, noise 0.04.
+SYNTHETIC = {2: dict(count_range=(1, 2), radius_range=(0.2, 0.35), contrast_range=(0.25, 0.5), noise_std=0.04),
+             3: dict(count_range=(1, 2), radius_range=(0.25, 0.4), contrast_range=(0.25, 0.5), noise_std=0.04)}
 
 
 def check_config(config: dict) -> dict:
@@ -128,7 +130,7 @@ def make_datasets(c: dict):
         if c["classes"] - 1 > len(shapes):
             raise ValueError(f"classes={c['classes']}: synthetic {c['dim']}-D data has {len(shapes)} shape classes "
                              f"({', '.join(shapes)}) plus the background, so classes can be 2..{len(shapes) + 1}")
-        knobs = dict(SYNTHETIC, shapes=shapes[:c["classes"] - 1])
+        knobs = dict(SYNTHETIC[c["dim"]], shapes=shapes[:c["classes"] - 1])
         train = kind(c["samples"], size=size, seed=c["seed"], **knobs)
         val = kind(c["val_samples"], size=size, seed=c["seed"] + 1, **knobs)
         return InMemory(train), InMemory(val), data_info(train)
