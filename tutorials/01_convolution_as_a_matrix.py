@@ -189,6 +189,7 @@ assert np.array_equal(scatter_add(y_small.reshape(2, 2), K), up)
 
 # d2l's small example, X = K = [[0, 1], [2, 3]]:
 X2 = np.array([[0.0, 1.0], [2.0, 3.0]])
+print("d2l's example, stride 1:")
 print(scatter_add(X2, X2))
 assert scatter_add(X2, X2).tolist() == [[0, 0, 1], [0, 4, 6], [4, 12, 9]]
 assert np.array_equal(reference.conv_transpose_scatter(X2[None, None], X2[None, None])[0, 0],
@@ -291,6 +292,7 @@ zeros_figure
 # d2l's stride-2 example: each pixel paints its kernel copy 2 pixels further.
 
 # %%
+print("d2l's example, stride 2:")
 print(scatter_add(X2, X2, stride=2))
 assert scatter_add(X2, X2, stride=2).tolist() == [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]
 assert np.array_equal(tconv.conv_transpose2d(X2[None], X2[None, None], stride=2)[0],

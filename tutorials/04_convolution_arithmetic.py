@@ -14,7 +14,7 @@
 # the formulas of Dumoulin & Visin (2016) on each case of their figures, the padding modes
 # (`'valid'`, `'same'`, `'full'`, asymmetric pairs), what `output_padding` and `output_size` are
 # for and which values are allowed, and how to translate a Keras `Conv2DTranspose` into PyTorch's
-# arguments, including the one case where the two frameworks place the result one pixel apart and
+# arguments, including the cases where the two frameworks place the result one pixel apart and
 # the one where PyTorch has no equivalent at all. `tconv explain` does all of this arithmetic for
 # you; the last section shows how to read it.
 #
@@ -140,8 +140,8 @@ assert tconv.conv_transpose_geometry((5, 5), (3, 3), padding=1).equivalent_conv(
 # %% [markdown]
 # ## 3. Padding modes: `'valid'`, `'same'`, `'full'` and asymmetric pairs
 #
-# Besides an int, tconv's `padding` accepts PyTorch's strings and per-axis `(before, after)`
-# pairs:
+# Besides an int, tconv's `padding` accepts PyTorch's strings `'valid'` and `'same'`, the paper's
+# `'full'`, and per-axis `(before, after)` pairs:
 #
 # * `'valid'`: no padding, `o = i - k̂ + 1`;
 # * `'same'` (stride 1 only): `o = i`; the total `k̂ - 1` is split `floor` before and the rest
@@ -171,8 +171,8 @@ assert np.allclose(tconv.conv1d(signal, w3, padding=((0, 1),)),
 assert np.allclose(tconv.conv1d(signal, w3, padding="full"), tconv.conv_transpose1d(signal, w3[..., ::-1]))
 
 # %% [markdown]
-# `'same'` is refused at stride 2: how to split the padding depends on the input size, so the
-# string alone does not define the result. The error says so:
+# `'same'` is refused at stride 2, as in PyTorch: how much to pad depends on the input size, so
+# the string alone does not define the result. The error says so:
 
 # %%
 try:
