@@ -10,11 +10,11 @@
 # %% [markdown]
 # # Tutorial 1: convolution as a matrix, transposed convolution as its transpose
 #
-# A convolution is a linear map, so it is a matrix `C` acting on the flattened image. The
-# *transposed* convolution is, literally, `C.T`: same weights, same geometry, the matrix
-# transposed. This tutorial builds `C` by hand for the lecture notes' example (a 4x4 image,
-# a 3x3 kernel; Dumoulin & Visin 2016, section 4.1), then meets the other views of the
-# transposed convolution students find in books and checks that they are all the same thing:
+# **Goal.** A convolution is a linear map, so it is a matrix `C` acting on the flattened image,
+# and the *transposed* convolution is, literally, `C.T`: same weights, same geometry, the matrix
+# transposed. You will build `C` by hand for the lecture notes' example (a 4x4 image, a 3x3
+# kernel; Dumoulin & Visin 2016, section 4.1), then check that the other views of the transposed
+# convolution found in books are the same operator:
 #
 # 1. `C.T @ y` with the explicit matrix,
 # 2. scatter-add: each input pixel paints a weighted copy of the kernel (d2l's view),
@@ -22,26 +22,36 @@
 #
 # and the identity that makes "transposed" the right word: `<C x, y> = <x, C.T y>`.
 #
-# Run it as a script (`python tutorials/01_convolution_as_a_matrix.py`) or open it as a
-# notebook with jupytext. Every known value is asserted, so the script fails loudly if
-# anything is wrong.
+# **Before you start.** NumPy arrays and matrix products; nothing about tconv. This is the first
+# tutorial. **Runtime:** about 10 seconds.
+#
+# Run it as a script (`python tutorials/01_convolution_as_a_matrix.py`) or open it as a notebook
+# with jupytext. Every claim is checked by an `assert`, so the script fails loudly if one is wrong.
+# Figures are shown inline in a notebook and saved to `tutorial_figures/` (or to the folder named
+# by the environment variable `TCONV_TUTORIAL_OUTPUT`).
 
 # %%
+import contextlib
+import io
 import os
-import tempfile
+from pathlib import Path
 
 import numpy as np
 
 import tconv
+import tconv.cli
+import tconv.viz
 from tconv import reference
 
-np.set_printoptions(linewidth=120)
+np.set_printoptions(precision=3, suppress=True, linewidth=100)
+OUT = Path(os.environ.get("TCONV_TUTORIAL_OUTPUT", "tutorial_figures"))
+OUT.mkdir(exist_ok=True)
 
 # %% [markdown]
 # ## 1. The image and the kernel
 #
-# Deep-learning "convolution" is cross-correlation: slide the kernel over the image and take
-# a dot product at each position. No kernel flip. With a 4x4 input, a 3x3 kernel, stride 1
+# Deep-learning "convolution" is cross-correlation: slide the kernel over the image and take a
+# dot product at each position, with no kernel flip. With a 4x4 input, a 3x3 kernel, stride 1
 # and no padding, the output is `floor((4 + 2*0 - 3)/1) + 1 = 2` pixels per side.
 
 # %%
@@ -73,11 +83,11 @@ assert x.shape == (16,)
 # %% [markdown]
 # ## 3. The convolution matrix `C`
 #
-# Each output pixel is a dot product of the kernel with some of the 16 input numbers. Write
-# the kernel into a 4x4 canvas of zeros at the window's position and flatten it: that is one
-# row of `C`. Four output pixels, four rows: `C` is 4x16. Row 1 is row 0 shifted right by one
-# column (the window moved one pixel right), rows 2 and 3 are row 0 shifted by 4 and 5 (one
-# image row down is 4 entries in the flattened vector).
+# Each output pixel is a dot product of the kernel with some of the 16 input numbers. Write the
+# kernel into a 4x4 canvas of zeros at the window's position and flatten it: that is one row of
+# `C`. Four output pixels, four rows: `C` is 4x16. Row 1 is row 0 shifted right by one column
+# (the window moved one pixel right); rows 2 and 3 are row 0 shifted by 4 and 5 (one image row
+# down is 4 entries further in the flattened vector).
 
 # %%
 C_by_hand = np.zeros((4, 16))
@@ -92,14 +102,17 @@ assert C_by_hand[0].tolist() == [1, 4, 1, 0, 1, 4, 3, 0, 3, 3, 1, 0, 0, 0, 0, 0]
 for row, shift in [(1, 1), (2, 4), (3, 5)]:
     assert np.array_equal(C_by_hand[row], np.roll(C_by_hand[0], shift))
 
-# tconv builds the same matrix, sparse, for any geometry, channels and groups:
-# weight (C_out, C_in, kh, kw) and input shape (C_in, H, W).
+# %% [markdown]
+# tconv builds the same matrix, sparse, for any geometry, channels and groups, from the weight
+# `(C_out, C_in, kh, kw)` and the input's shape `(C_in, H, W)`:
+
+# %%
 C = tconv.conv_matrix(K[None, None], (1, 4, 4))
 print(C)
 assert np.array_equal(C.toarray(), C_by_hand)
 
 # %% [markdown]
-# The convolution is now a matrix-vector product: `conv = C @ vec(M)`.
+# The convolution is now a matrix-vector product, `conv = C @ vec(M)`:
 
 # %%
 y = C @ x
@@ -108,11 +121,21 @@ assert y.reshape(2, 2).tolist() == [[122, 148], [126, 134]]
 assert np.array_equal(tconv.conv2d(M[None], K[None, None])[0], y.reshape(2, 2))
 
 # %% [markdown]
+# `tconv.viz.draw_matrix` draws the notes' picture of it: the input stretched into `x`, the
+# kernel (each tap in its own colour), and `C` with every entry written out. Column `j` of `C`
+# multiplies `x[j]`; each row holds the nine taps of one window.
+
+# %%
+matrix_figure = tconv.viz.draw_matrix(tconv.conv_geometry((4, 4), (3, 3)), numbers=True)
+matrix_figure_path = tconv.viz.save(matrix_figure, OUT / "01_convolution_matrix.png")
+matrix_figure
+
+# %% [markdown]
 # ## 4. The transposed convolution is `C.T`
 #
-# `C` maps 16 numbers to 4. Its transpose `C.T` (16x4) maps 4 numbers back to 16: a 2x2
-# input becomes a 4x4 output. The *shape* goes back up, the *values* do not: `C.T` is the
-# transpose of `C`, not its inverse (a 4x16 matrix has no inverse).
+# `C` maps 16 numbers to 4. Its transpose `C.T` (16x4) maps 4 numbers back to 16: a 2x2 input
+# becomes a 4x4 output. The *shape* goes back up, the *values* do not: `C.T` is the transpose of
+# `C`, not its inverse (a 4x16 matrix has no inverse).
 
 # %%
 y_small = np.array([2.0, 1.0, 4.0, 4.0])
@@ -120,27 +143,40 @@ up = (C.T @ y_small).reshape(4, 4)
 print(up)
 assert up.tolist() == [[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]]
 
+# %% [markdown]
+# Going down with `C` and back up with `C.T` does not return the image `M` either:
+
+# %%
 back = (C.T @ (C @ x)).reshape(4, 4)
-print("C.T @ C @ x =\n", back)
+print("M =")
+print(M)
+print("C.T @ C @ x =")
+print(back)
 assert back.shape == M.shape and not np.allclose(back, M)
 
 # %% [markdown]
-# `tconv.conv_transpose2d` computes exactly this. Its weight has PyTorch's transposed layout
-# `(C_in, C_out, kh, kw)`: for one channel in and out, the same `K[None, None]`.
+# `tconv.conv_transpose2d` computes exactly `C.T @ y`. Its weight has PyTorch's transposed
+# layout `(C_in, C_out, kh, kw)`: for one channel in and out, the same `K[None, None]`.
+# In the picture of `C.T` each *column* is the kernel laid into the 4x4 output at one window.
 
 # %%
 up_tconv = tconv.conv_transpose2d(y_small.reshape(1, 2, 2), K[None, None])
 assert np.array_equal(up_tconv[0], up)
 
+transposed_figure = tconv.viz.draw_matrix(tconv.conv_geometry((4, 4), (3, 3)), numbers=True, transpose=True)
+transposed_figure_path = tconv.viz.save(transposed_figure, OUT / "01_transposed_matrix.png")
+transposed_figure
+
 # %% [markdown]
 # ## 5. The scatter-add view (d2l)
 #
 # Read `C.T @ y` column by column: column `m` of `C.T` is row `m` of `C`, the kernel placed at
-# window `m`. So the transposed convolution lets every input pixel *paint* a copy of the
-# kernel, scaled by its value, at its window, and adds up the overlaps.
+# window `m`. So the transposed convolution lets every input pixel *paint* a copy of the kernel,
+# scaled by its value, at its window, and adds up the overlaps.
 
 # %%
 def scatter_add(y2d, kernel, stride=1):
+    """Each pixel of the square y2d paints kernel * value at its window, `stride` pixels apart."""
     n, k = y2d.shape[0], kernel.shape[0]
     out = np.zeros(((n - 1) * stride + k,) * 2)
     for r in range(n):
@@ -153,6 +189,7 @@ assert np.array_equal(scatter_add(y_small.reshape(2, 2), K), up)
 
 # d2l's small example, X = K = [[0, 1], [2, 3]]:
 X2 = np.array([[0.0, 1.0], [2.0, 3.0]])
+print("d2l's example, stride 1:")
 print(scatter_add(X2, X2))
 assert scatter_add(X2, X2).tolist() == [[0, 0, 1], [0, 4, 6], [4, 12, 9]]
 assert np.array_equal(reference.conv_transpose_scatter(X2[None, None], X2[None, None])[0, 0],
@@ -162,18 +199,37 @@ assert np.array_equal(reference.conv_transpose_scatter(X2[None, None], X2[None, 
 # ## 6. The zero-insertion view (the paper's)
 #
 # The same result comes from an ordinary stride-1 convolution: pad the 2x2 input with
-# `k - 1 - p = 2` zeros on every side (a 6x6 array) and convolve with the kernel rotated by
-# 180 degrees. (With stride `s`, first insert `s - 1` zeros between the input pixels; see
-# section 7.) These "primed" numbers are the paper's, not arguments of any framework.
+# `k - 1 - p = 3 - 1 - 0 = 2` zeros on every side (a 6x6 array) and slide the kernel *rotated by
+# 180 degrees* over it. (With stride `s`, first insert `s - 1` zeros between the input pixels;
+# see section 7.) These "primed" numbers are the paper's, not arguments of any framework.
 
 # %%
 padded = np.pad(y_small.reshape(2, 2), 2)
 flipped = K[::-1, ::-1]
+print("the 2x2 input padded with 2 zeros on every side:")
+print(padded)
+print("the kernel rotated by 180 degrees:")
+print(flipped)
 zero_insertion = np.array([[np.sum(padded[r:r + 3, c:c + 3] * flipped) for c in range(4)]
                            for r in range(4)])
+print("stride-1 convolution of the two:")
+print(zero_insertion)
+assert padded.shape == (6, 6)
 assert np.array_equal(zero_insertion, up)
 assert np.array_equal(reference.conv_transpose_zero_insertion(y_small.reshape(1, 1, 2, 2),
                                                               K[None, None])[0, 0], up)
+
+# %% [markdown]
+# Every view, and the autograd's gradient (tutorial 2), side by side on one colour scale:
+# `tconv.viz.views_data` computes them and `tconv.viz.plot_views` draws them.
+
+# %%
+views = tconv.viz.views_data(tconv.conv_geometry((4, 4), (3, 3)))
+for name, image in views["views"]:
+    assert np.array_equal(image, up), name
+views_figure = tconv.viz.plot_views(tconv.conv_geometry((4, 4), (3, 3)))
+views_figure_path = tconv.viz.save(views_figure, OUT / "01_views.png")
+views_figure
 
 # %% [markdown]
 # ## 7. Stride 2, and why `output_padding` exists
@@ -182,30 +238,62 @@ assert np.array_equal(reference.conv_transpose_zero_insertion(y_small.reshape(1,
 # output: `floor((5 + 2 - 3)/2) + 1 = floor((6 + 2 - 3)/2) + 1 = 3`. Going back, the transposed
 # convolution has to be told which one was meant: `o' = (3 - 1)*2 - 2*1 + 3 + a = 5 + a`, and
 # `output_padding = a = (i + 2p - k) mod s` picks 6 (it adds the missing row and column at the
-# bottom/right). The matrix of the 6x6 convolution, transposed, is exactly that.
+# bottom/right). In both cases the transposed convolution is the transpose of that convolution's
+# matrix.
 
 # %%
-rng = np.random.default_rng(0)
-w = rng.standard_normal((1, 1, 3, 3))
+y3 = np.arange(1.0, 10.0).reshape(1, 3, 3)           # a 3x3 input with readable values
+results = {}
 for size, a in [(5, 0), (6, 1)]:
     assert tconv.conv_geometry((size, size), (3, 3), stride=2, padding=1).output_size == (3, 3)
-    C6 = tconv.conv_matrix(w, (1, size, size), stride=2, padding=1)
-    y3 = rng.standard_normal((1, 3, 3))
-    via_matrix = (C6.T @ y3.reshape(-1)).reshape(size, size)
-    via_tconv = tconv.conv_transpose2d(y3, w, stride=2, padding=1, output_padding=a)[0]
+    assert (size + 2 * 1 - 3) % 2 == a
+    C_strided = tconv.conv_matrix(K[None, None], (1, size, size), stride=2, padding=1)
+    via_matrix = (C_strided.T @ y3.reshape(-1)).reshape(size, size)
+    via_tconv = tconv.conv_transpose2d(y3, K[None, None], stride=2, padding=1, output_padding=a)[0]
     assert via_tconv.shape == (size, size)
-    np.testing.assert_allclose(via_tconv, via_matrix, atol=1e-12)
-    # Zero insertion: 1 zero between pixels (3x3 -> 5x5), pad k-1-p = 1 before and 1 + a after.
-    stuffed = np.zeros((5, 5))
-    stuffed[::2, ::2] = y3[0]
+    assert np.array_equal(via_tconv, via_matrix)
+    results[size] = via_tconv
+    print(f"3x3 -> {size}x{size} with output_padding {a}:")
+    print(via_tconv)
+
+# output_padding only appends a row and a column: the first 5x5 are the same numbers.
+assert np.array_equal(results[6][:5, :5], results[5])
+
+# %% [markdown]
+# The zero-insertion view of the same thing, step by step. Insert `s - 1 = 1` zero between the
+# input pixels (3x3 becomes 5x5), pad `k - 1 - p = 1` zero before and `k - 1 - p + a` after, and
+# slide the rotated kernel with stride 1:
+
+# %%
+stuffed = np.zeros((5, 5))
+stuffed[::2, ::2] = y3[0]
+print("zeros inserted (3x3 -> 5x5):")
+print(stuffed)
+for size, a in [(5, 0), (6, 1)]:
     padded = np.pad(stuffed, ((1, 1 + a), (1, 1 + a)))
-    flipped = w[0, 0, ::-1, ::-1]
+    print(f"padded 1 before and {1 + a} after ({padded.shape[0]}x{padded.shape[1]}), for output_padding {a}:")
+    print(padded)
     by_hand = np.array([[np.sum(padded[r:r + 3, c:c + 3] * flipped) for c in range(size)]
                         for r in range(size)])
-    np.testing.assert_allclose(by_hand, via_tconv, atol=1e-12)
-print("stride 2: 3x3 -> 5x5 with output_padding 0, 3x3 -> 6x6 with output_padding 1")
+    assert np.array_equal(by_hand, results[size])
 
+# %% [markdown]
+# `tconv.viz.draw_convolution(..., view="equivalent")` draws this view for any geometry: the
+# inserted zeros dotted, the padding hatched, the `output_padding` row and column marked, and
+# the rotated kernel's first window (tap `w22` meets the first input pixel, `w00` the last).
+
+# %%
+stride2_geometry = tconv.conv_transpose_geometry((3, 3), (3, 3), stride=2, padding=1, output_padding=1)
+zeros_figure = tconv.viz.draw_convolution(stride2_geometry, view="equivalent")
+zeros_figure_path = tconv.viz.save(zeros_figure, OUT / "01_zero_insertion.png")
+zeros_figure
+
+# %% [markdown]
 # d2l's stride-2 example: each pixel paints its kernel copy 2 pixels further.
+
+# %%
+print("d2l's example, stride 2:")
+print(scatter_add(X2, X2, stride=2))
 assert scatter_add(X2, X2, stride=2).tolist() == [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]
 assert np.array_equal(tconv.conv_transpose2d(X2[None], X2[None, None], stride=2)[0],
                       scatter_add(X2, X2, stride=2))
@@ -213,48 +301,136 @@ assert np.array_equal(tconv.conv_transpose2d(X2[None], X2[None, None], stride=2)
 # %% [markdown]
 # ## 8. The adjoint identity
 #
-# "Transposed" means `<C x, y> = <x, C.T y>` for every `x` and `y`: the transposed
-# convolution is the adjoint of the convolution. This is also why it is the convolution's
-# gradient: if `L` depends on `conv(x)`, then `dL/dx = C.T @ dL/dy`. In float64 the two
-# sides agree to about 1e-15, with no finite-difference noise.
+# "Transposed" means `<C x, y> = <x, C.T y>` for every `x` and `y`: the transposed convolution
+# is the adjoint of the convolution. This is also why it is the convolution's gradient: if `L`
+# depends on `conv(x)`, then `dL/dx = C.T @ dL/dy` (tutorial 2). In float64 the two sides agree
+# to about 1e-15, with no finite-difference noise.
 
 # %%
+rng = np.random.default_rng(0)
 x6 = rng.standard_normal((2, 3, 6, 7))            # batch 2, 3 channels, 6x7 image
 w6 = rng.standard_normal((4, 3, 3, 3))            # 3 -> 4 channels
 y6 = rng.standard_normal((2, 4, 3, 4))            # the convolution's output shape
 lhs = np.vdot(tconv.conv2d(x6, w6, stride=2, padding=1), y6)
 rhs = np.vdot(x6, tconv.conv_transpose2d(y6, w6, stride=2, padding=1, output_padding=(1, 0)))
-print(f"<C x, y> = {lhs:.12f}\n<x, C.T y> = {rhs:.12f}")
+print(f"<C x, y>   = {lhs:.12f}")
+print(f"<x, C.T y> = {rhs:.12f}")
 assert abs(lhs - rhs) < 1e-10 * abs(lhs)
 
 # %% [markdown]
-# ## 9. A picture of `C`
+# ## 9. `tconv explain` prints the matrix for you
 #
-# Each row of `C` is the kernel, laid out in the stretched image: a band of diagonals. The
-# figure is saved to a temporary folder (set `TCONV_TUTORIAL_OUTPUT` to choose another).
+# The command `tconv explain` prints, for any geometry, the output size with the formula filled
+# in, the zero-insertion recipe, the PyTorch and Keras spellings, and the matrix: its shape and
+# sparsity always, every entry when the matrix is small (at most 32 rows and columns and 512
+# entries), with the kernel's taps numbered 1..9 in row-major order. In a terminal:
+#
+#     tconv explain --input 4 4 --kernel 3                  # C, 4 x 16 (section 3)
+#     tconv explain --input 2 2 --kernel 3 --transposed     # C.T, 16 x 4 (section 4)
+#
+# Here we run the same command from Python (`tconv.cli.main` takes the words you would type)
+# and check that the printed pattern is the matrix of section 3.
 
 # %%
-import matplotlib  # noqa: E402
+def run_tconv(*words):
+    """Run the `tconv` command with these words and return what it prints."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exit_code = tconv.cli.main(list(words))
+    assert exit_code == 0, exit_code
+    return printed.getvalue()
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
-out_dir = os.environ.get("TCONV_TUTORIAL_OUTPUT") or tempfile.mkdtemp(prefix="tconv_tutorial_")
-fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3), gridspec_kw={"width_ratios": [4, 1.3]})
-left.imshow(C.toarray(), cmap="viridis")
-left.set_title("C (4 x 16): conv = C @ vec(M)")
-right.imshow(C.T.toarray(), cmap="viridis")
-right.set_title("C.T (16 x 4)")
-right.set_xticks(range(4))
-fig.tight_layout()
-figure_path = os.path.join(out_dir, "convolution_matrix.png")
-fig.savefig(figure_path, dpi=80)
-plt.close(fig)
-print("saved", figure_path)
+def printed_matrix(text):
+    """The dense matrix `tconv explain` prints after '(. = 0):', as tap numbers (0 for '.')."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.rstrip().endswith("(. = 0):")) + 1
+    rows = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        rows.append([0 if entry == "." else int(entry) for entry in line.split()])
+    return np.array(rows)
+
+
+report = run_tconv("explain", "--input", "4", "4", "--kernel", "3")
+print(report)
+taps = printed_matrix(report)
+tap_numbers = np.arange(1, 10).reshape(3, 3)             # K[0, 0] is tap 1, K[2, 2] is tap 9
+assert taps.shape == (4, 16)
+assert np.array_equal(taps != 0, C_by_hand != 0)           # the same nonzero pattern
+assert taps[0].tolist() == [1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 0]
+assert np.array_equal(np.where(taps[0] > 0, K.reshape(-1)[taps[0] - 1], 0), C_by_hand[0])
+
+report_T = run_tconv("explain", "--input", "2", "2", "--kernel", "3", "--transposed")
+taps_T = printed_matrix(report_T)
+print(report_T[report_T.index("The matrix"):])
+assert np.array_equal(taps_T, taps.T)                     # C.T, as promised
 
 # %% [markdown]
-# ## What next
+# Larger matrices are summarised, not printed: the stride-2 example of section 7 as a 2-D
+# transposed convolution is 36 x 9, so `tconv explain --input 3 3 --kernel 3 --stride 2
+# --padding 1 --output-padding 1 --transposed` prints only its shape and sparsity. Its 1-D
+# version (`--input 3`) is 6 x 3 and printed in full; `--check` adds the all-views check.
+
+# %%
+report_1d = run_tconv("explain", "--input", "3", "--kernel", "3", "--stride", "2", "--padding", "1",
+                      "--output-padding", "1", "--transposed", "--check")
+print(report_1d)
+assert "output: 6" in report_1d and "views agree" in report_1d
+assert printed_matrix(report_1d).shape == (6, 3)
+
+# %% [markdown]
+# ## Exercises
 #
-# * `tconv explain` prints all of this for any geometry (`tconv explain --help`).
-# * Try `tconv explain --input 4 4 --kernel 3 --stride 2 --padding 1 --output-padding 1
-#   --transposed --check`, and compare the printed matrix with section 7.
+# **Exercise 1.** Build by hand the matrix of a 1-D convolution of a length-5 input with the
+# kernel `[1, 2, 3]`, stride 2 and padding 1 (so the input is padded to 7). How many rows does it
+# have, and why does row 0 hold only two of the three taps? Check it against `tconv.conv_matrix`.
+
+# %%
+kernel_1d = np.array([1.0, 2.0, 3.0])
+length, stride, pad = 5, 2, 1
+n_out = (length + 2 * pad - 3) // stride + 1
+C_1d = np.zeros((n_out, length))
+for m in range(n_out):
+    for t in range(3):
+        j = m * stride - pad + t                          # input position tap t touches
+        if 0 <= j < length:                               # taps on the padding multiply zeros
+            C_1d[m, j] = kernel_1d[t]
+print(C_1d)
+assert n_out == 3
+assert C_1d[0].tolist() == [2, 3, 0, 0, 0]                # tap 0 sits on the padding
+assert np.array_equal(tconv.conv_matrix(kernel_1d[None, None], (1, length), stride=2, padding=1).toarray(), C_1d)
+
+# %% [markdown]
+# **Exercise 2.** Feed the transposed convolution a "one-hot" 2x2 input (a single 1, the rest 0).
+# What comes out, and which column of `C.T` is it?
+
+# %%
+for m in range(4):
+    one_hot = np.zeros(4)
+    one_hot[m] = 1.0
+    painted = tconv.conv_transpose2d(one_hot.reshape(1, 2, 2), K[None, None])[0]
+    r, c = divmod(m, 2)
+    expected = np.zeros((4, 4))
+    expected[r:r + 3, c:c + 3] = K                       # the kernel, at window m
+    assert np.array_equal(painted, expected)
+    assert np.array_equal(painted.reshape(-1), C.T.toarray()[:, m])     # column m of C.T = row m of C
+print("one-hot pixel m paints the kernel at window m: column m of C.T")
+
+# %% [markdown]
+# **Exercise 3.** A 7x7 image and an 8x8 image both give a 4x4 output with `k = 3, s = 2, p = 1`.
+# Which `output_padding` brings a 4x4 map back to each size? Check that the transposed
+# convolution with it is the transpose of that image's convolution matrix.
+
+# %%
+w_random = rng.standard_normal((1, 1, 3, 3))
+y4 = rng.standard_normal((1, 4, 4))
+for size in (7, 8):
+    a = (size + 2 * 1 - 3) % 2
+    C_size = tconv.conv_matrix(w_random, (1, size, size), stride=2, padding=1)
+    assert C_size.shape == (16, size * size)
+    out = tconv.conv_transpose2d(y4, w_random, stride=2, padding=1, output_padding=a)[0]
+    np.testing.assert_allclose(out, (C_size.T @ y4.reshape(-1)).reshape(size, size), atol=1e-12)
+    print(f"{size}x{size}: output_padding {a}")
+    assert a == size - 7

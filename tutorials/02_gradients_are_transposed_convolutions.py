@@ -10,55 +10,63 @@
 # %% [markdown]
 # # Tutorial 2: the gradient of a convolution is a transposed convolution
 #
-# Tutorial 1 built the convolution as a matrix, `y = C @ x`, and the transposed convolution
-# as `C.T`. This one shows why the transposed convolution appears in *every* network that
-# trains a convolution, whether or not the network "upsamples":
+# **Goal.** Tutorial 1 built the convolution as a matrix, `y = C @ x`, and the transposed
+# convolution as `C.T`. This one shows why the transposed convolution appears in *every* network
+# that trains a convolution, whether or not the network "upsamples":
 #
 # 1. for a loss `L(y)`, the chain rule gives `dL/dx = C.T @ dL/dy`: the backward pass of a
 #    convolution with respect to its input is the transposed convolution of the output's
 #    gradient, with the same weights and geometry;
-# 2. the gradient with respect to the weights collects, for every kernel tap, the input
-#    pixels it multiplied (the unfold product `grad_out @ unfold(x).T`);
+# 2. the gradient with respect to the weights collects, for every kernel tap, the input pixels
+#    it multiplied (the unfold product `grad_out @ unfold(x).T`);
 # 3. symmetrically, the backward pass of a transposed convolution is a convolution;
-# 4. a strided convolution's input gradient therefore has the same checkerboard pattern
-#    as a strided transposed convolution's output (Odena, Dumoulin & Olah, 2016).
+# 4. a strided convolution's input gradient therefore has the same checkerboard pattern as a
+#    strided transposed convolution's output (Odena, Dumoulin & Olah, 2016).
 #
-# Everything below uses tconv's small autograd: `tconv.Tensor` records the graph and
-# `backward()` walks it. Every claim is asserted.
+# **Before you start.** Tutorial 1 (the matrix `C`, `C.T`, `output_padding`). Everything below
+# uses tconv's small autograd: `tconv.Tensor` records the graph and `backward()` walks it
+# (tutorial 5 builds one from scratch). **Runtime:** about 10 seconds.
 
 # %%
+import os
+from pathlib import Path
+
 import numpy as np
 
 import tconv
+import tconv.viz
 from tconv import Tensor
 from tconv.nn import functional as F
 
-np.set_printoptions(linewidth=120, precision=4, suppress=True)
+np.set_printoptions(precision=3, suppress=True, linewidth=100)
+OUT = Path(os.environ.get("TCONV_TUTORIAL_OUTPUT", "tutorial_figures"))
+OUT.mkdir(exist_ok=True)
 rng = np.random.default_rng(0)
 
 # %% [markdown]
 # ## 1. The backward pass of a convolution, by the autograd
 #
-# The lecture notes' image `M` and kernel `K`. We take the loss `L = <conv2d(M, K), g>` for
-# a fixed "upstream gradient" `g`, so that `dL/dy = g` exactly.
+# The lecture notes' image `M` and kernel `K`. We take the loss `L = <conv2d(M, K), g> =
+# sum(conv2d(M, K) * g)` for a fixed "upstream gradient" `g`, so that `dL/dy = g` exactly.
 
 # %%
 M = np.array([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]], dtype=float)
 K = np.array([[1, 4, 1], [1, 4, 3], [3, 3, 1]], dtype=float)
 g = np.array([[2.0, 1.0], [4.0, 4.0]])
 
-x = Tensor(M[None, None], requires_grad=True)
-w = Tensor(K[None, None], requires_grad=True)
+x = Tensor(M[None, None], requires_grad=True)            # (N, C, H, W) = (1, 1, 4, 4)
+w = Tensor(K[None, None], requires_grad=True)            # (C_out, C_in, kh, kw) = (1, 1, 3, 3)
 y = F.conv2d(x, w)
 loss = (y * Tensor(g[None, None])).sum()
 loss.backward()
-print("dL/dx =\n", x.grad[0, 0])
+print("dL/dx =")
+print(x.grad[0, 0])
 
 # %% [markdown]
 # The same numbers three more ways: the transposed convolution of `g` with `K`, the matrix
-# `C.T @ vec(g)` and tutorial 1's printed result. The autograd did not "know" about
+# product `C.T @ vec(g)`, and tutorial 1's printed result. The autograd does not "know" about
 # transposed convolutions; the conv op's vector-Jacobian product *is* one
-# (`tconv/nn/functional/conv.py` defines both side by side).
+# (`tconv/nn/functional/conv.py` defines the two ops side by side).
 
 # %%
 by_transposed_conv = tconv.conv_transpose2d(g[None, None], K[None, None])[0, 0]
@@ -75,7 +83,8 @@ assert np.array_equal(x.grad[0, 0], expected)
 # `K[a, b]` multiplied `M[r + a, c + b]` for each output pixel `(r, c)`, so
 # `dL/dK[a, b] = sum_{r,c} g[r, c] * M[r + a, c + b]`: a correlation of the input with the
 # output's gradient. In matrix terms every nonzero of `C` that holds `K[a, b]` contributes
-# `g[row] * M[col]`; `C.pattern()` tells which nonzeros those are.
+# `g[row] * M[col]`; `C.pattern()` tells which nonzeros those are (for each one: its row, its
+# column and its tap `(c_out, c_in, a, b)`).
 
 # %%
 by_hand = np.zeros((3, 3))
@@ -86,7 +95,8 @@ pattern = C.pattern()
 by_pattern = np.zeros(9)
 np.add.at(by_pattern, pattern["tap"][:, 2] * 3 + pattern["tap"][:, 3],
           g.reshape(-1)[pattern["row"]] * M.reshape(-1)[pattern["col"]])
-print("dL/dK =\n", w.grad[0, 0])
+print("dL/dK =")
+print(w.grad[0, 0])
 assert np.allclose(w.grad[0, 0], by_hand)
 assert np.allclose(w.grad[0, 0], by_pattern.reshape(3, 3))
 
@@ -95,8 +105,8 @@ assert np.allclose(w.grad[0, 0], by_pattern.reshape(3, 3))
 #
 # The identity holds for every geometry, with the `output_padding` that makes the transposed
 # convolution land exactly on the input's size: `a = (i + 2p - k̂) mod s`
-# (`ConvGeometry.restoring_output_padding()`). Here a 3-D convolution with stride 2,
-# padding 1, dilation 2 and two groups.
+# (`ConvGeometry.restoring_output_padding()`). Here a 3-D convolution with stride 2, padding 1,
+# dilation 2 on the first axis and two groups.
 
 # %%
 x3 = rng.standard_normal((2, 4, 7, 6, 5))
@@ -108,6 +118,7 @@ g3 = rng.standard_normal((2, 6) + geometry.output_size)
 x3_t = Tensor(x3, requires_grad=True)
 (F.conv3d(x3_t, Tensor(w3), **kwargs) * Tensor(g3)).sum().backward()
 transposed = tconv.conv_transpose3d(g3, w3, output_padding=geometry.restoring_output_padding(), **kwargs)
+print("input", x3.shape[2:], "-> output", geometry.output_size)
 print("output_padding that restores the input:", geometry.restoring_output_padding())
 assert transposed.shape == x3.shape
 assert np.allclose(x3_t.grad, transposed, atol=1e-12)
@@ -115,7 +126,7 @@ assert np.allclose(x3_t.grad, transposed, atol=1e-12)
 # %% [markdown]
 # ## 4. ...and the backward pass of a transposed convolution is a convolution
 #
-# `y = C.T @ x`, so `dL/dx = C @ dL/dy`: the convolution with the same weights.
+# `y = C.T @ x`, so `dL/dx = (C.T).T @ dL/dy = C @ dL/dy`: the convolution with the same weights.
 
 # %%
 small = Tensor(rng.standard_normal((1, 3, 4, 4)), requires_grad=True)
@@ -123,26 +134,29 @@ wt = rng.standard_normal((3, 2, 3, 3))                    # transposed layout (C
 up = F.conv_transpose2d(small, Tensor(wt), stride=2, padding=1, output_padding=1)
 g_up = rng.standard_normal(up.shape)
 (up * Tensor(g_up)).sum().backward()
+assert up.shape == (1, 2, 8, 8)
 assert np.allclose(small.grad, tconv.conv2d(g_up, wt, stride=2, padding=1), atol=1e-12)
-print("transposed conv 4x4 -> 8x8; its input gradient is conv2d(grad, w, stride=2, padding=1): ok")
+print("transposed conv 4x4 -> 8x8; its input gradient is conv2d(grad, w, stride=2, padding=1)")
 
 # %% [markdown]
 # ## 5. Checkerboards in gradients
 #
 # A stride-2 transposed convolution with a 3x3 kernel paints overlapping windows unevenly
 # (`k mod s != 0`): on a field of ones the overlap counts are 1, 2 and 4 in a checkerboard.
-# Since a strided convolution's input gradient *is* such a transposed convolution, its
-# gradient shows the same pattern, even though the forward pass never upsampled anything.
+# Since a strided convolution's input gradient *is* such a transposed convolution, its gradient
+# shows the same pattern, even though the forward pass never upsampled anything.
 
 # %%
 ones_k = np.ones((1, 1, 3, 3))
 painted = tconv.conv_transpose2d(np.ones((1, 1, 4, 4)), ones_k, stride=2)[0, 0]
-print("transposed conv of ones (k=3, s=2):\n", painted)
+print("transposed conv of ones (k=3, s=2):")
+print(painted)
 assert set(np.unique(painted)) == {1.0, 2.0, 4.0}
 
 image = Tensor(np.ones((1, 1, 9, 9)), requires_grad=True)
 F.conv2d(image, Tensor(ones_k), stride=2).sum().backward()
-print("input gradient of a stride-2 conv:\n", image.grad[0, 0])
+print("input gradient of sum(conv2d(x, ones, stride=2)) on a 9x9 image:")
+print(image.grad[0, 0])
 assert np.array_equal(image.grad[0, 0], painted)
 
 # With k divisible by s the overlap is even, and so is the gradient.
@@ -151,10 +165,25 @@ F.conv2d(even, Tensor(np.ones((1, 1, 2, 2))), stride=2).sum().backward()
 assert np.all(even.grad == 1.0)
 
 # %% [markdown]
+# `tconv.viz.plot_gradient_checkerboard` draws the input gradient of `sum(conv2d(x, w))` for a
+# random positive 3x3 kernel, with stride 2 and with stride 1, on one shared colour scale
+# (gradient divided by its interior mean). The stride-2 gradient is striped; the stride-1 one
+# is flat away from the border, where fewer windows reach. (The stride-2 gradient's last row and
+# column are zero: 7 windows, 2 apart, cover rows 0..14 of the 16, so row 15 is never used.)
+
+# %%
+assert tconv.conv_geometry((16, 16), (3, 3), stride=2).output_size == (7, 7) and (7 - 1) * 2 + 3 == 15
+gradient_figure = tconv.viz.plot_gradient_checkerboard(3, 2)
+gradient_figure_path = tconv.viz.save(gradient_figure, OUT / "02_gradient_checkerboard.png")
+gradient_figure
+
+# %% [markdown]
 # ## 6. Trust, but verify: `gradcheck`
 #
-# Central differences agree with the autograd (and a random projection `<v, J u>` agrees
-# with `<J^T v, u>`), here for a dilated, grouped, strided transposed convolution.
+# `tconv.gradcheck` compares the autograd's gradients with central differences
+# `(f(x + eps) - f(x - eps)) / 2eps`, entry by entry and along random directions (`<v, J u>`
+# against `<J^T v, u>`), here for a dilated, grouped, strided transposed convolution. It returns
+# `True` or raises an error naming the input and the entry that disagree (tutorial 5 shows one).
 
 # %%
 xg = Tensor(rng.standard_normal((1, 4, 3, 3)), requires_grad=True)
@@ -163,8 +192,52 @@ assert tconv.gradcheck(lambda a, b: F.conv_transpose2d(a, b, stride=(2, 1), dila
 print("gradcheck passed")
 
 # %% [markdown]
-# ## What next
+# ## Exercises
 #
-# * `tconv explain --check` runs all five views of the operator, this one included, for any
-#   geometry.
-# * Tutorial 1 has the matrix itself; `docs/index.md` maps the library.
+# **Exercise 1.** The loss is now the *mean* of a stride-2, padding-1 convolution's output over a
+# 7x7 image (kernel `K`). Predict `dL/dx` with one call of `tconv.conv_transpose2d` (what is
+# `dL/dy`? which `output_padding`?) and check it against the autograd.
+
+# %%
+x7 = Tensor(rng.standard_normal((1, 1, 7, 7)), requires_grad=True)
+y7 = F.conv2d(x7, Tensor(K[None, None]), stride=2, padding=1)
+y7.mean().backward()
+grad_y = np.full(y7.shape, 1.0 / y7.size)                 # d mean / d y: 1/N everywhere
+a7 = tconv.conv_geometry((7, 7), (3, 3), stride=2, padding=1).restoring_output_padding()
+predicted = tconv.conv_transpose2d(grad_y, K[None, None], stride=2, padding=1, output_padding=a7)
+print("output", y7.shape[2:], "output_padding", a7)
+assert a7 == (0, 0)
+assert np.allclose(x7.grad, predicted, atol=1e-15)
+
+# %% [markdown]
+# **Exercise 2.** The *weight* gradient of a transposed convolution `y = conv_transpose2d(x, w)`
+# with upstream gradient `g` is the weight gradient of the convolution `conv2d(g, w)` with upstream
+# gradient `x`: the two roles swap. Check it with the autograd (same stride and padding).
+
+# %%
+x_small = rng.standard_normal((1, 2, 3, 3))
+w_shared = rng.standard_normal((2, 3, 3, 3))               # conv_transpose: (C_in=2, C_out=3, 3, 3)
+w_t = Tensor(w_shared.copy(), requires_grad=True)
+y_t = F.conv_transpose2d(Tensor(x_small), w_t, stride=2, padding=1)
+g_t = rng.standard_normal(y_t.shape)
+(y_t * Tensor(g_t)).sum().backward()
+
+w_c = Tensor(w_shared.copy(), requires_grad=True)          # conv2d reads it as (C_out=2, C_in=3, 3, 3)
+(F.conv2d(Tensor(g_t), w_c, stride=2, padding=1) * Tensor(x_small)).sum().backward()
+assert np.allclose(w_t.grad, w_c.grad, atol=1e-12)
+print("weight gradients agree; shape", w_t.grad.shape)
+
+# %% [markdown]
+# **Exercise 3.** At stride 3, which kernel sizes `k = 2..6` give a strided convolution an even
+# input gradient away from the border? Compute the gradient of `sum(conv2d(x, ones, stride=3))`
+# and explain the three kinds of result.
+
+# %%
+for k in range(2, 7):
+    field = Tensor(np.ones((1, 1, 20, 20)), requires_grad=True)
+    F.conv2d(field, Tensor(np.ones((1, 1, k, k))), stride=3).sum().backward()
+    interior = np.unique(field.grad[0, 0, k:-k, k:-k])
+    kind = "holes (k < s)" if k < 3 else "even (k mod s = 0)" if k % 3 == 0 else "uneven (checkerboard)"
+    print(f"k={k}: interior values {interior.tolist()}  {kind}")
+    assert (len(interior) == 1) == (k % 3 == 0)
+    assert (0.0 in interior) == (k < 3)
