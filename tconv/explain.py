@@ -29,8 +29,9 @@ from .views import LECTURE_K, LECTURE_M, LECTURE_Y, ViewCheck, check_views, lect
 __all__ = ["ViewCheck", "describe_geometry", "describe_keras", "check_views", "format_checks",
            "lecture_example", "lecture_checks", "LECTURE_M", "LECTURE_K"]
 
-#: Print the dense matrix when it has at most this many rows, columns and entries.
-DENSE_MAX_SIDE, DENSE_MAX_ENTRIES = 32, 16 * 32
+#: Print the dense matrix when it has at most this many rows, columns and entries (a column is
+#: two or three characters wide, a row one line: tall matrices fit a terminal better than wide ones).
+DENSE_MAX_ROWS, DENSE_MAX_COLS, DENSE_MAX_ENTRIES = 64, 32, 64 * 32
 #: Build the explicit matrix (and allow --check) only up to this many nonzeros.
 MAX_NNZ = 2_000_000
 
@@ -188,7 +189,7 @@ def _matrix_lines(g: ConvGeometry, c_in, c_out, groups, show_dense: bool) -> lis
     shape = _weight_shape(g, c_in, c_out, groups)
     numbered = np.arange(1, math.prod(shape) + 1, dtype=float).reshape(shape)
     matrix = operator_matrix(numbered, g, c_in, groups)
-    if show_dense and rows <= DENSE_MAX_SIDE and cols <= DENSE_MAX_SIDE and rows * cols <= DENSE_MAX_ENTRIES:
+    if show_dense and rows <= DENSE_MAX_ROWS and cols <= DENSE_MAX_COLS and rows * cols <= DENSE_MAX_ENTRIES:
         lines.append(f"  with the weight entries numbered 1..{numbered.size} (row-major), "
                      "so you can see where each tap lands (. = 0):")
         lines += dense_lines(matrix.toarray())

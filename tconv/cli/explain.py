@@ -66,8 +66,8 @@ def _lecture(seed: int) -> int:
     checks = check_views(geometry, seed=seed)
     _print(format_checks(checks, seed=seed))
     print()
-    print("Next: tconv explain --input 4 4 --kernel 3 --stride 2 --padding 1 --output-padding 1 "
-          "--transposed --check   (tconv explain --help for every flag)")
+    print("Next: tconv explain --input 2 2 --kernel 3 --stride 2 --padding 1 --output-padding 1 "
+          "--transposed --check   (prints its 16 x 4 matrix C.T; tconv explain --help for every flag)")
     return 0 if all(c.passed for c in known + checks) else 1
 
 
