@@ -234,10 +234,14 @@ def transform_weight(weight: np.ndarray, groups: int, m: tuple[int, ...]) -> np.
 
 
 class TransformedTiles(NamedTuple):
-    """The input tiles the forward transformed, ``V (α^n, C_in, N * tiles)``, kept for the weight gradient."""
+    """Input tiles the forward transformed, kept for the weight gradient.
+
+    ``V (α^n, C_in, n_part * tiles)`` for the batch elements ``part``, with tile sizes ``m``.
+    """
 
     V: np.ndarray
     m: tuple
+    part: slice
 
 
 def _geom(steps, before, tiles) -> np.ndarray:
@@ -252,36 +256,75 @@ def _kernels(kernels):
     return kernels
 
 
-def _transform_input(image, m, before, out_size, kernels):
-    """``V = (Bᵀ ⊗ Bᵀ ⊗ Bᵀ) d`` for every ``(m+2)``-tile of ``image (N, C, *in)``: ``(α^n, C, N * tiles)``."""
+def _tiles(out_size, m) -> tuple[int, ...]:
+    return tuple(math.ceil(o / mi) for o, mi in zip(out_size, m))
+
+
+def _transform_input(image, m, before, out_size, kernels, reuse=False):
+    """``V = (Bᵀ ⊗ Bᵀ ⊗ Bᵀ) d`` for every ``(m+2)``-tile of ``image (N, C, *in)``: ``(α^n, C, N * tiles)``.
+
+    ``reuse=True``: written into this thread's scratch buffer (valid until the next call).
+    """
+    from .kernels import batch_split
+
     matrices = _per_axis(m)
-    tiles = tuple(math.ceil(o / mi) for o, mi in zip(out_size, m))
-    alphas = math.prod(bt.shape[0] for _, _, bt in matrices)
-    V = np.empty((alphas, image.shape[1], image.shape[0] * math.prod(tiles)), dtype=image.dtype)
+    tiles = _tiles(out_size, m)
+    shape = (math.prod(bt.shape[0] for _, _, bt in matrices), image.shape[1], image.shape[0] * math.prod(tiles))
+    V = batch_split.scratch("V", shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
     BT = [bt.astype(image.dtype) for _, _, bt in matrices]
     kernels.tile_transform(as_3d(np.ascontiguousarray(image)), *BT, _geom(m, before, tiles), V)
     return V
 
 
+#: Batch elements are processed in blocks whose transformed tiles ``V`` and GEMM results
+#: ``M`` take at most this many bytes, so that ``M`` is still in cache when it is transformed back.
+BLOCK_BYTES = 2 << 20
+
+
+def _blocks(n: int, per_image: int) -> list[slice]:
+    """The batch as consecutive blocks of at most :data:`BLOCK_BYTES` (at least one image each)."""
+    step = max(1, BLOCK_BYTES // max(per_image, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _in_threads(function, blocks: list[slice]) -> list:
+    """``[function(block) for block in blocks]``, consecutive runs of blocks in parallel threads."""
+    from .kernels import batch_split
+
+    runs = batch_split.split(len(blocks), batch_split.threads())
+    results = batch_split.run_parts(lambda run: [function(block) for block in blocks[run]], runs)
+    return [value for values in results for value in values]
+
+
 def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
     """The stride-1 3x3 correlation of ``image`` with ``weight``: ``(N, C_out, *out_size)``.
 
-    ``before``: the padding before each axis (negative: a crop); reads past the image's end are zeros.
+    ``before``: the padding before each axis (negative: a crop); reads past the image's end
+    are zeros. Blocks of the batch run in parallel threads (:mod:`tconv.kernels.batch_split`).
     """
+    from .kernels import batch_split
+
     kernels = _kernels(kernels)
     m = tile_sizes(out_size)
-    V = _transform_input(image, m, before, out_size, kernels)
-    if keep is not None:
-        keep.append(TransformedTiles(V, m))
     U = transform_weight(weight, groups, m)                            # (α^n, g, C_out/g, C_in/g)
-    points, columns = V.shape[0], V.shape[2]
-    M = np.matmul(U, V.reshape(points, groups, -1, columns))           # α^n GEMMs per group
     n, c_out = image.shape[0], weight.shape[0]
     out = np.empty((n, c_out) + tuple(out_size), dtype=image.dtype)
     AT = [at.astype(image.dtype) for at, _, _ in _per_axis(m)]
-    tiles = tuple(math.ceil(o / mi) for o, mi in zip(out_size, m))
-    kernels.output_transform(M.reshape(points, c_out, columns), *AT, _geom(m, (0,) * len(m), tiles),
-                             np.zeros(c_out, dtype=image.dtype), as_3d(out))
+    geom = _geom(m, (0,) * len(m), _tiles(out_size, m))
+    bias = np.zeros(c_out, dtype=image.dtype)
+
+    def run(block):
+        V = _transform_input(image[block], m, before, out_size, kernels, reuse=keep is None)
+        points, columns = V.shape[0], V.shape[2]
+        M = batch_split.scratch("M", (points, groups, c_out // groups, columns), image.dtype)
+        np.matmul(U, V.reshape(points, groups, -1, columns), out=M)      # α^n GEMMs per group
+        kernels.output_transform(M.reshape(points, c_out, columns), *AT, geom, bias, as_3d(out[block]))
+        return TransformedTiles(V, m, block)
+
+    per_image = U.shape[0] * math.prod(_tiles(out_size, m)) * (image.shape[1] + c_out) * image.itemsize
+    tiles = _in_threads(run, _blocks(n, per_image))
+    if keep is not None:
+        keep.extend(tiles)
     return out
 
 
@@ -332,22 +375,32 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=Non
            [26., 30., 34.],
            [42., 46., 50.]])
     """
+    from .kernels import batch_split
+
     kernels = _kernels(kernels)
     kept = [c for c in (cols or ()) if isinstance(c, TransformedTiles)]
     before = tuple(b for b, _ in geometry.padding)
-    if kept:
-        V, m = kept[0]
-    else:
-        m = tile_sizes(geometry.feature_size)
-        V = _transform_input(image, m, before, geometry.feature_size, kernels)
+    m = kept[0].m if kept else tile_sizes(geometry.feature_size)
     matrices = _per_axis(m)
-    tiles = tuple(math.ceil(o / mi) for o, mi in zip(geometry.feature_size, m))
     A = [at.T.astype(feature.dtype) for at, _, _ in matrices]
-    points, c_f, columns = V.shape[0], feature.shape[1], V.shape[2]
-    Z = np.empty((points, c_f, columns), dtype=feature.dtype)
-    kernels.tile_transform(as_3d(np.ascontiguousarray(feature)), *A, _geom(m, (0,) * len(m), tiles), Z)
-    dU = np.matmul(Z.reshape(points, groups, c_f // groups, columns),
-                   np.swapaxes(V.reshape(points, groups, -1, columns), 2, 3))     # (α^n, g, C_f/g, C_i/g)
+    geom = _geom(m, (0,) * len(m), _tiles(geometry.feature_size, m))
+    c_f = feature.shape[1]
+    points = math.prod(at.shape[1] for at, _, _ in matrices)
+    per_image = points * math.prod(_tiles(geometry.feature_size, m)) * (image.shape[1] + c_f) * image.itemsize
+    blocks = [c.part for c in kept] or _blocks(image.shape[0], per_image)
+
+    def run(block):
+        if kept:
+            V = kept[blocks.index(block)].V
+        else:
+            V = _transform_input(image[block], m, before, geometry.feature_size, kernels, reuse=True)
+        columns = V.shape[2]
+        Z = batch_split.scratch("Z", (points, c_f, columns), feature.dtype)
+        kernels.tile_transform(as_3d(np.ascontiguousarray(feature[block])), *A, geom, Z)
+        return np.matmul(Z.reshape(points, groups, c_f // groups, columns),
+                         np.swapaxes(V.reshape(points, groups, -1, columns), 2, 3))   # (α^n, g, C_f/g, C_i/g)
+
+    dU = sum(_in_threads(run, blocks))                   # in the blocks' order: reproducible
     (_, gz, _), (_, gy, _), (_, gx, _) = matrices
     dU = dU.reshape((gz.shape[0], gy.shape[0], gx.shape[0], c_f, -1)).astype(np.float64)
     grad = np.einsum("ia,kb,ec,ikeox->oxabc", gz, gy, gx, dU, optimize=True)

@@ -18,6 +18,7 @@ import tconv
 import tconv.nn.functional as F
 from tconv import Tensor, fast, gradcheck, winograd
 from tconv.conv import get_method
+from tconv.kernels import batch_split
 from tconv.kernels import winograd as kernels
 
 few = settings(max_examples=25, deadline=None)
@@ -216,10 +217,30 @@ def test_forward_keeps_its_tiles_for_the_weight_gradient():
     geometry = tconv.conv_geometry((9, 7), (3, 3), padding=((1, 2), (0, 1)))
     kept = []
     out = winograd.forward(x, w, geometry, 2, keep_cols=kept)
-    assert len(kept) == 1 and isinstance(kept[0], winograd.TransformedTiles)
+    assert kept and all(isinstance(k, winograd.TransformedTiles) for k in kept)
+    assert [k.part for k in kept] == winograd._blocks(2, 1)
     grad = rng.standard_normal(out.shape)
     np.testing.assert_array_equal(winograd.weight_grad(x, grad, geometry, 2, cols=kept),
                                   winograd.weight_grad(x, grad, geometry, 2))
+
+
+def test_one_or_two_threads_give_the_same_result():
+    """Each thread runs a part of the batch; the weight gradient sums the parts in a fixed order."""
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((5, 4, 12, 10)), rng.standard_normal((3, 4, 3, 3))
+    geometry = tconv.conv_geometry((12, 10), (3, 3), padding=1)
+    grad = rng.standard_normal((5, 3, 12, 10))
+    results = []
+    previous = tconv.get_num_threads()
+    try:
+        for threads in sorted({1, previous}):
+            tconv.set_num_threads(threads)
+            results.append((winograd.forward(x, w, geometry, 1), winograd.adjoint(grad, w, geometry, 1),
+                            winograd.weight_grad(x, grad, geometry, 1)))
+    finally:
+        tconv.set_num_threads(previous)
+    for a, b in zip(results[0], results[-1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 def test_in_place_weight_updates_are_seen():

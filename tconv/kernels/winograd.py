@@ -63,15 +63,22 @@ def _stage(T, source, s_base, s_stride, step, shift, target, t_base, t_stride, l
     for e in range(T.shape[0]):
         t0 = t_base + e * t_stride
         out = target[t0:t0 + length]             # 0-based views: LLVM vectorises these loops
-        for j in range(length):
-            out[j] = 0
+        written = False
         for l in range(T.shape[1]):
             coefficient = T[e, l]
             if coefficient != 0:
                 s0 = s_base + (l % step) * s_stride + (l // step) * shift
                 run = source[s0:s0 + length]
-                for j in range(length):
-                    out[j] += coefficient * run[j]
+                if written:
+                    for j in range(length):
+                        out[j] += coefficient * run[j]
+                else:                            # the first tap writes: no zeroing pass
+                    for j in range(length):
+                        out[j] = coefficient * run[j]
+                    written = True
+        if not written:
+            for j in range(length):
+                out[j] = 0
 
 
 @jit()
@@ -107,32 +114,34 @@ def tile_transform(image, Tz, Ty, Tx, geom, out):
     block = max(1, min(n_batch, BLOCK_BYTES // per_image))
     blocks = (n_batch + block - 1) // block
     margin = max((sx - 1) // mx, (sy - 1) // my * qx, (sz - 1) // mz * qy * qx)   # the largest shift
+    x_first = np.empty(mx, dtype=np.int64)              # per x phase: the q range inside the image
+    x_stop = np.empty(mx, dtype=np.int64)
+    for px in range(mx):
+        x_first[px] = max(0, -((px - bx) // mx))        # first q with q*mx + px - bx >= 0
+        x_stop[px] = max(x_first[px], min(qx, (width - 1 - px + bx) // mx + 1))
     for task in prange(channels * blocks):
         c = task // blocks
         n0 = (task - c * blocks) * block
         nb = min(block, n_batch - n0)
         run = nb * plane + margin                       # one phase of the block, padded
         phases = np.zeros(mx * mz * my * run, dtype=out.dtype)
-        for px in range(mx):                            # gather, split by phase
-            x_first = max(0, -((px - bx) // mx))        # first q with q*mx + px - bx >= 0
-            x_stop = min(qx, (width - 1 - px + bx) // mx + 1)
-            for pz in range(mz):
-                for py in range(my):
-                    base = ((px * mz + pz) * my + py) * run
-                    for n in range(nb):
-                        for iz in range(qz):
-                            z = iz * mz + pz - bz
-                            if z < 0 or z >= depth:
-                                continue
-                            for iy in range(qy):
-                                y = iy * my + py - by
-                                if y < 0 or y >= height:
-                                    continue
-                                start = base + ((n * qz + iz) * qy + iy) * qx
-                                dst = phases[start + x_first:start + x_stop]     # 0-based views
-                                src = image[n0 + n, c, z, y, x_first * mx + px - bx::mx]
-                                for q in range(x_stop - x_first):
-                                    dst[q] = src[q]
+        for n in range(nb):                             # gather, split by phase
+            for z_pad in range(qz * mz):
+                iz, pz = z_pad // mz, z_pad % mz
+                z = z_pad - bz
+                if z < 0 or z >= depth:
+                    continue
+                for y_pad in range(qy * my):
+                    iy, py = y_pad // my, y_pad % my
+                    y = y_pad - by
+                    if y < 0 or y >= height:
+                        continue
+                    row = image[n0 + n, c, z, y]
+                    for px in range(mx):
+                        base = ((px * mz + pz) * my + py) * run + ((n * qz + iz) * qy + iy) * qx
+                        first = x_first[px]
+                        for q in range(x_stop[px] - first):
+                            phases[base + first + q] = row[(first + q) * mx + px - bx]
         along_x = np.empty(mz * my * ax * run, dtype=out.dtype)           # [pz][py][e][run]
         for pzy in range(mz * my):
             _stage(Tx, phases, pzy * run, mz * my * run, mx, 1, along_x, pzy * ax * run, run, run - margin)
@@ -149,8 +158,8 @@ def tile_transform(image, Tz, Ty, Tx, geom, out):
             for n in range(nb):
                 for iz in range(tz):
                     for iy in range(ty):
-                        src = result[point * run + ((n * qz + iz) * qy + iy) * qx:]
-                        dst = row[(n0 + n) * tiles + (iz * ty + iy) * tx:]
+                        src = result[point * run + ((n * qz + iz) * qy + iy) * qx:]   # 0-based views:
+                        dst = row[(n0 + n) * tiles + (iz * ty + iy) * tx:]           # a vectorised copy
                         for t in range(tx):
                             dst[t] = src[t]
 

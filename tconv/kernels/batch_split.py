@@ -1,0 +1,112 @@
+"""Run a computation on parts of the batch in parallel threads, each with a single-threaded BLAS.
+
+The Winograd method (:mod:`tconv.winograd`) alternates serial Numba transforms with batched
+BLAS GEMMs. Letting OpenBLAS own the cores leaves the transforms on one core, and giving
+the transforms a ``prange`` makes Numba's and OpenBLAS's spinning thread pools fight
+(:mod:`.im2col` measured it). Splitting the *batch* instead gives every core a whole
+pipeline: each part runs its transforms and its GEMMs in its own thread, with OpenBLAS set
+to one thread meanwhile (so no BLAS worker spins), and writes only its own slice of the
+outputs. The kernels release the GIL (``nogil=True``), and so does ``np.matmul``.
+
+>>> parts = split(5, threads=2)
+>>> parts
+[slice(0, 3, None), slice(3, 5, None)]
+>>> [p.stop - p.start for p in run_parts(lambda p: p, parts)]
+[3, 2]
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+__all__ = ["split", "run_parts", "scratch", "threads"]
+
+_state: dict = {}
+_lock = threading.Lock()
+
+
+def threads() -> int:
+    """The thread count of tconv's parallel kernels (:func:`tconv.set_num_threads`)."""
+    import numba
+
+    return numba.get_num_threads()
+
+
+def split(n: int, threads: int) -> list[slice]:
+    """``n`` batch elements as ``min(n, threads)`` contiguous parts of nearly equal size."""
+    parts = max(1, min(n, threads))
+    bounds = [n * i // parts for i in range(parts + 1)]
+    return [slice(bounds[i], bounds[i + 1]) for i in range(parts)]
+
+
+def _blas_setter():
+    """NumPy's OpenBLAS ``(set_num_threads, get_num_threads)`` as ctypes functions, or ``None`` (found once)."""
+    if "blas" not in _state:
+        from . import _openblas
+
+        library, names = _openblas()
+        if library is None:
+            _state["blas"] = None
+        else:
+            get = getattr(library, f"{names[0]}_get_num_threads{names[1]}")
+            get.restype = ctypes.c_int
+            _state["blas"] = (getattr(library, f"{names[0]}_set_num_threads{names[1]}"), get)
+    return _state["blas"]
+
+
+@contextlib.contextmanager
+def _single_threaded_blas():
+    functions = _blas_setter()
+    if functions is None:
+        yield
+        return
+    set_threads, get_threads = functions
+    previous = int(get_threads())
+    set_threads(ctypes.c_int(1))
+    try:
+        yield
+    finally:
+        set_threads(ctypes.c_int(previous))
+
+
+def run_parts(function, parts: list[slice]) -> list:
+    """``[function(part) for part in parts]``, the parts in parallel threads (BLAS single-threaded meanwhile).
+
+    The results come back in the order of ``parts``, so sums over them are reproducible.
+    """
+    if len(parts) == 1:
+        return [function(parts[0])]
+    with _lock:
+        pool = _state.get("pool")
+        if pool is None or pool._max_workers < len(parts) - 1:
+            pool = _state["pool"] = ThreadPoolExecutor(max_workers=len(parts) - 1,
+                                                       thread_name_prefix="tconv-batch")
+    with _single_threaded_blas():
+        futures = [pool.submit(function, part) for part in parts[1:]]
+        first = function(parts[0])
+        return [first] + [future.result() for future in futures]
+
+
+_scratch_space = threading.local()
+
+
+def scratch(name: str, shape, dtype) -> np.ndarray:
+    """A reusable buffer ``name`` for temporaries, one per thread (fresh pages cost as much as the work).
+
+    The buffer is overwritten by the next call with the same name in the same thread.
+
+    >>> a = scratch("a", (2, 3), np.float32); b = scratch("b", (2, 3), np.float32)
+    >>> np.shares_memory(a, b), np.shares_memory(a, scratch("a", (6,), np.float32))
+    (False, True)
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape))
+    pool = _scratch_space.__dict__.setdefault("buffers", {})
+    buffer = pool.get((name, dtype))
+    if buffer is None or buffer.size < size:
+        buffer = pool[(name, dtype)] = np.empty(size, dtype=dtype)
+    return buffer[:size].reshape(shape)
