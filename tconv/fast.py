@@ -19,7 +19,8 @@ measurements on this project's benchmark layers).
 
 :func:`method` gives the methods of :mod:`tconv.methods` built here: ``"numba"`` (JIT
 kernels, the default: picks unfold + GEMM or Winograd per layer), ``"numpy"`` (the same
-with the NumPy twins of the kernels) and ``"winograd"`` (Winograd wherever it applies).
+with the NumPy twins of the kernels), ``"winograd"`` (Winograd wherever it applies) and
+``"unfold"`` (unfold + GEMM everywhere).
 """
 from __future__ import annotations
 
@@ -87,9 +88,18 @@ def _is_tiling(g: ConvGeometry) -> bool:
                                                 g.image_size, g.feature_size))
 
 
-def _tile_axes(ndim: int):
-    """Axis order taking ``(N, C, o1, k1, o2, k2, ...)`` to ``(N, C, k1, k2, ..., o1, o2, ...)``."""
-    return (0, 1) + tuple(3 + 2 * a for a in range(ndim)) + tuple(2 + 2 * a for a in range(ndim))
+def _kernel_3d(geometry: ConvGeometry) -> tuple[int, int, int]:
+    """The kernel size with leading axes of size 1, as the 5-D kernels take it."""
+    return (1,) * (3 - geometry.ndim) + tuple(geometry.kernel_size)
+
+
+def _tiling(kernels):
+    """The (de-)interleave kernels of a tiling: Numba's, or their NumPy twins for the twin kernels."""
+    from .kernels import tiling
+
+    if kernels is _NumpyKernels:
+        return _NumpyTiling
+    return tiling
 
 
 def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reuse=False) -> np.ndarray:
@@ -108,9 +118,10 @@ def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reu
         return np.ascontiguousarray(image).reshape(n, c, length)
     if _is_tiling(geometry):
         crop = tuple(slice(0, f * s) for f, s in zip(geometry.feature_size, geometry.stride))
-        split = sum(((f, k) for f, k in zip(geometry.feature_size, geometry.kernel_size)), ())
-        tiles = image[(slice(None), slice(None)) + crop].reshape((n, c) + split)
-        return tiles.transpose(_tile_axes(geometry.ndim)).reshape(n, c * taps, length)
+        cols = np.empty((n, c * taps, length), dtype=image.dtype)
+        _tiling(kernels).deinterleave(as_3d(image[(slice(None), slice(None)) + crop]),
+                                      *_kernel_3d(geometry), cols)
+        return cols
     shape = (n, c * taps, length)
     cols = scratch(shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
     kernels(as_3d(np.ascontiguousarray(image)), kernel_geometry(geometry), cols)
@@ -133,13 +144,12 @@ def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col
     if _is_pointwise(geometry):
         out[...] = cols.reshape(shape)
     elif _is_tiling(geometry):
-        tiles = cols.reshape((n, channels) + geometry.kernel_size + geometry.feature_size)
         covered = tuple(f * s for f, s in zip(geometry.feature_size, geometry.stride))
         if covered != geometry.image_size:
             out[...] = 0                      # the uncovered bottom/right rows (output_padding)
         target = out[(slice(None), slice(None)) + tuple(slice(0, m) for m in covered)]
-        split = sum(((f, k) for f, k in zip(geometry.feature_size, geometry.kernel_size)), ())
-        target.reshape((n, channels) + split)[...] = tiles.transpose(np.argsort(_tile_axes(geometry.ndim)))
+        # one copy straight into the interleaved positions (no sums: P is a permutation)
+        _tiling(kernels).interleave(np.ascontiguousarray(cols), *_kernel_3d(geometry), as_3d(target))
     else:
         out[...] = 0
         kernels(np.ascontiguousarray(cols), kernel_geometry(geometry), as_3d(out))
@@ -307,7 +317,7 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
 
 
 #: How each fast method uses Winograd: only where it pays (the default), always, or never.
-_POLICY = {"numba": "auto", "numpy": "auto", "winograd": "always"}
+_POLICY = {"numba": "auto", "numpy": "auto", "winograd": "always", "unfold": "never"}
 
 
 def _use_winograd(policy: str, geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
@@ -319,6 +329,18 @@ def _use_winograd(policy: str, geometry: ConvGeometry, c_in: int, c_out: int, gr
 class _NumpyKernels:
     unfold = staticmethod(im2col.unfold_numpy)
     fold = staticmethod(im2col.fold_numpy)
+
+
+class _NumpyTiling:
+    @staticmethod
+    def interleave(*args):
+        from .kernels import tiling
+        tiling.interleave_numpy(*args)
+
+    @staticmethod
+    def deinterleave(*args):
+        from .kernels import tiling
+        tiling.deinterleave_numpy(*args)
 
 
 def _dispatching(policy: str, kernels, winograd_kernels):
@@ -343,7 +365,7 @@ def _dispatching(policy: str, kernels, winograd_kernels):
 
 
 def method(name: str):
-    """The :class:`tconv.methods.Method` ``"numba"``, ``"numpy"`` or ``"winograd"`` (see the module docstring).
+    """The :class:`tconv.methods.Method` ``"numba"``, ``"numpy"``, ``"winograd"`` or ``"unfold"`` (module docstring).
 
     >>> method("numpy").keeps_columns
     True

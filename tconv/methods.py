@@ -15,12 +15,13 @@ method          convolution (the matrix ``C``)              pooling             
                 kernels
 ``"winograd"``  Winograd (:mod:`.winograd`) wherever it     Numba kernels                per-axis matrices
                 applies, else unfold + GEMM
+``"unfold"``    unfold + GEMM everywhere                    Numba kernels                per-axis matrices
 ==============  ==========================================  ===========================  ====================
 
 A convolution method provides three products of the matrix ``C`` (see :class:`Method`);
 pooling and resizing have no matrix of their own worth building, so the methods share the
-implementations above. ``"numba"``, ``"numpy"`` and ``"winograd"`` (:mod:`tconv.fast`) are
-loaded on first use, so ``import tconv`` does not import Numba.
+implementations above. ``"numba"``, ``"numpy"``, ``"winograd"`` and ``"unfold"``
+(:mod:`tconv.fast`) are loaded on first use, so ``import tconv`` does not import Numba.
 """
 from __future__ import annotations
 
@@ -249,3 +250,4 @@ register_method("reference", _reference_forward, _reference_adjoint, _reference_
 _METHODS["numba"] = _fast("numba")
 _METHODS["numpy"] = _fast("numpy")
 _METHODS["winograd"] = _fast("winograd")
+_METHODS["unfold"] = _fast("unfold")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -104,7 +105,7 @@ def scratch(name: str, shape, dtype) -> np.ndarray:
     (False, True)
     """
     dtype = np.dtype(dtype)
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     pool = _scratch_space.__dict__.setdefault("buffers", {})
     buffer = pool.get((name, dtype))
     if buffer is None or buffer.size < size:
