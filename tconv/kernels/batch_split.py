@@ -10,9 +10,9 @@ outputs. The kernels release the GIL (``nogil=True``), and so does ``np.matmul``
 
 >>> parts = split(5, threads=2)
 >>> parts
-[slice(0, 3, None), slice(3, 5, None)]
+[slice(0, 2, None), slice(2, 5, None)]
 >>> [p.stop - p.start for p in run_parts(lambda p: p, parts)]
-[3, 2]
+[2, 3]
 """
 from __future__ import annotations
 
