@@ -279,6 +279,17 @@ def _tiles(out_size, m) -> tuple[int, ...]:
     return tuple(math.ceil(o / mi) for o, mi in zip(out_size, m))
 
 
+def _columns(out_size, m) -> tuple[int, ...]:
+    """Tiles per axis as the transformed layout stores them: one extra (unused) tile column.
+
+    The input transform's last stage writes whole rows of phase positions
+    (:func:`tconv.kernels.winograd.padded_tiles`); the GEMMs carry that column along, the
+    output transform crops it and the output gradient's transform puts zeros there.
+    """
+    tiles = _tiles(out_size, m)
+    return tiles[:-1] + (tiles[-1] + 1,)
+
+
 def _transform_input(image, m, before, out_size, kernels, reuse=False):
     """``V = (Bᵀ ⊗ Bᵀ ⊗ Bᵀ) d`` for every ``(m+2)``-tile of ``image (N, C, *in)``: ``(α^n, C, N * tiles)``.
 
@@ -288,7 +299,8 @@ def _transform_input(image, m, before, out_size, kernels, reuse=False):
 
     matrices = _per_axis(m)
     tiles = _tiles(out_size, m)
-    shape = (math.prod(bt.shape[0] for _, _, bt in matrices), image.shape[1], image.shape[0] * math.prod(tiles))
+    columns = math.prod(_columns(out_size, m))
+    shape = (math.prod(bt.shape[0] for _, _, bt in matrices), image.shape[1], image.shape[0] * columns)
     V = batch_split.scratch("V", shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
     BT = _kernel_matrices(tuple(m), image.dtype)["BT"]
     kernels.tile_transform(as_3d(np.ascontiguousarray(image)), *BT, _geom(m, before, tiles), V)
@@ -329,7 +341,7 @@ def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
     n, c_out = image.shape[0], weight.shape[0]
     out = np.empty((n, c_out) + tuple(out_size), dtype=image.dtype)
     AT = _kernel_matrices(tuple(m), image.dtype)["AT"]
-    geom = _geom(m, (0,) * len(m), _tiles(out_size, m))
+    geom = _geom(m, (0,) * len(m), _columns(out_size, m))
     bias = np.zeros(c_out, dtype=image.dtype)
 
     def run(block):
@@ -340,7 +352,7 @@ def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
         kernels.output_transform(M.reshape(points, c_out, columns), *AT, geom, bias, as_3d(out[block]))
         return TransformedTiles(V, m, block)
 
-    per_image = U.shape[0] * math.prod(_tiles(out_size, m)) * (image.shape[1] + c_out) * image.itemsize
+    per_image = U.shape[0] * math.prod(_columns(out_size, m)) * (image.shape[1] + c_out) * image.itemsize
     tiles = _in_threads(run, _blocks(n, per_image))
     if keep is not None:
         keep.extend(tiles)
@@ -402,10 +414,10 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=Non
     m = kept[0].m if kept else tile_sizes(geometry.feature_size)
     matrices = _per_axis(m)
     A = _kernel_matrices(tuple(m), feature.dtype)["A"]
-    geom = _geom(m, (0,) * len(m), _tiles(geometry.feature_size, m))
+    geom = _geom(m, (0,) * len(m), _columns(geometry.feature_size, m))      # zeros in the extra column
     c_f = feature.shape[1]
     points = math.prod(at.shape[1] for at, _, _ in matrices)
-    per_image = points * math.prod(_tiles(geometry.feature_size, m)) * (image.shape[1] + c_f) * image.itemsize
+    per_image = points * math.prod(_columns(geometry.feature_size, m)) * (image.shape[1] + c_f) * image.itemsize
     blocks = [c.part for c in kept] or _blocks(image.shape[0], per_image)
 
     def run(block):

@@ -28,9 +28,12 @@ own the cores.
 >>> t, one = toom_cook(2), np.ones((1, 1))
 >>> image = np.arange(16.0).reshape(1, 1, 1, 4, 4)
 >>> geom = np.array([1, 2, 2, 0, 0, 0, 1, 1, 1])        # one 4x4 tile, no padding
->>> V = np.empty((16, 1, 1)); tile_transform(image, one, t.BT, t.BT, geom, V)
+>>> padded_tiles((1, 1, 1), (1, 4, 4), (1, 2, 2))           # plus one unused column
+(1, 1, 2)
+>>> V = np.empty((16, 1, 2)); tile_transform(image, one, t.BT, t.BT, geom, V)
 >>> M = V * (np.kron(t.G, t.G) @ np.ones(9))[:, None, None]   # times G g Gᵀ for g = ones(3, 3)
->>> out = np.empty((1, 1, 1, 2, 2)); output_transform(M, one, t.AT, t.AT, geom, np.zeros(1), out)
+>>> wide = np.array([1, 2, 2, 0, 0, 0, 1, 1, 2])
+>>> out = np.empty((1, 1, 1, 2, 2)); output_transform(M, one, t.AT, t.AT, wide, np.zeros(1), out)
 >>> out[0, 0, 0]                                            # the four 3x3 window sums
 array([[45., 54.],
        [81., 90.]])
@@ -41,8 +44,8 @@ import numpy as np
 
 from ._jit import jit, prange
 
-__all__ = ["tile_transform", "output_transform", "tile_transform_numpy", "output_transform_numpy",
-           "PARALLEL"]
+__all__ = ["tile_transform", "output_transform", "padded_tiles", "tile_transform_numpy",
+           "output_transform_numpy", "PARALLEL"]
 
 #: Compile the transforms with ``prange`` threads (see the module docstring for why not).
 PARALLEL = False
@@ -86,18 +89,33 @@ def _is_identity(T):
     return T.shape[0] == 1 and T.shape[1] == 1 and T[0, 0] == 1
 
 
+def padded_tiles(tiles, sizes, steps) -> tuple[int, int, int]:
+    """The tile counts of :func:`tile_transform`'s output: ``tx`` grows by ``(sx - 1) // mx`` columns.
+
+    The x stage runs over whole rows of phase positions, one more than there are tiles when
+    a tile reaches into the next one's phase (``sx > mx``); those extra columns are kept in
+    ``out`` (finite values nobody reads: the output transform crops them, and the output
+    gradient's transform, with ``sx = mx``, puts zeros there).
+
+    >>> padded_tiles((1, 16, 16), (1, 6, 6), (1, 4, 4)), padded_tiles((1, 16, 16), (1, 4, 4), (1, 4, 4))
+    ((1, 16, 17), (1, 16, 16))
+    """
+    return tiles[0], tiles[1], tiles[2] + (sizes[2] - 1) // steps[2]
+
+
 @jit(parallel=PARALLEL)
 def tile_transform(image, Tz, Ty, Tx, geom, out):
     """``out[ξ, c, t] = (Tz ⊗ Ty ⊗ Tx) @ block_t`` for every tile ``t`` of every ``image[n, c]``.
 
-    Shapes: ``image (N, C, D, H, W)``; ``T* (α*, s*)``; ``out (αz*αy*αx, C, N*tz*ty*tx)``.
+    Shapes: ``image (N, C, D, H, W)``; ``T* (α*, s*)``; ``out (αz*αy*αx, C, N*tz*ty*tx')``
+    (C-contiguous) with ``tx' = tx + (sx - 1) // mx`` columns per tile row (:func:`padded_tiles`).
 
     One iteration takes one channel ``c`` of a block of images. It gathers their padded
     input once, split by phase on every axis (``image[z, y, x]`` with ``x = q*mx + p - bx``
     goes to phase ``p``, position ``q``), so that tap ``l`` of *every* tile is the same
-    contiguous run of phase ``l % m`` shifted by ``l // m``. ``Tx``, ``Ty`` and ``Tz`` are then
-    each a few long ``axpy`` loops over the whole block (the extra ``q`` positions hold
-    garbage that no valid tile reads), and the valid tiles are copied into ``out``.
+    contiguous run of phase ``l % m`` shifted by ``l // m``. ``Tx`` and ``Tz`` are then a few
+    long ``axpy`` loops over the whole block, and ``Ty`` writes each tile row straight into
+    ``out`` (the ``tx' - tx`` extra columns hold finite garbage).
 
     Parallel contract: iteration ``(c, block)`` writes only the columns of its own images in
     row ``c`` of every ``ξ``: race-free for a ``prange``.
@@ -108,9 +126,9 @@ def tile_transform(image, Tz, Ty, Tx, geom, out):
     ax, sx = Tx.shape
     mz, my, mx, bz, by, bx, tz, ty, tx = geom
     qz, qy, qx = tz + (sz - 1) // mz, ty + (sy - 1) // my, tx + (sx - 1) // mx   # phase lengths
-    tiles = tz * ty * tx
     plane = qz * qy * qx
-    per_image = plane * (mx * mz * my + ax * mz * my + ax * ay * mz + ax * ay * az) * out.itemsize
+    tiles = tz * ty * qx                                # out's columns per image
+    per_image = plane * (mx * mz * my + 2 * ax * mz * my + ax * my * az) * out.itemsize
     block = max(1, min(n_batch, BLOCK_BYTES // per_image))
     blocks = (n_batch + block - 1) // block
     margin = max((sx - 1) // mx, (sy - 1) // my * qx, (sz - 1) // mz * qy * qx)   # the largest shift
@@ -119,12 +137,16 @@ def tile_transform(image, Tz, Ty, Tx, geom, out):
     for px in range(mx):
         x_first[px] = max(0, -((px - bx) // mx))        # first q with q*mx + px - bx >= 0
         x_stop[px] = max(x_first[px], min(qx, (width - 1 - px + bx) // mx + 1))
+    if out.shape[0] != az * ay * ax or out.shape[1] != channels or out.shape[2] != n_batch * tiles:
+        raise ValueError("tile_transform: out must have shape (αz*αy*αx, C, N*tz*ty*tx') (see padded_tiles)")
+    flat = out.reshape(-1)
+    point_stride = channels * n_batch * tiles           # from one point ξ to the next in out
     for task in prange(channels * blocks):
         c = task // blocks
         n0 = (task - c * blocks) * block
         nb = min(block, n_batch - n0)
         run = nb * plane + margin                       # one phase of the block, padded
-        phases = np.zeros(mx * mz * my * run, dtype=out.dtype)
+        phases = np.zeros(mx * mz * my * run, dtype=out.dtype)           # [px][pz][py][run]
         for n in range(nb):                             # gather, split by phase
             for z_pad in range(qz * mz):
                 iz, pz = z_pad // mz, z_pad % mz
@@ -145,23 +167,17 @@ def tile_transform(image, Tz, Ty, Tx, geom, out):
         along_x = np.empty(mz * my * ax * run, dtype=out.dtype)           # [pz][py][e][run]
         for pzy in range(mz * my):
             _stage(Tx, phases, pzy * run, mz * my * run, mx, 1, along_x, pzy * ax * run, run, run - margin)
-        along_y = np.empty(mz * ay * ax * run, dtype=out.dtype)           # [pz][k][e][run]
-        for pz in range(mz):
-            _stage(Ty, along_x, pz * my * ax * run, ax * run, my, qx, along_y, pz * ay * ax * run, ax * run,
-                   ax * run - margin)
-        result = along_y                                                  # [i][k][e][run]
+        along_z = along_x                                                 # [i][py][e][run]
         if not _is_identity(Tz):
-            result = np.empty(az * ay * ax * run, dtype=out.dtype)
-            _stage(Tz, along_y, 0, ay * ax * run, mz, qy * qx, result, 0, ay * ax * run, ay * ax * run - margin)
-        for point in range(az * ay * ax):               # keep the valid tiles
-            row = out[point, c]
-            for n in range(nb):
-                for iz in range(tz):
-                    for iy in range(ty):
-                        src = result[point * run + ((n * qz + iz) * qy + iy) * qx:]   # 0-based views:
-                        dst = row[(n0 + n) * tiles + (iz * ty + iy) * tx:]           # a vectorised copy
-                        for t in range(tx):
-                            dst[t] = src[t]
+            along_z = np.empty(az * my * ax * run, dtype=out.dtype)
+            _stage(Tz, along_x, 0, my * ax * run, mz, qy * qx, along_z, 0, my * ax * run, my * ax * run - margin)
+        for i in range(az):                             # Ty, one tile row block per (n, tz) into out
+            for e in range(ax):
+                for n in range(nb):
+                    for iz in range(tz):
+                        source = (i * my * ax + e) * run + (n * qz + iz) * qy * qx
+                        target = ((i * ay * ax + e) * channels + c) * n_batch * tiles + (n0 + n) * tiles + iz * ty * qx
+                        _stage(Ty, along_z, source, ax * run, my, qx, flat, target, ax * point_stride, ty * qx)
 
 
 @jit(parallel=PARALLEL)
@@ -180,6 +196,10 @@ def output_transform(M, ATz, ATy, ATx, geom, bias, out):
     mx, ax = ATx.shape
     tz, ty, tx = geom[6], geom[7], geom[8]
     tiles = tz * ty * tx
+    if M.shape[0] != az * ay * ax or M.shape[1] != channels or M.shape[2] != n_batch * tiles:
+        raise ValueError("output_transform: M must have shape (αz*αy*αx, C, N*tz*ty*tx)")
+    if tz * mz < depth or ty * my < height or tx * mx < width:
+        raise ValueError("output_transform: the tiles do not cover out")
     per_image = tiles * (az * ay * ax + az * ax * my + mz * ax * my + 1) * out.itemsize
     block = max(1, min(n_batch, BLOCK_BYTES // per_image))
     blocks = (n_batch + block - 1) // block
@@ -235,7 +255,7 @@ def _tiles_view(padded, steps, sizes, tiles):
 
 
 def tile_transform_numpy(image, Tz, Ty, Tx, geom, out):
-    """NumPy twin of :func:`tile_transform`: pad/crop, a strided tile view, one ``einsum``."""
+    """NumPy twin of :func:`tile_transform`: pad/crop, a strided tile view, one ``einsum`` (extra columns: 0)."""
     steps, before, tiles = geom[0:3], geom[3:6], geom[6:9]
     sizes = (Tz.shape[1], Ty.shape[1], Tx.shape[1])
     needed = [(t - 1) * st + s for t, st, s in zip(tiles, steps, sizes)]
@@ -248,7 +268,9 @@ def tile_transform_numpy(image, Tz, Ty, Tx, geom, out):
     padded[(slice(None), slice(None)) + tuple(dst)] = image[(slice(None), slice(None)) + tuple(src)]
     blocks = _tiles_view(padded, steps, sizes, tiles)
     transformed = np.einsum("ia,kb,ec,nxzyvabc->ikexnzyv", Tz, Ty, Tx, blocks, optimize=True)
-    out[...] = transformed.reshape(out.shape)
+    wide = out.reshape(transformed.shape[:5] + padded_tiles(tuple(tiles), sizes, tuple(steps)))
+    wide[...] = 0
+    wide[..., :tiles[2]] = transformed
 
 
 def output_transform_numpy(M, ATz, ATy, ATx, geom, bias, out):
