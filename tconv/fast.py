@@ -29,7 +29,7 @@ import threading
 
 import numpy as np
 
-from . import winograd
+from . import winograd, winograd_batch
 from .geometry import ConvGeometry
 from .kernels import im2col
 from .layout import as_3d, flip_and_swap, grouped, pack_geometry
@@ -348,17 +348,17 @@ def _dispatching(policy: str, kernels, winograd_kernels):
 
     def forward_(image, weight, geometry, groups, keep_cols=None):
         if _use_winograd(policy, geometry, image.shape[1], weight.shape[0], groups):
-            return winograd.forward(image, weight, geometry, groups, winograd_kernels, keep_cols)
+            return winograd_batch.forward(image, weight, geometry, groups, winograd_kernels, keep_cols)
         return forward(image, weight, geometry, groups, kernels, keep_cols)
 
     def adjoint_(feature, weight, geometry, groups):
         if _use_winograd(policy, geometry, weight.shape[0], weight.shape[1] * groups, groups):
-            return winograd.adjoint(feature, weight, geometry, groups, winograd_kernels)
+            return winograd_batch.adjoint(feature, weight, geometry, groups, winograd_kernels)
         return adjoint(feature, weight, geometry, groups, kernels)
 
     def weight_grad_(image, feature, geometry, groups, cols=None):
         if _use_winograd(policy, geometry, image.shape[1], feature.shape[1], groups):
-            return winograd.weight_grad(image, feature, geometry, groups, winograd_kernels, cols)
+            return winograd_batch.weight_grad(image, feature, geometry, groups, winograd_kernels, cols)
         return weight_grad(image, feature, geometry, groups, kernels, cols)
 
     return forward_, adjoint_, weight_grad_

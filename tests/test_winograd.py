@@ -16,7 +16,7 @@ from strategies import ConvCase, assert_close, rng_from, seeds
 
 import tconv
 import tconv.nn.functional as F
-from tconv import Tensor, fast, gradcheck, winograd
+from tconv import Tensor, fast, gradcheck, winograd, winograd_batch
 from tconv.conv import get_method
 from tconv.kernels import batch_split
 from tconv.kernels import winograd as kernels
@@ -186,7 +186,7 @@ def test_numba_kernels_equal_their_numpy_twins_exactly_on_integers(case, seed, m
     geometry = case.geometry()
     ms = (m,) * case.ndim
     image = rng.integers(-5, 6, case.x_shape).astype(np.float64)
-    matrices = winograd._per_axis(ms)
+    matrices = winograd_batch._per_axis(ms)
     tiles = tuple(-(-o // m) for o in geometry.feature_size)
     wide = tiles[:-1] + (tiles[-1] + 1,)
     before = tuple(b for b, _ in geometry.padding)
@@ -194,8 +194,8 @@ def test_numba_kernels_equal_their_numpy_twins_exactly_on_integers(case, seed, m
     shape = (points, case.c_in, case.batch * int(np.prod(wide)))
     a, b = np.full(shape, np.nan), np.full(shape, np.nan)
     BT = [bt for _, _, bt in matrices]
-    kernels.tile_transform(winograd.as_3d(image), *BT, winograd._geom(ms, before, tiles), a)
-    kernels.tile_transform_numpy(winograd.as_3d(image), *BT, winograd._geom(ms, before, tiles), b)
+    kernels.tile_transform(winograd_batch.as_3d(image), *BT, winograd_batch._geom(ms, before, tiles), a)
+    kernels.tile_transform_numpy(winograd_batch.as_3d(image), *BT, winograd_batch._geom(ms, before, tiles), b)
     valid = (slice(None),) * (2 + case.ndim) + (slice(0, tiles[-1]),)
     split = (points, case.c_in, case.batch) + wide
     np.testing.assert_array_equal(a.reshape(split)[valid], b.reshape(split)[valid])
@@ -205,8 +205,8 @@ def test_numba_kernels_equal_their_numpy_twins_exactly_on_integers(case, seed, m
     out_a = np.full((case.batch, case.c_out) + geometry.feature_size, np.nan)
     out_b = out_a.copy()
     AT = [at for at, _, _ in matrices]
-    kernels.output_transform(M, *AT, winograd._geom(ms, (0,) * case.ndim, wide), bias, winograd.as_3d(out_a))
-    kernels.output_transform_numpy(M, *AT, winograd._geom(ms, (0,) * case.ndim, wide), bias, winograd.as_3d(out_b))
+    kernels.output_transform(M, *AT, winograd_batch._geom(ms, (0,) * case.ndim, wide), bias, winograd_batch.as_3d(out_a))
+    kernels.output_transform_numpy(M, *AT, winograd_batch._geom(ms, (0,) * case.ndim, wide), bias, winograd_batch.as_3d(out_b))
     np.testing.assert_array_equal(out_a, out_b)
 
 
@@ -223,12 +223,12 @@ def test_forward_keeps_its_tiles_for_the_weight_gradient():
     x, w = rng.standard_normal((2, 4, 9, 7)), rng.standard_normal((6, 2, 3, 3))
     geometry = tconv.conv_geometry((9, 7), (3, 3), padding=((1, 2), (0, 1)))
     kept = []
-    out = winograd.forward(x, w, geometry, 2, keep_cols=kept)
-    assert kept and all(isinstance(k, winograd.TransformedTiles) for k in kept)
-    assert [k.part for k in kept] == winograd._blocks(2, 1)
+    out = winograd_batch.forward(x, w, geometry, 2, keep_cols=kept)
+    assert kept and all(isinstance(k, winograd_batch.TransformedTiles) for k in kept)
+    assert [k.part for k in kept] == winograd_batch._blocks(2, 1)
     grad = rng.standard_normal(out.shape)
-    np.testing.assert_array_equal(winograd.weight_grad(x, grad, geometry, 2, cols=kept),
-                                  winograd.weight_grad(x, grad, geometry, 2))
+    np.testing.assert_array_equal(winograd_batch.weight_grad(x, grad, geometry, 2, cols=kept),
+                                  winograd_batch.weight_grad(x, grad, geometry, 2))
 
 
 def test_one_or_two_threads_give_the_same_result():
@@ -242,8 +242,8 @@ def test_one_or_two_threads_give_the_same_result():
     try:
         for threads in sorted({1, previous}):
             tconv.set_num_threads(threads)
-            results.append((winograd.forward(x, w, geometry, 1), winograd.adjoint(grad, w, geometry, 1),
-                            winograd.weight_grad(x, grad, geometry, 1)))
+            results.append((winograd_batch.forward(x, w, geometry, 1), winograd_batch.adjoint(grad, w, geometry, 1),
+                            winograd_batch.weight_grad(x, grad, geometry, 1)))
     finally:
         tconv.set_num_threads(previous)
     for a, b in zip(results[0], results[-1]):
@@ -280,8 +280,8 @@ def test_float32_error_against_float64_on_relu_activations(ndim, m, monkeypatch)
     w = (np.random.default_rng(3).standard_normal((16, 16) + (3,) * ndim)
          * np.sqrt(2 / (16 * 3 ** ndim))).astype(np.float32)
     geometry = tconv.conv_geometry(x.shape[2:], (3,) * ndim, padding=1)
-    exact = winograd.forward(x.astype(np.float64), w.astype(np.float64), geometry, 1)
-    error = np.abs(winograd.forward(x, w, geometry, 1) - exact).max() / np.abs(exact).max()
+    exact = winograd_batch.forward(x.astype(np.float64), w.astype(np.float64), geometry, 1)
+    error = np.abs(winograd_batch.forward(x, w, geometry, 1) - exact).max() / np.abs(exact).max()
     assert error < FLOAT32_TOLERANCE[ndim, m]
 
 
