@@ -85,6 +85,46 @@ def _stage(T, source, s_base, s_stride, step, shift, target, t_base, t_stride, l
 
 
 @jit()
+def _gather_row(row, phases, base, stride, mx, bx, qx):
+    """Split one input row by x phase: ``phases[base + p*stride + q] = row[q*mx + p - bx]`` (inside the row).
+
+    For ``mx`` 4 and 2 the interior is one loop reading ``mx`` neighbours per step (2x faster
+    than a strided loop per phase, measured); the edges, and other ``mx``, go value by value.
+    """
+    width = row.shape[0]
+    q0 = min(qx, max(0, (bx + mx - 1) // mx))          # first q whose mx reads are all inside
+    q1 = max(q0, min(qx, (width + bx) // mx))          # q < q1: q*mx + mx - 1 - bx < width
+    count = q1 - q0
+    if count > 0 and mx == 4:
+        src = row[q0 * 4 - bx:]
+        d0 = phases[base + q0:]
+        d1 = phases[base + stride + q0:]
+        d2 = phases[base + 2 * stride + q0:]
+        d3 = phases[base + 3 * stride + q0:]
+        for j in range(count):
+            d0[j] = src[4 * j]
+            d1[j] = src[4 * j + 1]
+            d2[j] = src[4 * j + 2]
+            d3[j] = src[4 * j + 3]
+    elif count > 0 and mx == 2:
+        src = row[q0 * 2 - bx:]
+        d0 = phases[base + q0:]
+        d1 = phases[base + stride + q0:]
+        for j in range(count):
+            d0[j] = src[2 * j]
+            d1[j] = src[2 * j + 1]
+    else:
+        q0 = q1 = qx
+    for q in range(qx):                                # the edges (or everything, for other mx)
+        if q0 <= q < q1:
+            continue
+        for p in range(mx):
+            x = q * mx + p - bx
+            if 0 <= x < width:
+                phases[base + p * stride + q] = row[x]
+
+
+@jit()
 def _is_identity(T):
     return T.shape[0] == 1 and T.shape[1] == 1 and T[0, 0] == 1
 
@@ -132,11 +172,6 @@ def tile_transform(image, Tz, Ty, Tx, geom, out):
     block = max(1, min(n_batch, BLOCK_BYTES // per_image))
     blocks = (n_batch + block - 1) // block
     margin = max((sx - 1) // mx, (sy - 1) // my * qx, (sz - 1) // mz * qy * qx)   # the largest shift
-    x_first = np.empty(mx, dtype=np.int64)              # per x phase: the q range inside the image
-    x_stop = np.empty(mx, dtype=np.int64)
-    for px in range(mx):
-        x_first[px] = max(0, -((px - bx) // mx))        # first q with q*mx + px - bx >= 0
-        x_stop[px] = max(x_first[px], min(qx, (width - 1 - px + bx) // mx + 1))
     if out.shape[0] != az * ay * ax or out.shape[1] != channels or out.shape[2] != n_batch * tiles:
         raise ValueError("tile_transform: out must have shape (αz*αy*αx, C, N*tz*ty*tx') (see padded_tiles)")
     flat = out.reshape(-1)
@@ -158,12 +193,8 @@ def tile_transform(image, Tz, Ty, Tx, geom, out):
                     y = y_pad - by
                     if y < 0 or y >= height:
                         continue
-                    row = image[n0 + n, c, z, y]
-                    for px in range(mx):
-                        base = ((px * mz + pz) * my + py) * run + ((n * qz + iz) * qy + iy) * qx
-                        first = x_first[px]
-                        for q in range(x_stop[px] - first):
-                            phases[base + first + q] = row[(first + q) * mx + px - bx]
+                    base = (pz * my + py) * run + ((n * qz + iz) * qy + iy) * qx
+                    _gather_row(image[n0 + n, c, z, y], phases, base, mz * my * run, mx, bx, qx)
         along_x = np.empty(mz * my * ax * run, dtype=out.dtype)           # [pz][py][e][run]
         for pzy in range(mz * my):
             _stage(Tx, phases, pzy * run, mz * my * run, mx, 1, along_x, pzy * ax * run, run, run - margin)
