@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from .geometry import ConvGeometry
 from .kernels import im2col
 from .layout import as_3d, flip_and_swap, grouped, pack_geometry
 
-__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad", "method",
+__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad", "method", "Columns",
            "winograd_pays", "factorization"]
 
 #: Upper bound on the column buffer of one chunk of the batch (bytes).
@@ -156,16 +157,38 @@ def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col
     return out
 
 
-def _chunks(n: int, per_sample_bytes: int):
-    """Slices of the batch whose column buffers stay under :data:`COLUMN_BUDGET_BYTES`."""
+def _chunks(n: int, per_sample_bytes: int) -> list[slice]:
+    """Slices of the batch: its parts for parallel threads, each cut under :data:`COLUMN_BUDGET_BYTES`.
+
+    The parts run in parallel (:func:`_in_threads`): each thread unfolds its own samples and
+    runs its own GEMMs with a single-threaded BLAS (:mod:`tconv.kernels.batch_split` says
+    why: BLAS's and Numba's spinning worker threads fight over the cores otherwise).
+    """
+    from .kernels import batch_split
+
     step = max(1, COLUMN_BUDGET_BYTES // max(per_sample_bytes, 1))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+    return [slice(i, min(i + step, part.stop)) for part in batch_split.split(n, batch_split.threads())
+            for i in range(part.start, part.stop, step)]
+
+
+def _in_threads(function, chunks: list[slice]) -> list:
+    """``[function(chunk) for chunk in chunks]``, consecutive runs of chunks in parallel threads."""
+    from .kernels import batch_split
+
+    return batch_split.map_blocks(function, chunks)
+
+
+class Columns(NamedTuple):
+    """The column buffer ``unfold(image[part])`` that :func:`forward` keeps for :func:`weight_grad`."""
+
+    part: slice
+    cols: np.ndarray
 
 
 def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, keep_cols=None):
     """``C @ image``: unfold, then ``W @ cols``. Returns ``(N, C_out, *feature)``.
 
-    ``keep_cols``, a list, receives the column buffer of each batch chunk so that
+    ``keep_cols``, a list, receives the :class:`Columns` of each batch chunk so that
     :func:`weight_grad` can reuse them instead of unfolding the image again.
 
     >>> from tconv.geometry import conv_geometry
@@ -178,12 +201,16 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
     w = grouped(weight, groups)
     out = np.empty((n, c_out, length), dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
-    for part in _chunks(n, per_sample):
+
+    def run(part):
         cols = unfold(image[part], geometry, kernels.unfold, reuse=keep_cols is None)
-        if keep_cols is not None:
-            keep_cols.append(cols)
-        cols = cols.reshape(cols.shape[0], groups, w.shape[2], length)
-        np.matmul(w, cols, out=out[part].reshape(cols.shape[0], groups, w.shape[1], length))
+        by_group = cols.reshape(cols.shape[0], groups, w.shape[2], length)
+        np.matmul(w, by_group, out=out[part].reshape(cols.shape[0], groups, w.shape[1], length))
+        return Columns(part, cols)
+
+    kept = _in_threads(run, _chunks(n, per_sample))
+    if keep_cols is not None:
+        keep_cols.extend(kept)
     return out.reshape((n, c_out) + geometry.feature_size)
 
 
@@ -222,11 +249,14 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
     by_group = np.ascontiguousarray(feature).reshape(n, groups, weight.shape[0] // groups, length)
     out = np.empty((n, channels) + geometry.image_size, dtype=feature.dtype)
     per_sample = channels * math.prod(geometry.kernel_size) * length * feature.itemsize
-    for part in _chunks(n, per_sample):
+
+    def run(part):
         m = part.stop - part.start
         cols = scratch((m, groups, w_t.shape[1], length), feature.dtype)
         np.matmul(w_t, by_group[part], out=cols)
         fold(cols.reshape(m, groups * w_t.shape[1], length), channels, geometry, kernels.fold, out=out[part])
+
+    _in_threads(run, _chunks(n, per_sample))
     return out
 
 
@@ -246,14 +276,19 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     taps = image.shape[1] // groups * math.prod(geometry.kernel_size)
     # Accumulate the transpose, unfold(x) @ grad_out.T: the same products, but OpenBLAS runs
     # this orientation 25-60% faster on the U-Net's layers (few output channels, long rows).
-    grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
-    for chunk, part in enumerate(_chunks(n, per_sample)):
-        unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold, reuse=True)
+    kept = {c.part.start: c.cols for c in (cols or ()) if isinstance(c, Columns)}
+    chunks = [c.part for c in (cols or ()) if isinstance(c, Columns)] or _chunks(n, per_sample)
+
+    def run(part):
+        unfolded = kept[part.start] if kept else unfold(image[part], geometry, kernels.unfold, reuse=True)
         unfolded = unfolded.reshape(part.stop - part.start, groups, taps, length)
+        grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
         for i in range(unfolded.shape[0]):                 # fixed order: reproducible sums
             grad_t += np.matmul(unfolded[i], np.swapaxes(by_group[part][i], 1, 2))
-    grad = np.swapaxes(grad_t, 1, 2)
+        return grad_t
+
+    grad = np.swapaxes(sum(_in_threads(run, chunks)), 1, 2)          # in the chunks' order
     return np.ascontiguousarray(grad).reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
 
 

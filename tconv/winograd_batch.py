@@ -77,9 +77,12 @@ def transform_weight(weight: np.ndarray, groups: int, m: tuple[int, ...]) -> np.
     >>> transform_weight(np.ones((1, 1, 3, 3)), 1, (2, 2))[:, 0, 0, 0].reshape(4, 4)[1]   # (G 1 Gᵀ)[1]
     array([-1.5 ,  2.25,  0.75,  1.5 ])
     """
+    from .kernels import batch_split
+
     c_out, c_in_group = weight.shape[:2]
     flat = weight.reshape(c_out * c_in_group, -1).astype(np.float64)
-    u = _weight_matrix(tuple(m)) @ flat.T                              # (α^n, C_out * C_in/g)
+    with batch_split.single_threaded_blas():                           # small: no BLAS threads woken
+        u = _weight_matrix(tuple(m)) @ flat.T                          # (α^n, C_out * C_in/g)
     return u.reshape(-1, groups, c_out // groups, c_in_group).astype(weight.dtype)
 
 
@@ -153,9 +156,7 @@ def _in_threads(function, blocks: list[slice]) -> list:
     """``[function(block) for block in blocks]``, consecutive runs of blocks in parallel threads."""
     from .kernels import batch_split
 
-    runs = batch_split.split(len(blocks), batch_split.threads())
-    results = batch_split.run_parts(lambda run: [function(block) for block in blocks[run]], runs)
-    return [value for values in results for value in values]
+    return batch_split.map_blocks(function, blocks)
 
 
 def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
@@ -263,5 +264,6 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=Non
                          np.swapaxes(V.reshape(points, groups, -1, columns), 2, 3))   # (α^n, g, C_f/g, C_i/g)
 
     dU = sum(_in_threads(run, blocks))                   # in the blocks' order: reproducible
-    grad = dU.reshape(points, -1).astype(np.float64).T @ _weight_matrix(tuple(m))    # (Gᵀ ⊗ Gᵀ) dU
+    with batch_split.single_threaded_blas():
+        grad = dU.reshape(points, -1).astype(np.float64).T @ _weight_matrix(tuple(m))    # (Gᵀ ⊗ Gᵀ) dU
     return grad.reshape((c_f, image.shape[1] // groups) + geometry.kernel_size).astype(feature.dtype)

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["split", "run_parts", "scratch", "threads"]
+__all__ = ["split", "run_parts", "map_blocks", "scratch", "threads", "single_threaded_blas"]
 
 _state: dict = {}
 _lock = threading.Lock()
@@ -60,7 +60,12 @@ def _blas_setter():
 
 
 @contextlib.contextmanager
-def _single_threaded_blas():
+def single_threaded_blas():
+    """Run the block with NumPy's OpenBLAS on one thread (the previous count is restored).
+
+    Also for small products between the parallel parts: a multi-threaded BLAS call wakes
+    its worker threads, which then spin for a while next to tconv's own threads.
+    """
     functions = _blas_setter()
     if functions is None:
         yield
@@ -86,10 +91,21 @@ def run_parts(function, parts: list[slice]) -> list:
         if pool is None or pool._max_workers < len(parts) - 1:
             pool = _state["pool"] = ThreadPoolExecutor(max_workers=len(parts) - 1,
                                                        thread_name_prefix="tconv-batch")
-    with _single_threaded_blas():
+    with single_threaded_blas():
         futures = [pool.submit(function, part) for part in parts[1:]]
         first = function(parts[0])
         return [first] + [future.result() for future in futures]
+
+
+def map_blocks(function, blocks: list[slice]) -> list:
+    """``[function(block) for block in blocks]``, consecutive runs of blocks in parallel threads.
+
+    >>> map_blocks(lambda b: b.stop - b.start, [slice(0, 2), slice(2, 3), slice(3, 6)])
+    [2, 1, 3]
+    """
+    runs = split(len(blocks), threads())
+    results = run_parts(lambda run: [function(block) for block in blocks[run]], runs)
+    return [value for values in results for value in values]
 
 
 _scratch_space = threading.local()
