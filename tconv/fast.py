@@ -288,7 +288,10 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
             grad_t += np.matmul(unfolded[i], np.swapaxes(by_group[part][i], 1, 2))
         return grad_t
 
-    grad = np.swapaxes(sum(_in_threads(run, chunks)), 1, 2)          # in the chunks' order
+    grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
+    for partial in _in_threads(run, chunks):                       # in the chunks' order
+        grad_t += partial
+    grad = np.swapaxes(grad_t, 1, 2)
     return np.ascontiguousarray(grad).reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
 
 

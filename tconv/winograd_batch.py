@@ -263,7 +263,9 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=Non
         return np.matmul(Z.reshape(points, groups, c_f // groups, columns),
                          np.swapaxes(V.reshape(points, groups, -1, columns), 2, 3))   # (α^n, g, C_f/g, C_i/g)
 
-    dU = sum(_in_threads(run, blocks))                   # in the blocks' order: reproducible
+    dU = np.zeros((points, groups, c_f // groups, image.shape[1] // groups), dtype=feature.dtype)
+    for partial in _in_threads(run, blocks):            # in the blocks' order: reproducible
+        dU += partial
     with batch_split.single_threaded_blas():
         grad = dU.reshape(points, -1).astype(np.float64).T @ _weight_matrix(tuple(m))    # (Gᵀ ⊗ Gᵀ) dU
     return grad.reshape((c_f, image.shape[1] // groups) + geometry.kernel_size).astype(feature.dtype)
