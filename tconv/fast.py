@@ -299,18 +299,22 @@ def winograd_pays(geometry: ConvGeometry, c_in: int, c_out: int, groups: int) ->
     """Whether the default method runs the convolution ``c_in -> c_out`` on ``geometry`` with Winograd.
 
     ``c_in``/``c_out`` are the channels of the convolution actually computed (for an adjoint:
-    ``C_feature -> C_image``). The rule, from the benchmark layers (docs/benchmarks.md):
-    Winograd when it applies (:func:`tconv.winograd.covers`), each group has at least
-    4 input and 4 output channels (fewer make the GEMMs degenerate and the transforms
-    dominate) and the output has at least 64 points per image.
+    ``C_feature -> C_image``). The rule, from the benchmark layers (docs/benchmarks.md, one
+    thread, forward and forward + backward): Winograd when it applies
+    (:func:`tconv.winograd.covers`), each group has at least 4 input and 4 output channels
+    (fewer make the GEMMs degenerate and the transforms dominate) and the output has at
+    least 1024 points per image. Measured: 10-25% faster than unfold + GEMM at 32x32 and
+    64x64 (16-32 channels), 2x on the 32³ 3-D layer, a tie at 16x16 (32-64 channels).
 
     >>> from tconv.geometry import conv_geometry
     >>> g = conv_geometry((64, 64), (3, 3), padding=1)
     >>> winograd_pays(g, 16, 16, 1), winograd_pays(g, 1, 16, 1)
     (True, False)
+    >>> winograd_pays(conv_geometry((16, 16), (3, 3), padding=1), 64, 64, 1)
+    False
     """
     return (winograd.covers(geometry) and min(c_in, c_out) // groups >= 4
-            and math.prod(geometry.feature_size) >= 64)
+            and math.prod(geometry.feature_size) >= 1024)
 
 
 def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: int = 1,
