@@ -20,7 +20,9 @@ measurements on this project's benchmark layers).
 :func:`method` gives the methods of :mod:`tconv.methods` built here: ``"numba"`` (JIT
 kernels, the default: picks unfold + GEMM or Winograd per layer), ``"numpy"`` (the same
 with the NumPy twins of the kernels), ``"winograd"`` (Winograd wherever it applies) and
-``"unfold"`` (unfold + GEMM everywhere).
+``"unfold"`` (unfold + GEMM everywhere). Building one asks glibc to keep freed big blocks
+for reuse (:func:`tconv.kernels.batch_split.keep_freed_memory`; ``TCONV_KEEP_FREED_MEMORY=0``
+opts out): fresh pages cost as much as the work.
 """
 from __future__ import annotations
 
@@ -412,10 +414,12 @@ def method(name: str):
     >>> method("numpy").keeps_columns
     True
     """
+    from .kernels import batch_split
     from .methods import Method, PoolKernels
 
     if name not in _POLICY:
         raise ValueError(f"tconv.fast builds the methods {tuple(_POLICY)}, not {name!r}")
+    batch_split.keep_freed_memory()             # reuse freed big blocks: fresh pages cost as much as the work
     if name == "numpy":
         from .kernels import pool_numpy as pool
         from .kernels import winograd as transforms

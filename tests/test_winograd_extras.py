@@ -68,3 +68,24 @@ def test_relu_gradient_on_a_large_array_takes_the_fused_path(monkeypatch):
     (F.relu(x) * Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))).sum().backward()
     np.testing.assert_array_equal(x.grad, [[0, 0, 2], [3, 0, 0]])
     assert x.grad.dtype == np.float32
+
+
+def test_keep_freed_memory_is_set_once_and_can_be_refused():
+    """The fast methods ask glibc to keep freed big blocks; TCONV_KEEP_FREED_MEMORY=0 opts out."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, tconv\n"
+            "from tconv.kernels import batch_split\n"
+            "tconv.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))\n"
+            "print(batch_split.keep_freed_memory(), batch_split.keep_freed_memory())\n")
+    results = {}
+    for setting in ("1", "0"):
+        env = dict(os.environ, TCONV_KEEP_FREED_MEMORY=setting)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        results[setting] = done.stdout.split()
+    assert results["0"] == ["False", "False"]
+    if sys.platform.startswith("linux"):
+        assert results["1"] == ["True", "True"]
