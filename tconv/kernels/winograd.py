@@ -4,7 +4,8 @@ Both kernels work on the 5-D layout ``(N, C, D, H, W)`` (2-D problems have ``D =
 the identity ``[[1.]]`` as their z matrix), and on the *transformed* layout
 ``(αz * αy * αx, C, N * tiles)``: one ``C x tiles`` matrix per point ``ξ = (iz, iy, ix)`` of
 the transformed tile, the right-hand side of one of the GEMMs. Column ``t`` of it is tile
-``(n, tz, ty, tx)`` in row-major order.
+``(n, tz, ty, tx)`` in row-major order, with one unused tile column per tile row on the input
+side (:func:`padded_tiles`).
 
 * :func:`tile_transform` (input side): ``out[ξ, c, t] = (Tz ⊗ Ty ⊗ Tx) @ d_t`` where ``d_t`` is
   the ``sz x sy x sx`` block of ``image[n, c]`` starting at ``tile * step - before`` (zeros
@@ -18,10 +19,10 @@ the transformed tile, the right-hand side of one of the GEMMs. Column ``t`` of i
 tiles_z, tiles_y, tiles_x)``. Each kernel has a NumPy twin (``*_numpy``, same signature);
 the tests check that they agree.
 
-Threads: like :mod:`.im2col`, the loops are race-free for ``prange`` over ``(n, c)`` (each
-iteration writes only its own column block / output plane) but compiled serial
-(``PARALLEL = False``): each transform sits next to the batched BLAS GEMMs, whose threads
-own the cores.
+Threads: the loops are race-free for a ``prange`` over (channel, block of images) (each
+iteration writes only its own columns / output planes) but compiled serial
+(``PARALLEL = False``): the caller runs parts of the batch in parallel threads instead, each
+with its transforms and its GEMMs (:mod:`.batch_split` says why).
 
 >>> import numpy as np
 >>> from tconv.winograd import toom_cook
