@@ -10,7 +10,8 @@ buffer; ``W ⊗ I`` is then one matrix product through NumPy's BLAS. So, for one
 This is exactly the operator of :mod:`tconv.matrix`, which the tests check. Two geometries
 skip the gather/scatter: a 1x1 kernel (``P`` is the identity) and non-overlapping tiles
 (``kernel == stride``, no padding, e.g. U-Net's 2x2 stride-2 up-convolution), where ``P`` is
-a pure permutation done with ``reshape``/``transpose``.
+a pure permutation: one (de-)interleaving copy (:mod:`tconv.kernels.tiling`). Parts of the
+batch run in parallel threads, each with a single-threaded BLAS (:mod:`tconv.kernels.batch_split`).
 
 Stride-1 3x3 (and 3x3x3) convolutions have a second exact factorization of the same ``C``
 with fewer multiplications, Winograd's (:mod:`tconv.winograd`). :func:`factorization`
