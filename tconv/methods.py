@@ -21,7 +21,7 @@ method          convolution (the matrix ``C``)              pooling             
 A convolution method provides three products of the matrix ``C`` (see :class:`Method`);
 pooling and resizing have no matrix of their own worth building, so the methods share the
 implementations above. ``"numba"``, ``"numpy"``, ``"winograd"`` and ``"unfold"``
-(:mod:`tconv.fast`) are loaded on first use, so ``import tconv`` does not import Numba.
+(:mod:`tconv.fast_methods`) are loaded on first use, so ``import tconv`` does not import Numba.
 """
 from __future__ import annotations
 
@@ -237,11 +237,11 @@ def _reference_weight_grad(image, feature, geometry: ConvGeometry, groups):
 
 
 def _fast(name: str) -> Callable[[], Method]:
-    """A loader for the fast methods of :mod:`tconv.fast` (imports Numba when first called)."""
+    """A loader for the fast methods of :mod:`tconv.fast_methods` (imports Numba when first called)."""
     def load() -> Method:
-        from . import fast
+        from . import fast_methods
 
-        return fast.method(name)
+        return fast_methods.method(name)
     return load
 
 

@@ -16,9 +16,8 @@ from strategies import ConvCase, assert_close, rng_from, seeds
 
 import tconv
 import tconv.nn.functional as F
-from tconv import Tensor, fast, gradcheck, winograd, winograd_batch
+from tconv import Tensor, fast, fast_methods, gradcheck, winograd, winograd_batch
 from tconv.conv import get_method
-from tconv.kernels import batch_split
 from tconv.kernels import winograd as kernels
 
 few = settings(max_examples=25, deadline=None)
@@ -150,7 +149,7 @@ def test_winograd_products_equal_the_matrix_float64(method, case, seed):
         got = _products("winograd", case, image, feature, w)
     else:      # the NumPy twins of the kernels, forced onto the Winograd path
         geometry = case.geometry()
-        forward, adjoint, weight_grad = fast._dispatching("always", fast._NumpyKernels, _Twins)
+        forward, adjoint, weight_grad = fast_methods._dispatching("always", fast._NumpyKernels, _Twins)
         got = (forward(image, w, geometry, case.groups), adjoint(feature, w, geometry, case.groups),
                weight_grad(image, feature, geometry, case.groups))
     for name, e, g in zip(("forward", "adjoint", "weight_grad"), expected, got):
@@ -298,11 +297,11 @@ def _relu_activations(rng, ndim):
 
 def test_factorization_says_which_runs():
     g = tconv.conv_geometry((64, 64), (3, 3), padding=1)
-    assert fast.factorization(g, 16, 16)["forward"].startswith("Winograd F(4x4, 3x3)")
-    assert fast.factorization(g, 16, 16)["weight_grad"].startswith("Winograd")
-    assert fast.factorization(g, 1, 16)["forward"].startswith("unfold")
-    assert fast.factorization(g, 1, 16, method="winograd")["forward"].startswith("Winograd")
+    assert fast_methods.factorization(g, 16, 16)["forward"].startswith("Winograd F(4x4, 3x3)")
+    assert fast_methods.factorization(g, 16, 16)["weight_grad"].startswith("Winograd")
+    assert fast_methods.factorization(g, 1, 16)["forward"].startswith("unfold")
+    assert fast_methods.factorization(g, 1, 16, method="winograd")["forward"].startswith("Winograd")
     up = tconv.conv_transpose_geometry((16, 16), (2, 2), stride=2)
-    assert "permutation" in fast.factorization(up, 32, 64)["forward"]
+    assert "permutation" in fast_methods.factorization(up, 32, 64)["forward"]
     with pytest.raises(ValueError, match="method='matrix'"):
-        fast.factorization(g, 16, 16, method="matrix")
+        fast_methods.factorization(g, 16, 16, method="matrix")

@@ -143,7 +143,7 @@ def keep_freed_memory() -> bool:
     ``M_TRIM_THRESHOLD`` 1 GB) made a U-Net training step 25% faster (545-584 ms -> 412-431
     ms of CPU, one thread). The price: the process keeps its high-water mark of memory
     instead of shrinking. It is process-wide, set once when a fast method is first built
-    (:func:`tconv.fast.method`); set the environment variable ``TCONV_KEEP_FREED_MEMORY=0``
+    (:func:`tconv.fast_methods.method`); set the environment variable ``TCONV_KEEP_FREED_MEMORY=0``
     to leave ``malloc`` alone. Does nothing (False) without glibc.
 
     >>> keep_freed_memory() in (True, False)

@@ -23,7 +23,7 @@ Parallel contract: iteration ``(n, c)`` touches only plane ``(n, c)`` of the ima
 """
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401  (the doctests use it)
 
 from ._jit import jit, prange
 
