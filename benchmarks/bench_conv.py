@@ -8,15 +8,20 @@ Usage (after ``pip install .``; PyTorch is optional)::
 The suite is the tiny U-Net's layers at batch 16 (plus a 3-D layer). For each layer and
 for ``forward`` and ``forward+backward`` (input and weight gradients) it times:
 
-* ``fast``: tconv's default method (Numba unfold/fold + BLAS GEMM);
+* ``fast``: tconv's default method (per layer unfold + GEMM or Winograd, see
+  ``tconv.fast_methods.factorization``; the table's last column says which);
+* ``torch``: ``torch.nn.functional`` on the CPU with the same thread count;
+* ``unfold``: tconv's unfold + GEMM everywhere (``method="unfold"``), forward + backward;
 * ``matrix``: tconv's explicit sparse matrix ``C`` (skipped where ``C`` is too large);
 * ``loop``: the readable reference loops, timed at batch 1 and scaled to the batch
-  (marked ``*`` in the table: an extrapolation, the loops are linear in the batch);
-* ``torch``: ``torch.nn.functional`` on the CPU with the same thread count.
+  (marked ``*`` in the table: an extrapolation, the loops are linear in the batch).
 
-It prints a table (ms, GFLOP/s, ratio to PyTorch), writes ``results.json`` and a bar chart
-``results.png``, and measures in fresh processes the peak memory of the fast suite and the
-cold-start cost (import + first call) with and without the Numba cache.
+``fast`` and ``torch`` are timed alternately (A B A B ...), ``--repeats`` pairs; a layer's
+time is the median and its ratio the median of the pairs' ratios, with the spread
+(min-max) of those ratios: on a shared machine timings drift, ratios within one process
+drift less. It prints a table (ms, GFLOP/s, ratio to PyTorch), writes ``results.json`` and
+a bar chart ``results.png``, and measures in fresh processes the peak memory of the fast
+suite and the cold-start cost (import + first call) with and without the Numba cache.
 """
 from __future__ import annotations
 
@@ -89,6 +94,33 @@ def _prod(values):
     return out
 
 
+def alternating(fns, repeats, budget_s=6.0):
+    """Median wall time (ms) of each function, called in turn (A B A B ...) after one warm-up each.
+
+    Returns ``(medians, ratios)``: ``ratios[k]`` are the per-round ratios ``fns[k] / fns[-1]``
+    (the last function is the reference), so a slow phase of the machine hits both sides.
+    """
+    for fn in fns:
+        fn()
+    times, start = [[] for _ in fns], time.perf_counter()
+    for _ in range(repeats):
+        for fn, store in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            store.append(time.perf_counter() - t)
+        if time.perf_counter() - start > budget_s and len(times[0]) >= 3:
+            break
+    medians = [1e3 * _median(store) for store in times]
+    ratios = [[a / b for a, b in zip(store, times[-1])] for store in times[:-1]]
+    return medians, ratios
+
+
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else 0.5 * (ordered[middle - 1] + ordered[middle])
+
+
 def best_of(fn, repeats, budget_s=3.0):
     """Minimum wall time (ms) of ``repeats`` calls after one warm-up; stops early past the budget."""
     fn()
@@ -119,10 +151,11 @@ def tconv_runner(case, x, w, method):
         def fwd():
             return impl.forward(x, w, geom, groups)
 
-        def fwd_bwd():
-            impl.forward(x, w, geom, groups)
+        def fwd_bwd():          # as the autograd runs it: the forward keeps its columns/tiles
+            kept = {"keep_cols": []} if impl.keeps_columns else {}
+            impl.forward(x, w, geom, groups, **kept)
             impl.adjoint(grad, w, geom, groups)
-            impl.weight_grad(x, grad, geom, groups)
+            impl.weight_grad(x, grad, geom, groups, **({"cols": kept["keep_cols"]} if kept else {}))
     else:
         x, w, _, geom, groups, _ = prepare_conv_transpose(x, w, None, s, p, op, 1, 1, None, ndim)
         out = impl.adjoint(x, w, geom, groups)
@@ -211,14 +244,20 @@ def run_suite(args, np):
     suite = SUITE[:3] + SUITE[6:7] if args.quick else SUITE
     for case in suite:
         x, w = make_case(case, rng, np)
-        row = {"layer": case[0], "batch": case[2]}
+        row = {"layer": case[0], "batch": case[2], "factorization": factorization_of(case)}
         fwd, fwd_bwd, out_shape = tconv_runner(case, x, w, "numba")
         work = flops(case, out_shape)
         row["gflop_forward"] = work / 1e9
-        row["fast"] = (best_of(fwd, args.repeats), best_of(fwd_bwd, args.repeats))
         if torch is not None:
             t_fwd, t_fwd_bwd = torch_runner(case, x, w, torch)
-            row["torch"] = (best_of(t_fwd, args.repeats), best_of(t_fwd_bwd, args.repeats))
+            (fast_f, torch_f), (ratio_f,) = alternating([fwd, t_fwd], args.repeats)
+            (fast_fb, torch_fb), (ratio_fb,) = alternating([fwd_bwd, t_fwd_bwd], args.repeats)
+            row["fast"], row["torch"] = (fast_f, fast_fb), (torch_f, torch_fb)
+            row["ratio"] = {"forward": _spread(ratio_f), "forward_backward": _spread(ratio_fb)}
+        else:
+            row["fast"] = (best_of(fwd, args.repeats), best_of(fwd_bwd, args.repeats))
+        u_fwd, u_fwd_bwd, _ = tconv_runner(case, x, w, "unfold")
+        row["unfold"] = (float("nan"), best_of(u_fwd_bwd, 3))
         if not args.skip_slow and matrix_nnz(case) <= MATRIX_LIMIT_NNZ:
             m_fwd, m_fwd_bwd, _ = tconv_runner(case, x, w, "matrix")
             row["matrix"] = (best_of(m_fwd, 1, 0), best_of(m_fwd_bwd, 1, 0))
@@ -231,28 +270,58 @@ def run_suite(args, np):
     return rows
 
 
+def _spread(ratios):
+    """``{"median", "min", "max"}`` of one layer's per-round ratios."""
+    return {"median": _median(ratios), "min": min(ratios), "max": max(ratios)}
+
+
+def factorization_of(case) -> str:
+    """Which factorization tconv's default runs for the layer's forward (``tconv.fast_methods.factorization``)."""
+    from tconv import fast_methods
+    from tconv.geometry import conv_geometry, conv_transpose_geometry
+
+    name, kind, n, c_in, c_out, size, k, s, p, op = case
+    ndim = len(size)
+    if kind == "conv":
+        geometry = conv_geometry(size, (k,) * ndim, s, p)
+        return fast_methods.factorization(geometry, c_in, c_out)["forward"].split(":")[0]
+    geometry = conv_transpose_geometry(size, (k,) * ndim, s, p, op)
+    return fast_methods.factorization(geometry, c_out, c_in)["adjoint"].split(":")[0]
+
+
 HEADER = (f"{'layer':30s} {'fast fwd':>9s} {'GF/s':>6s} {'torch':>8s} {'ratio':>6s} | "
-          f"{'fast f+b':>9s} {'torch':>8s} {'ratio':>6s} | {'matrix f+b':>10s} {'loop f+b*':>10s}")
+          f"{'fast f+b':>9s} {'torch':>8s} {'ratio (spread)':>17s} | {'unfold f+b':>10s} {'matrix f+b':>10s} "
+          f"{'loop f+b*':>10s} | factorization")
 
 
 def format_row(row):
     fast_f, fast_fb = row["fast"]
     torch_f, torch_fb = row.get("torch", (float("nan"),) * 2)
+    nan = {"median": float("nan"), "min": float("nan"), "max": float("nan")}
+    ratio = row.get("ratio", {"forward": nan, "forward_backward": nan})
+    rf, rfb = ratio["forward"], ratio["forward_backward"]
+    unfold_fb = row.get("unfold", (float("nan"),) * 2)[1]
     matrix_fb = row.get("matrix", (float("nan"),) * 2)[1]
     loop_fb = row.get("loop", (float("nan"),) * 2)[1]
     gflops = row["gflop_forward"] / (fast_f / 1e3)
-    return (f"{row['layer']:30s} {fast_f:9.2f} {gflops:6.1f} {torch_f:8.2f} {fast_f / torch_f:6.2f} | "
-            f"{fast_fb:9.2f} {torch_fb:8.2f} {fast_fb / torch_fb:6.2f} | {matrix_fb:10.1f} {loop_fb:10.0f}")
+    return (f"{row['layer']:30s} {fast_f:9.2f} {gflops:6.1f} {torch_f:8.2f} {rf['median']:6.2f} | "
+            f"{fast_fb:9.2f} {torch_fb:8.2f} {rfb['median']:5.2f} ({rfb['min']:.2f}-{rfb['max']:.2f}) | "
+            f"{unfold_fb:10.2f} {matrix_fb:10.1f} {loop_fb:10.0f} | {row['factorization']}")
 
 
 def summary(rows):
     total = {key: sum(r[key][1] for r in rows if key in r) for key in ("fast", "torch")}
     out = {"total_fast_fwd_bwd_ms": total["fast"]}
     if all("torch" in r for r in rows):
+        forward = {key: sum(r[key][0] for r in rows) for key in ("fast", "torch")}
+        out["total_fast_fwd_ms"], out["total_torch_fwd_ms"] = forward["fast"], forward["torch"]
+        out["ratio_total_fwd"] = forward["fast"] / forward["torch"]
         out["total_torch_fwd_bwd_ms"] = total["torch"]
         out["ratio_total_fwd_bwd"] = total["fast"] / total["torch"]
-        out["worst_layer_ratio"] = max(r["fast"][1] / r["torch"][1] for r in rows)
-        out["worst_layer"] = max(rows, key=lambda r: r["fast"][1] / r["torch"][1])["layer"]
+        for key in ("forward", "forward_backward"):
+            worst = max(rows, key=lambda r: r["ratio"][key]["median"])
+            out[f"worst_layer_ratio_{key}"] = worst["ratio"][key]["median"]
+            out[f"worst_layer_{key}"] = worst["layer"]
     looped = [r for r in rows if "loop" in r]
     if looped:
         out["speedup_vs_loop"] = sum(r["loop"][1] for r in looped) / sum(r["fast"][1] for r in looped)
@@ -315,7 +384,8 @@ def bar_chart(rows, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="threads for Numba, BLAS and PyTorch (default 2)")
-    parser.add_argument("--repeats", type=int, default=9, help="timed repeats per measurement (best is kept)")
+    parser.add_argument("--repeats", type=int, default=9,
+                        help="alternating rounds per measurement (medians are kept; default 9)")
     parser.add_argument("--quick", action="store_true", help="a few layers only")
     parser.add_argument("--skip-slow", action="store_true", help="skip the matrix and loop paths")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="output folder")

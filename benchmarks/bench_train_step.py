@@ -11,9 +11,11 @@ stride-2 transposed convolutions up, concatenation with the skip, a 1x1 head; Ad
 pixel-wise cross-entropy. The PyTorch twin is loaded with the same weights, and the two
 losses of the first step are compared before anything is timed.
 
-Reported: the median step time of each, their ratio, and tconv's autograd overhead: the
-share of the step spent outside the convolution backends (unfold/fold + GEMM). Pooling,
-ReLU, concatenation, the loss, the graph walk and Adam all count as overhead.
+The two steps alternate (tconv, PyTorch, tconv, ...). Reported: the median step time of
+each, the median and spread (min-max) of the per-round ratios, tconv's Adam step alone,
+and tconv's autograd overhead: the share of the step spent outside the convolution
+backends (unfold/fold or the Winograd transforms, and the GEMMs). Pooling, ReLU,
+concatenation, bias, the loss, the graph walk and Adam all count as overhead.
 """
 from __future__ import annotations
 
@@ -125,12 +127,15 @@ def main(argv=None):
 
     model = build_tconv_unet()
     opt = optim.Adam(model.parameters(), lr=1e-3)
+    adam_seconds = []
 
     def tconv_step():
         opt.zero_grad()
         loss = F.cross_entropy(model(x), target)
         loss.backward()
+        start = time.perf_counter()
         opt.step()
+        adam_seconds.append(time.perf_counter() - start)
         return float(loss.item())
 
     try:
@@ -139,6 +144,7 @@ def main(argv=None):
     except ImportError:
         torch = None
     result = {"threads": args.threads, "batch": args.batch, "size": args.size}
+    torch_step = None
     if torch is not None:
         twin = build_torch_unet(torch)
         twin.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
@@ -155,26 +161,29 @@ def main(argv=None):
         first_tconv, first_torch = tconv_step(), torch_step()
         result["first_loss"] = {"tconv": first_tconv, "torch": first_torch}
         assert abs(first_tconv - first_torch) < 1e-4, (first_tconv, first_torch)
-    times, kernel_share = [], []
-    for step in range(args.steps + 2):
+    times, t_times, kernel_share = [], [], []
+    for step in range(args.steps + 2):                 # alternate: a slow phase hits both
         with KernelTimer() as timer:
             start = time.perf_counter()
             tconv_step()
             elapsed = time.perf_counter() - start
+        if torch_step is not None:
+            start = time.perf_counter()
+            torch_step()
+            torch_elapsed = time.perf_counter() - start
         if step >= 2:
             times.append(elapsed)
             kernel_share.append(timer.seconds / elapsed)
+            if torch_step is not None:
+                t_times.append(torch_elapsed)
     result["tconv_step_ms"] = 1e3 * float(np.median(times))
+    result["tconv_adam_ms"] = 1e3 * float(np.median(adam_seconds[-len(times):]))
     result["tconv_overhead_share"] = 1.0 - float(np.median(kernel_share))
-    if torch is not None:
-        t_times = []
-        for step in range(args.steps + 2):
-            start = time.perf_counter()
-            torch_step()
-            if step >= 2:
-                t_times.append(time.perf_counter() - start)
+    if torch_step is not None:
+        ratios = [a / b for a, b in zip(times, t_times)]
         result["torch_step_ms"] = 1e3 * float(np.median(t_times))
-        result["ratio"] = result["tconv_step_ms"] / result["torch_step_ms"]
+        result["ratio"] = float(np.median(ratios))
+        result["ratio_spread"] = [float(min(ratios)), float(max(ratios))]
     print(json.dumps(result, indent=2))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "train_step.json").write_text(json.dumps(result, indent=2))

@@ -10,16 +10,20 @@ buffer; ``W ⊗ I`` is then one matrix product through NumPy's BLAS. So, for one
 This is exactly the operator of :mod:`tconv.matrix`, which the tests check. Two geometries
 skip the gather/scatter: a 1x1 kernel (``P`` is the identity) and non-overlapping tiles
 (``kernel == stride``, no padding, e.g. U-Net's 2x2 stride-2 up-convolution), where ``P`` is
-a pure permutation done with ``reshape``/``transpose``.
+a pure permutation: one (de-)interleaving copy (:mod:`tconv.kernels.tiling`). Parts of the
+batch run in parallel threads, each with a single-threaded BLAS (:mod:`tconv.kernels.batch_split`).
 
-:func:`method` gives the two methods of :mod:`tconv.methods` built here: ``"numba"`` (JIT
-kernels, the default) and ``"numpy"`` (their NumPy twins), running the same code around the
-kernels.
+Stride-1 3x3 (and 3x3x3) convolutions have a second exact factorization of the same ``C``
+with fewer multiplications, Winograd's (:mod:`tconv.winograd`); :mod:`tconv.fast_methods`
+builds the methods ``"numba"`` (the default: unfold + GEMM or Winograd per layer),
+``"numpy"`` (the same with the kernels' NumPy twins), ``"winograd"`` and ``"unfold"`` from
+the products here and in :mod:`tconv.winograd_batch`.
 """
 from __future__ import annotations
 
 import math
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,7 +31,7 @@ from .geometry import ConvGeometry
 from .kernels import im2col
 from .layout import as_3d, flip_and_swap, grouped, pack_geometry
 
-__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad", "method"]
+__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad", "Columns"]
 
 #: Upper bound on the column buffer of one chunk of the batch (bytes).
 COLUMN_BUDGET_BYTES = 256 << 20
@@ -80,9 +84,18 @@ def _is_tiling(g: ConvGeometry) -> bool:
                                                 g.image_size, g.feature_size))
 
 
-def _tile_axes(ndim: int):
-    """Axis order taking ``(N, C, o1, k1, o2, k2, ...)`` to ``(N, C, k1, k2, ..., o1, o2, ...)``."""
-    return (0, 1) + tuple(3 + 2 * a for a in range(ndim)) + tuple(2 + 2 * a for a in range(ndim))
+def _kernel_3d(geometry: ConvGeometry) -> tuple[int, int, int]:
+    """The kernel size with leading axes of size 1, as the 5-D kernels take it."""
+    return (1,) * (3 - geometry.ndim) + tuple(geometry.kernel_size)
+
+
+def _tiling(kernels):
+    """The (de-)interleave kernels of a tiling: Numba's, or their NumPy twins for the twin kernels."""
+    from .kernels import tiling
+
+    if kernels is _NumpyKernels:
+        return _NumpyTiling
+    return tiling
 
 
 def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reuse=False) -> np.ndarray:
@@ -101,9 +114,10 @@ def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reu
         return np.ascontiguousarray(image).reshape(n, c, length)
     if _is_tiling(geometry):
         crop = tuple(slice(0, f * s) for f, s in zip(geometry.feature_size, geometry.stride))
-        split = sum(((f, k) for f, k in zip(geometry.feature_size, geometry.kernel_size)), ())
-        tiles = image[(slice(None), slice(None)) + crop].reshape((n, c) + split)
-        return tiles.transpose(_tile_axes(geometry.ndim)).reshape(n, c * taps, length)
+        cols = np.empty((n, c * taps, length), dtype=image.dtype)
+        _tiling(kernels).deinterleave(as_3d(image[(slice(None), slice(None)) + crop]),
+                                      *_kernel_3d(geometry), cols)
+        return cols
     shape = (n, c * taps, length)
     cols = scratch(shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
     kernels(as_3d(np.ascontiguousarray(image)), kernel_geometry(geometry), cols)
@@ -126,29 +140,50 @@ def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col
     if _is_pointwise(geometry):
         out[...] = cols.reshape(shape)
     elif _is_tiling(geometry):
-        tiles = cols.reshape((n, channels) + geometry.kernel_size + geometry.feature_size)
         covered = tuple(f * s for f, s in zip(geometry.feature_size, geometry.stride))
         if covered != geometry.image_size:
             out[...] = 0                      # the uncovered bottom/right rows (output_padding)
         target = out[(slice(None), slice(None)) + tuple(slice(0, m) for m in covered)]
-        split = sum(((f, k) for f, k in zip(geometry.feature_size, geometry.kernel_size)), ())
-        target.reshape((n, channels) + split)[...] = tiles.transpose(np.argsort(_tile_axes(geometry.ndim)))
+        # one copy straight into the interleaved positions (no sums: P is a permutation)
+        _tiling(kernels).interleave(np.ascontiguousarray(cols), *_kernel_3d(geometry), as_3d(target))
     else:
         out[...] = 0
         kernels(np.ascontiguousarray(cols), kernel_geometry(geometry), as_3d(out))
     return out
 
 
-def _chunks(n: int, per_sample_bytes: int):
-    """Slices of the batch whose column buffers stay under :data:`COLUMN_BUDGET_BYTES`."""
+def _chunks(n: int, per_sample_bytes: int) -> list[slice]:
+    """Slices of the batch: its parts for parallel threads, each cut under :data:`COLUMN_BUDGET_BYTES`.
+
+    The parts run in parallel (:func:`_in_threads`): each thread unfolds its own samples and
+    runs its own GEMMs with a single-threaded BLAS (:mod:`tconv.kernels.batch_split` says
+    why: BLAS's and Numba's spinning worker threads fight over the cores otherwise).
+    """
+    from .kernels import batch_split
+
     step = max(1, COLUMN_BUDGET_BYTES // max(per_sample_bytes, 1))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+    return [slice(i, min(i + step, part.stop)) for part in batch_split.split(n, batch_split.threads())
+            for i in range(part.start, part.stop, step)]
+
+
+def _in_threads(function, chunks: list[slice]) -> list:
+    """``[function(chunk) for chunk in chunks]``, consecutive runs of chunks in parallel threads."""
+    from .kernels import batch_split
+
+    return batch_split.map_blocks(function, chunks)
+
+
+class Columns(NamedTuple):
+    """The column buffer ``unfold(image[part])`` that :func:`forward` keeps for :func:`weight_grad`."""
+
+    part: slice
+    cols: np.ndarray
 
 
 def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, keep_cols=None):
     """``C @ image``: unfold, then ``W @ cols``. Returns ``(N, C_out, *feature)``.
 
-    ``keep_cols``, a list, receives the column buffer of each batch chunk so that
+    ``keep_cols``, a list, receives the :class:`Columns` of each batch chunk so that
     :func:`weight_grad` can reuse them instead of unfolding the image again.
 
     >>> from tconv.geometry import conv_geometry
@@ -161,12 +196,16 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
     w = grouped(weight, groups)
     out = np.empty((n, c_out, length), dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
-    for part in _chunks(n, per_sample):
+
+    def run(part):
         cols = unfold(image[part], geometry, kernels.unfold, reuse=keep_cols is None)
-        if keep_cols is not None:
-            keep_cols.append(cols)
-        cols = cols.reshape(cols.shape[0], groups, w.shape[2], length)
-        np.matmul(w, cols, out=out[part].reshape(cols.shape[0], groups, w.shape[1], length))
+        by_group = cols.reshape(cols.shape[0], groups, w.shape[2], length)
+        np.matmul(w, by_group, out=out[part].reshape(cols.shape[0], groups, w.shape[1], length))
+        return Columns(part, cols)
+
+    kept = _in_threads(run, _chunks(n, per_sample))
+    if keep_cols is not None:
+        keep_cols.extend(kept)
     return out.reshape((n, c_out) + geometry.feature_size)
 
 
@@ -205,11 +244,14 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
     by_group = np.ascontiguousarray(feature).reshape(n, groups, weight.shape[0] // groups, length)
     out = np.empty((n, channels) + geometry.image_size, dtype=feature.dtype)
     per_sample = channels * math.prod(geometry.kernel_size) * length * feature.itemsize
-    for part in _chunks(n, per_sample):
+
+    def run(part):
         m = part.stop - part.start
         cols = scratch((m, groups, w_t.shape[1], length), feature.dtype)
         np.matmul(w_t, by_group[part], out=cols)
         fold(cols.reshape(m, groups * w_t.shape[1], length), channels, geometry, kernels.fold, out=out[part])
+
+    _in_threads(run, _chunks(n, per_sample))
     return out
 
 
@@ -229,13 +271,21 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     taps = image.shape[1] // groups * math.prod(geometry.kernel_size)
     # Accumulate the transpose, unfold(x) @ grad_out.T: the same products, but OpenBLAS runs
     # this orientation 25-60% faster on the U-Net's layers (few output channels, long rows).
-    grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
-    for chunk, part in enumerate(_chunks(n, per_sample)):
-        unfolded = cols[chunk] if cols is not None else unfold(image[part], geometry, kernels.unfold, reuse=True)
+    kept = {c.part.start: c.cols for c in (cols or ()) if isinstance(c, Columns)}
+    chunks = [c.part for c in (cols or ()) if isinstance(c, Columns)] or _chunks(n, per_sample)
+
+    def run(part):
+        unfolded = kept[part.start] if kept else unfold(image[part], geometry, kernels.unfold, reuse=True)
         unfolded = unfolded.reshape(part.stop - part.start, groups, taps, length)
+        grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
         for i in range(unfolded.shape[0]):                 # fixed order: reproducible sums
             grad_t += np.matmul(unfolded[i], np.swapaxes(by_group[part][i], 1, 2))
+        return grad_t
+
+    grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
+    for partial in _in_threads(run, chunks):                       # in the chunks' order
+        grad_t += partial
     grad = np.swapaxes(grad_t, 1, 2)
     return np.ascontiguousarray(grad).reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
 
@@ -245,26 +295,13 @@ class _NumpyKernels:
     fold = staticmethod(im2col.fold_numpy)
 
 
-def method(name: str):
-    """The :class:`tconv.methods.Method` ``"numba"`` (JIT kernels) or ``"numpy"`` (their twins).
+class _NumpyTiling:
+    @staticmethod
+    def interleave(*args):
+        from .kernels import tiling
+        tiling.interleave_numpy(*args)
 
-    >>> method("numpy").keeps_columns
-    True
-    """
-    from .methods import Method, PoolKernels
-
-    if name == "numba":
-        from .kernels import pool
-
-        kernels = PoolKernels(pool.max_pool, pool.max_pool_backward, pool.avg_pool, pool.avg_pool_backward)
-        return Method(forward, adjoint, weight_grad, True, kernels, "matrix")
-    if name == "numpy":
-        from .kernels import pool_numpy as pool
-
-        kernels = PoolKernels(pool.max_pool, pool.max_pool_backward, pool.avg_pool, pool.avg_pool_backward)
-        return Method(
-            lambda x, w, g, groups, keep_cols=None: forward(x, w, g, groups, _NumpyKernels, keep_cols),
-            lambda y, w, g, groups: adjoint(y, w, g, groups, _NumpyKernels),
-            lambda x, y, g, groups, cols=None: weight_grad(x, y, g, groups, _NumpyKernels, cols),
-            True, kernels, "matrix")
-    raise ValueError(f"tconv.fast builds the methods 'numba' and 'numpy', not {name!r}")
+    @staticmethod
+    def deinterleave(*args):
+        from .kernels import tiling
+        tiling.deinterleave_numpy(*args)

@@ -9,14 +9,19 @@ method          convolution (the matrix ``C``)              pooling             
 ==============  ==========================================  ===========================  ====================
 ``"matrix"``    the explicit sparse ``C`` (:mod:`.matrix`)  NumPy (the kernels' twins)   per-axis matrices
 ``"reference"`` the readable loops (:mod:`.reference`)      NumPy (the kernels' twins)   PyTorch's gather
-``"numba"``     ``C = (W ⊗ I)·P``: unfold + GEMM            Numba kernels                per-axis matrices
-``"numpy"``     the same with the NumPy twins of unfold     NumPy (the kernels' twins)   per-axis matrices
+``"numba"``     ``C = (W ⊗ I)·P``: unfold + GEMM, or        Numba kernels                per-axis matrices
+                Winograd per layer (:mod:`.fast`)
+``"numpy"``     the same with the NumPy twins of the        NumPy (the kernels' twins)   per-axis matrices
+                kernels
+``"winograd"``  Winograd (:mod:`.winograd`) wherever it     Numba kernels                per-axis matrices
+                applies, else unfold + GEMM
+``"unfold"``    unfold + GEMM everywhere                    Numba kernels                per-axis matrices
 ==============  ==========================================  ===========================  ====================
 
 A convolution method provides three products of the matrix ``C`` (see :class:`Method`);
 pooling and resizing have no matrix of their own worth building, so the methods share the
-implementations above. ``"numba"`` and ``"numpy"`` (:mod:`tconv.fast`) are loaded on first
-use, so ``import tconv`` does not import Numba.
+implementations above. ``"numba"``, ``"numpy"``, ``"winograd"`` and ``"unfold"``
+(:mod:`tconv.fast_methods`) are loaded on first use, so ``import tconv`` does not import Numba.
 """
 from __future__ import annotations
 
@@ -232,11 +237,11 @@ def _reference_weight_grad(image, feature, geometry: ConvGeometry, groups):
 
 
 def _fast(name: str) -> Callable[[], Method]:
-    """A loader for the fast methods of :mod:`tconv.fast` (imports Numba when first called)."""
+    """A loader for the fast methods of :mod:`tconv.fast_methods` (imports Numba when first called)."""
     def load() -> Method:
-        from . import fast
+        from . import fast_methods
 
-        return fast.method(name)
+        return fast_methods.method(name)
     return load
 
 
@@ -244,3 +249,5 @@ register_method("matrix", _matrix_forward, _matrix_adjoint, _matrix_weight_grad)
 register_method("reference", _reference_forward, _reference_adjoint, _reference_weight_grad, resize="gather")
 _METHODS["numba"] = _fast("numba")
 _METHODS["numpy"] = _fast("numpy")
+_METHODS["winograd"] = _fast("winograd")
+_METHODS["unfold"] = _fast("unfold")

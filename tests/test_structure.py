@@ -21,7 +21,7 @@ LAYERS = {
     "matrix": 1, "spelling": 1, "translate": 1,
     "reference": 2,
     "kernels": 3,
-    "methods": 4, "fast": 4, "conv": 4, "pool": 4, "resize": 4, "serialization": 4, "views": 4, "explain": 4,
+    "methods": 4, "fast": 4, "fast_methods": 4, "winograd": 4, "winograd_batch": 4, "conv": 4, "pool": 4, "resize": 4, "serialization": 4, "views": 4, "explain": 4,
     "autograd": 5,
     "nn": 6, "optim": 6,
     "seg": 7,

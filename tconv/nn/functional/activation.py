@@ -21,19 +21,41 @@ from ...autograd.function import defop
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
 
+#: Arrays with at least this many elements take the fused Numba backward (tconv.kernels.elementwise).
+FUSED_RELU_MIN_SIZE = 1 << 16
+
+
 @defop
 def relu(x):
     """``max(x, 0)``; gradient 1 where ``x > 0``, else 0 (0 at 0, as PyTorch).
+
+    The backward reads the output, as PyTorch's does (``out > 0`` exactly where ``x > 0``),
+    so the forward keeps no mask; on large arrays it is one fused pass.
 
     >>> from tconv import Tensor
     >>> relu(Tensor([-1.0, 0.0, 2.0]))
     Tensor([0., 0., 2.])
     """
-    positive = x > 0
+    out = np.maximum(x, np.zeros((), dtype=x.dtype))
 
     def vjp(grad_out):
-        return (np.multiply(grad_out, positive, dtype=grad_out.dtype),)
-    return np.maximum(x, np.zeros((), dtype=x.dtype)), vjp
+        return (_relu_backward(out, grad_out),)
+    return out, vjp
+
+
+def _relu_backward(out: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
+    """``grad_out`` where ``out > 0``, else 0 (dtype of ``grad_out``)."""
+    result = np.empty(out.shape, dtype=grad_out.dtype)
+    if out.size >= FUSED_RELU_MIN_SIZE and out.flags.c_contiguous and grad_out.flags.c_contiguous:
+        import numba
+
+        if not numba.config.DISABLE_JIT:           # as plain Python the loop would be slow
+            from ...kernels.elementwise import relu_backward
+
+            relu_backward(out, grad_out, result)
+            return result
+    np.multiply(grad_out, out > 0, out=result, dtype=result.dtype)
+    return result
 
 
 def leaky_relu(x, negative_slope=0.01):

@@ -1,0 +1,155 @@
+"""The fast methods: which factorization of ``C`` runs for each layer.
+
+Two exact factorizations of the convolution matrix ``C`` are implemented:
+``C = (W ⊗ I)·P`` (unfold + GEMM, :mod:`tconv.fast`) and Winograd's
+``Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A`` per tile (:mod:`tconv.winograd`, :mod:`tconv.winograd_batch`,
+stride-1 3x3 and 3x3x3 only). :func:`method` builds the methods of :mod:`tconv.methods`:
+
+* ``"numba"`` (the default): Winograd where :func:`winograd_pays`, else unfold + GEMM;
+* ``"numpy"``: the same choice, with the NumPy twins of every kernel;
+* ``"winograd"``: Winograd wherever it applies; ``"unfold"``: unfold + GEMM everywhere.
+
+:func:`factorization` says which one runs for a geometry (for ``tconv explain`` and the
+benchmarks). Building a method asks glibc to keep freed big blocks for reuse
+(:func:`tconv.kernels.batch_split.keep_freed_memory`; ``TCONV_KEEP_FREED_MEMORY=0`` opts
+out): fresh pages cost as much as the work.
+
+>>> from tconv.geometry import conv_geometry
+>>> factorization(conv_geometry((64, 64), (3, 3), padding=1), 16, 16)["adjoint"][:20]
+'Winograd F(4x4, 3x3)'
+"""
+from __future__ import annotations
+
+import math
+
+from . import winograd, winograd_batch
+from .fast import (_NumpyKernels, _adjoint_as_convolution, _is_pointwise, _is_tiling, adjoint, forward,
+                   weight_grad)
+from .geometry import ConvGeometry
+from .kernels import im2col
+
+__all__ = ["winograd_pays", "factorization", "method"]
+
+
+def winograd_pays(geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
+    """Whether the default method runs the convolution ``c_in -> c_out`` on ``geometry`` with Winograd.
+
+    ``c_in``/``c_out`` are the channels of the convolution actually computed (for an adjoint:
+    ``C_feature -> C_image``). The rule, from the benchmark layers (docs/benchmarks.md, one
+    thread, forward and forward + backward): Winograd when it applies
+    (:func:`tconv.winograd.covers`), each group has at least 4 input and 4 output channels
+    (fewer make the GEMMs degenerate and the transforms dominate) and the output has at
+    least 1024 points per image. Measured: 10-25% faster than unfold + GEMM at 32x32 and
+    64x64 (16-32 channels), 2x on the 32³ 3-D layer, a tie at 16x16 (32-64 channels).
+
+    >>> from tconv.geometry import conv_geometry
+    >>> g = conv_geometry((64, 64), (3, 3), padding=1)
+    >>> winograd_pays(g, 16, 16, 1), winograd_pays(g, 1, 16, 1)
+    (True, False)
+    >>> winograd_pays(conv_geometry((16, 16), (3, 3), padding=1), 64, 64, 1)
+    False
+    """
+    return (winograd.covers(geometry) and min(c_in, c_out) // groups >= 4
+            and math.prod(geometry.feature_size) >= 1024)
+
+
+def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: int = 1,
+                  method: str = "numba") -> dict[str, str]:
+    """Which factorization of ``C`` each product runs with a fast method, and why it is the same operator.
+
+    Keys ``"forward"`` (``C @ x``), ``"adjoint"`` (``C.T @ y``) and ``"weight_grad"``;
+    ``c_image``/``c_feature`` are the channels on the image and feature sides of ``C``.
+
+    >>> from tconv.geometry import conv_geometry
+    >>> factorization(conv_geometry((64, 64), (3, 3), padding=1), 16, 16)["forward"]
+    'Winograd F(4x4, 3x3): C = per tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, 36 GEMMs'
+    >>> factorization(conv_geometry((64, 64), (3, 3), stride=2, padding=1), 16, 16)["forward"]
+    'unfold + GEMM: C = (W ⊗ I)·P'
+    """
+    policy = _POLICY.get(method)
+    if policy is None:
+        raise ValueError(f"method={method!r}: factorization describes {tuple(_POLICY)}")
+
+    def winograd_text(size):
+        m = winograd.tile_sizes(size)
+        tile = "x".join(str(v) for v in m)
+        points = math.prod(v + 2 for v in m)
+        return (f"Winograd F({tile}, {'x'.join('3' * len(m))}): C = per tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, "
+                f"{points} GEMMs")
+
+    unfold_text = "unfold + GEMM: C = (W ⊗ I)·P"
+    if _is_pointwise(geometry):
+        unfold_text = "GEMM: 1x1 kernel, P = I"
+    elif _is_tiling(geometry):
+        unfold_text = "GEMM + reshape: kernel == stride, P is a permutation"
+    forward_wino = _use_winograd(policy, geometry, c_image, c_feature, groups)
+    adjoint_wino = _use_winograd(policy, geometry, c_feature, c_image, groups)
+    adjoint_unfold = ("fold(Wᵀ @ y): C.T = Pᵀ·(Wᵀ ⊗ I)" if not _adjoint_as_convolution(geometry, c_feature, c_image)
+                      else "unfold + GEMM of the flipped kernel (stride 1: C.T is a convolution)")
+    return {"forward": winograd_text(geometry.feature_size) if forward_wino else unfold_text,
+            "adjoint": (winograd_text(geometry.image_size) + " of the flipped kernel" if adjoint_wino
+                        else adjoint_unfold if not _is_pointwise(geometry) and not _is_tiling(geometry)
+                        else unfold_text),
+            "weight_grad": ("Winograd: Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ V]G, reusing the forward's tiles V" if forward_wino
+                            else "GEMM with the forward's columns: dW = Σ_n dY[n] @ unfold(x)[n].T")}
+
+
+#: How each fast method uses Winograd: only where it pays (the default), always, or never.
+_POLICY = {"numba": "auto", "numpy": "auto", "winograd": "always", "unfold": "never"}
+
+
+def _use_winograd(policy: str, geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
+    if policy == "always":
+        return winograd.covers(geometry)
+    return policy == "auto" and winograd_pays(geometry, c_in, c_out, groups)
+
+
+def _dispatching(policy: str, kernels, winograd_kernels):
+    """``(forward, adjoint, weight_grad)`` picking Winograd or unfold + GEMM per call (:func:`_use_winograd`)."""
+
+    def forward_(image, weight, geometry, groups, keep_cols=None):
+        if _use_winograd(policy, geometry, image.shape[1], weight.shape[0], groups):
+            return winograd_batch.forward(image, weight, geometry, groups, winograd_kernels, keep_cols)
+        return forward(image, weight, geometry, groups, kernels, keep_cols)
+
+    def adjoint_(feature, weight, geometry, groups):
+        if _use_winograd(policy, geometry, weight.shape[0], weight.shape[1] * groups, groups):
+            return winograd_batch.adjoint(feature, weight, geometry, groups, winograd_kernels)
+        return adjoint(feature, weight, geometry, groups, kernels)
+
+    def weight_grad_(image, feature, geometry, groups, cols=None):
+        if _use_winograd(policy, geometry, image.shape[1], feature.shape[1], groups):
+            return winograd_batch.weight_grad(image, feature, geometry, groups, winograd_kernels, cols)
+        return weight_grad(image, feature, geometry, groups, kernels, cols)
+
+    return forward_, adjoint_, weight_grad_
+
+
+def method(name: str):
+    """The :class:`tconv.methods.Method` ``"numba"``, ``"numpy"``, ``"winograd"`` or ``"unfold"`` (module docstring).
+
+    >>> method("numpy").keeps_columns
+    True
+    """
+    from .kernels import batch_split
+    from .methods import Method, PoolKernels
+
+    if name not in _POLICY:
+        raise ValueError(f"tconv.fast builds the methods {tuple(_POLICY)}, not {name!r}")
+    batch_split.keep_freed_memory()             # reuse freed big blocks: fresh pages cost as much as the work
+    if name == "numpy":
+        from .kernels import pool_numpy as pool
+        from .kernels import winograd as transforms
+
+        class _NumpyTransforms:
+            tile_transform = staticmethod(transforms.tile_transform_numpy)
+            output_transform = staticmethod(transforms.output_transform_numpy)
+
+        kernels, winograd_kernels = _NumpyKernels, _NumpyTransforms
+    else:
+        from .kernels import pool
+        from .kernels import winograd as winograd_kernels
+
+        kernels = im2col
+    pooling = PoolKernels(pool.max_pool, pool.max_pool_backward, pool.avg_pool, pool.avg_pool_backward)
+    return Method(*_dispatching(_POLICY[name], kernels, winograd_kernels), True, pooling, "matrix")
