@@ -215,8 +215,23 @@ def describe_geometry(g: ConvGeometry, in_channels: int = 1, out_channels: int =
     if g.transposed:
         lines += _equivalent_lines(g) + [""]
     lines += _spelling_lines(g, in_channels, out_channels, groups) + [""]
+    lines += _fast_path_lines(g, in_channels, out_channels, groups) + [""]
     lines += _matrix_lines(g, in_channels, out_channels, groups, show_dense)
     return lines
+
+
+def _fast_path_lines(g: ConvGeometry, in_channels: int, out_channels: int, groups: int) -> list[str]:
+    """Which factorization of ``C`` the default method runs for each product (all are ``C`` exactly)."""
+    from .fast_methods import factorization
+
+    c_image, c_feature = (out_channels, in_channels) if g.transposed else (in_channels, out_channels)
+    ways = factorization(g, c_image, c_feature, groups)
+    first, second = ("adjoint", "forward") if g.transposed else ("forward", "adjoint")
+    return ["How tconv computes it (the default method 'numba'; every factorization is the same matrix C):",
+            f"  this operator ({'C.T @ y' if g.transposed else 'C @ x'}):  {ways[first]}",
+            f"  its gradient w.r.t. the input ({'C @ y' if g.transposed else 'C.T @ y'}):  {ways[second]}",
+            f"  its gradient w.r.t. the weight:  " + (ways["weight_grad"] if not g.transposed else
+                                                    "dW = Σ_n x[n] @ unfold(dL/dout)[n].T (the output plays the image of C)")]
 
 
 def describe_keras(t: KerasTranslation, input_size) -> list[str]:
