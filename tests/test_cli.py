@@ -259,3 +259,16 @@ def test_sparsity_is_never_rounded_to_100_percent(capsys):
     assert code == 0
     line = next(row for row in out.splitlines() if "sparsity" in row)
     assert "sparsity 100%" not in line and "density 0%" not in line
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--input", "64", "64", "--kernel", "3", "--padding", "1", "--channels", "16", "16"], "Winograd F(4x4, 3x3)"),
+    (["--input", "64", "64", "--kernel", "3", "--stride", "2", "--padding", "1", "--channels", "16", "16"],
+     "unfold + GEMM"),
+    (["--input", "8", "8", "--kernel", "2", "--stride", "2", "--transposed"], "kernel == stride"),
+])
+def test_explain_says_which_factorization_runs(capsys, argv, fragment):
+    code, out, _ = run(capsys, "explain", *argv)
+    assert code == 0
+    section = out[out.index("How tconv computes it"):]
+    assert fragment in section.splitlines()[1]
