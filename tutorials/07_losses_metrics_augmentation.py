@@ -752,6 +752,16 @@ trap_path = tconv.viz.save(fig, OUT / "07_two_generator_trap.png")
 fig
 
 # %% [markdown]
+# ## What next
+#
+# * The losses plug into training: `tconv train --loss dice` (or `ce`, `dicece`, `focal`,
+#   `tversky`, `fbeta`, `hausdorff`), and `tconv evaluate` reports the metrics of a run.
+# * Sources: Milletari et al. 2016 (V-Net, the Dice loss), Salehi et al. 2017 (Tversky), Lin et
+#   al. 2017 (focal), Karimi & Salcudean 2019 (Hausdorff DT loss); the MONAI documentation
+#   (`monai.losses`, `monai.metrics`) for the names, defaults and empty-mask conventions; the
+#   albumentations documentation for the calling convention; docs/references.md for the values.
+
+# %% [markdown]
 # ## Exercises
 #
 # **1.** Which Tversky weights `(α, β)` make the Tversky loss equal to the F-β loss with β = 3?
@@ -793,7 +803,7 @@ for ignore_empty, expected in ((True, (1.0 + 0.5) / 2), (False, (1.0 + 0.5 + 1.0
 
 # %%
 def boundary_of(labels):
-    """Pixels of any shape that touch a pixel of another label (or the image's edge), as 0/1 ids."""
+    """Foreground pixels next to the background or the image's edge (the mask minus its erosion), as 0/1 ids."""
     foreground = labels > 0
     return (foreground & ~binary_erosion(foreground)).astype(labels.dtype)
 
@@ -815,12 +825,3 @@ assert differ > 0
 # (Flips and 90° rotations move whole pixels, so everything commutes. A 30° rotation samples
 # the thin boundary by nearest neighbour, which leaves gaps and doubled pixels: compute a
 # boundary *after* warping, do not warp it.)
-#
-# ## What next
-#
-# * The losses plug into training: `tconv train --loss dice` (or `ce`, `dicece`, `focal`,
-#   `tversky`, `fbeta`, `hausdorff`), and `tconv evaluate` reports the metrics of a run.
-# * Sources: Milletari et al. 2016 (V-Net, the Dice loss), Salehi et al. 2017 (Tversky), Lin et
-#   al. 2017 (focal), Karimi & Salcudean 2019 (Hausdorff DT loss); the MONAI documentation
-#   (`monai.losses`, `monai.metrics`) for the names, defaults and empty-mask conventions; the
-#   albumentations documentation for the calling convention; docs/references.md for the values.
