@@ -645,10 +645,11 @@ for call in range(6):
 # %% [markdown]
 # **Nearest for masks.** Warps move pixels by fractions of a pixel. The image is sampled
 # bilinearly (a mix of neighbours), but a mask holds class *ids*, and a mix of ids is nonsense:
-# halfway between a disc (1) and a triangle (3) is 2, a square, and this image has no square. So
-# masks are always sampled by nearest neighbour, and the set of labels never grows (tconv refuses
-# anything else for masks). Warping the mask as if it were an image, the mistake a generic image
-# generator makes, invents labels along the boundaries:
+# on the way from background (0) to a triangle (3) a bilinear mix passes through 1 (a disc) and
+# 2 (a square), and this image has no square. So masks are always sampled by nearest neighbour,
+# and the set of labels never grows (tconv refuses anything else for masks). Warping the mask as
+# if it were an image, the mistake a generic image generator makes, invents labels along the
+# boundaries:
 
 # %%
 seen = set()
