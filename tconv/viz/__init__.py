@@ -10,9 +10,9 @@ keeps its inline display and a script needs no display at all.
 * the checkerboard lab: :func:`plot_overlap`, :func:`plot_upsampling`,
   :func:`plot_gradient_checkerboard`, :func:`plot_checkerboard_lab`, :func:`overlap_counts`;
 * every view of one operator: :func:`plot_views`;
-* a U-Net: :func:`draw_unet`, :func:`unet_levels`, :class:`UNetLevel`;
+* a U-Net: :func:`draw_unet`, :func:`unet_levels`, :func:`model_levels` (a built model), :class:`UNetLevel`;
 * a training run: :func:`plot_history`, :func:`plot_predictions`, :func:`overlay`;
-* the lecture pack: :func:`make_pack` (what ``tconv figure pack`` writes).
+* the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes).
 
 >>> from tconv.geometry import conv_geometry
 >>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)))
@@ -24,10 +24,10 @@ from .grids import animate_convolution, draw_convolution
 from .matrix import draw_matrix, matrix_data
 from .overlap import overlap_counts
 from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
-from .pack import make_pack
+from .pack import make_pack, pack_entries
 from .saving import save
 from .training import overlay, plot_history, plot_predictions
-from .unet import UNetLevel, draw_unet, unet_levels
+from .unet import UNetLevel, describe_unet, draw_unet, model_levels, unet_levels
 from .views import plot_views, views_data
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "draw_matrix", "matrix_data",
     "overlap_counts", "plot_overlap", "plot_upsampling", "plot_gradient_checkerboard", "plot_checkerboard_lab",
     "plot_views", "views_data",
-    "UNetLevel", "unet_levels", "draw_unet",
+    "UNetLevel", "unet_levels", "model_levels", "describe_unet", "draw_unet",
     "plot_history", "plot_predictions", "overlay",
-    "make_pack",
+    "make_pack", "pack_entries",
 ]
