@@ -197,9 +197,9 @@ assert np.array_equal(t2.AT @ ((t2.G @ g) * (t2.BT @ d)), np.array(direct_y))
 # `Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]`, `G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],
 # [0,0,1]]`, `Aᵀ = [[1,1,1,0],[0,1,-1,-1]]`. The convention tconv states (in `toom_cook`'s
 # docstring): the paper negates the `Bᵀ` row of the point 0 together with its `G` row, and the
-# `Bᵀ` row of `∞` together with its `Aᵀ` column. Each point's two sign changes cancel (it is one
-# more diagonal `D` moved between factors), so the operator is the same; these are exactly the
-# formulas of section 1. Their F(4, 3) (section 4.2, points `0, ±1, ±2, ∞`) is `toom_cook(4)`
+# `Bᵀ` row of `∞` together with its `Aᵀ` column. Each sign appears twice and cancels (a diagonal
+# of signs moved from one factor to another, like `D` above), so the operator is the same; these
+# are exactly the formulas of section 1. Their F(4, 3) (section 4.2, points `0, ±1, ±2, ∞`) is `toom_cook(4)`
 # exactly.
 
 # %%
@@ -263,7 +263,8 @@ def draw_product(matrices, titles, numbers, cell, title):
         for i, (ax, a, name) in enumerate(zip(axes, matrices, titles)):
             image = ax.imshow(a, cmap="PuOr_r", norm=norm)
             ax.set_title(("= " if i == 1 else "· " if i > 1 else "") + name)
-            ax.set_xticks([]), ax.set_yticks([])
+            ax.set_xticks([])
+            ax.set_yticks([])
             ax.set_xlabel(f"{a.shape[0]} x {a.shape[1]}")
             for spine in ax.spines.values():
                 spine.set_visible(True)
@@ -299,7 +300,18 @@ factorization_1d_figure
 # `g`, so the formula holds for every 3x3 kernel. Per tile: 16 multiplications (the `⊙` of two 4x4
 # arrays) for 4 outputs, where the direct sum needs 4 x 9 = 36.
 #
-# On tutorial 1's image and kernel (one 4x4 tile, output 2x2). F(2, 3)'s matrices hold only
+# First the rank-one step, checked on a random tile (`C_u` is the 2 x 4 matrix of section 3 for
+# the kernel `u`):
+
+# %%
+u, v, tile = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal((4, 4))
+C_u, C_v = (tconv.conv_matrix(k[None, None], (1, 4)).toarray() for k in (u, v))
+rank_one = tconv.conv2d(tile[None], np.outer(u, v)[None, None])[0]
+assert np.allclose(C_u @ tile @ C_v.T, rank_one)                                      # Y = C_u d C_vᵀ
+assert np.allclose(t2.AT @ ((t2.G @ np.outer(u, v) @ t2.G.T) * (t2.BT @ tile @ t2.BT.T)) @ t2.AT.T, rank_one)
+
+# %% [markdown]
+# Now tutorial 1's image and kernel (one 4x4 tile, output 2x2). F(2, 3)'s matrices hold only
 # halves, so in float64 every step is exact:
 
 # %%
@@ -412,13 +424,13 @@ print("the NumPy Winograd (m = 2 and 4) equals C @ x; output", expected.shape)
 # %% [markdown]
 # tconv's `method="winograd"` uses Winograd wherever it applies (stride 1, dilation 1, 3x3 or
 # 3x3x3, any padding, any groups) and unfold + GEMM elsewhere; it picks `m = 4` on axes with at
-# least 8 outputs and `m = 2` on shorter ones. On a layer with asymmetric padding, groups and
-# odd sizes it computes the same numbers as the explicit matrix (float64):
+# least 8 outputs and `m = 2` on shorter ones. On a layer with odd sizes, groups and every kind
+# of padding (none, symmetric, asymmetric) it computes the same numbers as the explicit matrix (float64):
 
 # %%
 x = rng.standard_normal((2, 6, 13, 10))
 w = rng.standard_normal((4, 3, 3, 3))                    # groups=2: 6 -> 4 channels
-for padding in (0, 1, (2, 0)):
+for padding in (0, 1, ((1, 2), (0, 1))):                 # the last: (before, after) per axis
     by_winograd = tconv.conv2d(x, w, padding=padding, groups=2, method="winograd")
     by_matrix = tconv.conv2d(x, w, padding=padding, groups=2, method="matrix")
     assert by_winograd.shape == by_matrix.shape
@@ -468,7 +480,7 @@ for name, error in errors.items():
     print(f"{name:34s}   {error:.1e}")
 e_unfold, e_f2, e_f4, e_tconv = errors.values()
 assert e_unfold < 1e-6 and e_f2 < 1e-6                   # a few float32 roundings (2^-24 = 6e-8)
-assert 1e-6 < e_f4 < 1e-5 and 1e-6 < e_tconv < 1e-5      # about 10x more, still far below training noise
+assert 1e-6 < e_f4 < 1e-5 and 1e-6 < e_tconv < 1e-5      # about 10x more
 assert e_f4 > 3 * e_f2
 
 # %% [markdown]
@@ -486,8 +498,9 @@ assert np.abs(t4.BT).sum(1).max() > 4 * np.abs(t2.BT).sum(1).max()
 assert np.abs(t4.AT).sum(1).max() > 4 * np.abs(t2.AT).sum(1).max()
 
 # %% [markdown]
-# That is why tconv stops at F(4, 3) and why it keeps F(2, 3) on short axes (exercise 3 goes
-# further).
+# This is one reason tconv stops at F(4, 3) (exercise 3 goes further). On axes with fewer than 8
+# outputs it uses F(2, 3), which there needs no more transformed points and rounds less
+# (`tconv.winograd.tile_sizes`).
 #
 # ## 8. The backward pass is a Winograd forward again
 #
@@ -515,7 +528,7 @@ x_m, w_m = Tensor(x), Tensor(w, requires_grad=True)
 (F.conv2d(x_m, w_m, padding=1, method="matrix") * Tensor(upstream)).sum().backward()
 assert np.allclose(w_t.grad, w_m.grad, rtol=0, atol=1e-11)
 print("input gradient = Winograd forward of the flipped kernel = C.T @ dL/dy; weight gradients agree")
-print("which factorization each product runs:")
+print("which factorization each product runs (forward: C @ x; adjoint: C.T @ y, the input gradient):")
 for product_name, text in factorization(tconv.conv_geometry((12, 10), (3, 3), padding=1), 4, 6,
                                         method="winograd").items():
     print(f"  {product_name:12s} {text}")
@@ -553,11 +566,17 @@ def short(text):
     return name + " (flipped kernel)" if "flipped" in text else name
 
 
+def recorder(name):
+    """A forward hook that notes the layer's name, the layer and its input's shape in `seen`."""
+    def hook(module, inputs, output):
+        seen.append((name, module, inputs[0].shape))
+    return hook
+
+
 unet = UNet(in_channels=1, num_classes=2, base=16, depth=3)
 seen = []
-handles = [module.register_forward_hook(lambda module, inputs, out, name=name: seen.append((name, module,
-                                                                                              inputs[0].shape)))
-           for name, module in unet.named_modules() if isinstance(module, (tconv.nn.Conv2d, tconv.nn.ConvTranspose2d))]
+handles = [module.register_forward_hook(recorder(name)) for name, module in unet.named_modules()
+           if isinstance(module, (tconv.nn.Conv2d, tconv.nn.ConvTranspose2d))]
 with tconv.no_grad():
     unet(np.zeros((1, 1, 64, 64), np.float32))
 for handle in handles:
@@ -577,8 +596,8 @@ for name, module, shape in seen:
         forward, backward = ways["forward"], ways["adjoint"]
     choices[name] = short(forward)
     channels = f"{module.in_channels}->{module.out_channels}"
-    print(f"{name:13s} {type(module).__name__:16s} {channels:>9s} {shape[2]:>3d}x{shape[3]:<3d} "
-          f"{short(forward):22s} {short(backward)}")
+    size = f"{shape[2]}x{shape[3]}"
+    print(f"{name:13s} {type(module).__name__:16s} {channels:>9s} {size:>6s}  {short(forward):22s} {short(backward)}")
 print("(encoder.0.0's input gradient is never computed in training: the image needs no gradient)")
 
 assert choices["encoder.0.0"] == "unfold + GEMM"          # 1 input channel: too few for Winograd
@@ -666,7 +685,7 @@ kernel_factors = lavin_G @ taps                          # once per weight, not 
 tally["products"] = 0
 outputs = []
 for start in range(0, len(signal) - 2, 2):               # each tile: 4 inputs -> 2 outputs
-    transformed = lavin_BT @ signal[start:start + 4]     # additions only (Bᵀ holds 0 and ±1)
+    transformed = lavin_BT @ signal[start:start + 4]     # Bᵀ holds 0 and ±1: additions only
     products = [mul(a, b) for a, b in zip(kernel_factors, transformed)]
     outputs.extend(lavin_AT @ np.array(products))       # additions only
 winograd_count = tally["products"]
