@@ -62,7 +62,7 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
 
     >>> from tconv.geometry import conv_geometry
     >>> factorization(conv_geometry((64, 64), (3, 3), padding=1), 16, 16)["forward"]
-    'Winograd F(4x4, 3x3): C = per tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, 36 GEMMs'
+    'Winograd F(4x4, 3x3): C per tile = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, 36 GEMMs'
     >>> factorization(conv_geometry((64, 64), (3, 3), stride=2, padding=1), 16, 16)["forward"]
     'unfold + GEMM: C = (W ⊗ I)·P'
     """
@@ -70,12 +70,13 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
     if policy is None:
         raise ValueError(f"method={method!r}: factorization describes {tuple(_POLICY)}")
 
-    def winograd_text(size):
+    def winograd_text(size, flipped=False):
         m = winograd.tile_sizes(size)
         tile = "x".join(str(v) for v in m)
         points = math.prod(v + 2 for v in m)
-        return (f"Winograd F({tile}, {'x'.join('3' * len(m))}): C = per tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, "
-                f"{points} GEMMs")
+        what = ("C.T is the stride-1 convolution with the flipped, channel-swapped kernel, per tile"
+                if flipped else "C per tile =")
+        return f"Winograd F({tile}, {'x'.join('3' * len(m))}): {what} Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, {points} GEMMs"
 
     unfold_text = "unfold + GEMM: C = (W ⊗ I)·P"
     if _is_pointwise(geometry):
@@ -87,7 +88,7 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
     adjoint_unfold = ("fold(Wᵀ @ y): C.T = Pᵀ·(Wᵀ ⊗ I)" if not _adjoint_as_convolution(geometry, c_feature, c_image)
                       else "unfold + GEMM of the flipped kernel (stride 1: C.T is a convolution)")
     return {"forward": winograd_text(geometry.feature_size) if forward_wino else unfold_text,
-            "adjoint": (winograd_text(geometry.image_size) + " of the flipped kernel" if adjoint_wino
+            "adjoint": (winograd_text(geometry.image_size, flipped=True) if adjoint_wino
                         else adjoint_unfold if not _is_pointwise(geometry) and not _is_tiling(geometry)
                         else unfold_text),
             "weight_grad": ("Winograd: Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ V]G, reusing the forward's tiles V" if forward_wino

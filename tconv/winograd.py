@@ -149,7 +149,9 @@ def toom_cook(m: int, r: int = 3, points=None) -> ToomCook:
     points = POINTS.get(m) if points is None else tuple(points)
     alpha = m + r - 1
     if points is None or len(points) != alpha - 1 or len(set(points)) != len(points):
-        raise ValueError(f"F({m}, {r}) needs {alpha - 1} distinct finite points (∞ is added); got {points!r}")
+        hint = (f" (tconv has default points for m = 2 and 4 only: pass points=, e.g. "
+                f"{tuple([0, 1, -1, 2, -2, 3, -3][:alpha - 1])})" if points is None else "")
+        raise ValueError(f"F({m}, {r}) needs {alpha - 1} distinct finite points (∞ is added); got {points!r}{hint}")
     a = [Fraction(p) for p in points]
 
     def evaluation(k):

@@ -626,7 +626,7 @@ paragraph = report[report.index("How tconv computes it"):report.index("The matri
 print(paragraph)
 assert exit_code == 0
 assert "this operator (C @ x):  Winograd F(4x4, 3x3)" in paragraph
-assert "of the flipped kernel" in paragraph
+assert "the flipped, channel-swapped kernel" in paragraph
 
 # %% [markdown]
 # ## 10. Is it faster? A small timing
