@@ -11,6 +11,9 @@ mkdocstrings (the source files are not touched):
 * a Google-style ``Args:`` entry naming several parameters (``seg_pred, seg_gt: masks ...``)
   becomes one entry per parameter, each with the shared description (griffe's parser would
   read ``seg_pred, seg_gt`` as one unknown parameter);
+* a first line that ends inside a ````code```` span is joined with the lines that close it
+  (mkdocstrings shows the first line alone in the summary tables, where half a code span
+  would show its backticks);
 * Sphinx roles (``:func:`name```, ``:class:``, ``:mod:``, ...) become cross-references: the
   name is resolved in the scope of the object that carries the docstring (``:func:`save```
   inside ``tconv.viz`` is ``tconv.viz.save``) and linked when that object is rendered on some
@@ -200,8 +203,18 @@ def _roles(obj: griffe.Object, text: str) -> str:
     return _ROLE.sub(link, text)
 
 
+def _whole_first_line(text: str) -> str:
+    lines = text.split("\n")
+    joined = 0
+    while lines[0].count("``") % 2 and joined + 1 < len(lines) and lines[1].strip():
+        lines[0:2] = [f"{lines[0].rstrip()} {lines[1].strip()}"]
+        joined += 1
+    return "\n".join(lines)
+
+
 def convert(obj: griffe.Object, text: str) -> str:
     """The Markdown that ``text``, the docstring of ``obj``, means."""
+    text = _whole_first_line(text)
     # Roles first, outside code blocks only: a doctest never contains a role.
     converted = _blocks(_split_shared_entries(text))
     pieces = re.split(r"(^\s*```.*?^\s*```$)", converted, flags=re.M | re.S)

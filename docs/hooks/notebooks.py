@@ -123,8 +123,9 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
     return notebook
 
 
-def load_cached(folder: Path | None, path: Path):
-    """The executed notebook of ``path`` saved in ``folder``, if it ran exactly this source; else None."""
+def load_cached(folder: Path | None, path: Path, quick: bool):
+    """The executed notebook of ``path`` saved in ``folder``, if it ran exactly this source in the
+    same mode (``TCONV_QUICK``); else None."""
     if not folder:
         return None
     candidate = Path(folder) / f"{Path(path).stem}.ipynb"
@@ -132,7 +133,8 @@ def load_cached(folder: Path | None, path: Path):
         return None
     import nbformat
     notebook = nbformat.read(candidate, as_version=4)
-    if notebook.metadata.get("tconv", {}).get("source_sha256") != source_digest(path):
+    meta = notebook.metadata.get("tconv", {})
+    if meta.get("source_sha256") != source_digest(path) or meta.get("quick") != quick:
         return None
     return notebook
 

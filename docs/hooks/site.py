@@ -2,8 +2,10 @@
 
 * **Tutorials**: every ``tutorials/NN_*.py`` becomes the page ``tutorials/NN_*.md`` with its
   outputs. The notebook is executed here (``notebooks.execute``), unless the folder named by
-  ``TCONV_EXECUTED_TUTORIALS`` holds an executed notebook of exactly this source (the tests
-  leave theirs there, so each tutorial runs once per CI run). ``tutorials/README.md`` becomes
+  ``TCONV_EXECUTED_TUTORIALS`` holds an executed notebook of exactly this source, run in the
+  same ``TCONV_QUICK`` mode (tests/test_tutorials.py leaves its notebooks there, so each
+  tutorial runs once per test run; the folder is written back to, so it is a cache: it does
+  not notice changes to tconv itself, only to the tutorial). ``tutorials/README.md`` becomes
   the section's index page, and the nav's "Tutorials" section lists every tutorial found, so a
   new tutorial appears without editing mkdocs.yml.
 * **Gallery**: every ``tconv figure ... -o NAME`` command in a code block of ``docs/gallery.md``
@@ -21,6 +23,7 @@ import logging
 import os
 import re
 import shlex
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -70,7 +73,9 @@ def _title(path: Path) -> str:
 
 
 def on_config(config):
-    """Fill the nav's "Tutorials" section with every tutorial found."""
+    """Fill the nav's "Tutorials" section with every tutorial found; import this tree's tconv."""
+    if str(_root(config)) not in sys.path:          # the gallery draws with the tconv being documented
+        sys.path.insert(0, str(_root(config)))
     entries = [{_title(path): f"tutorials/{path.stem}.md"} for path in _tutorials(config)]
     for section in config.nav or []:
         if isinstance(section, dict) and "Tutorials" in section:
@@ -96,7 +101,7 @@ def _executed_notebook(path: Path):
     if digest in _executed:
         return _executed[digest]
     cache = os.environ.get("TCONV_EXECUTED_TUTORIALS")
-    notebook = notebooks.load_cached(cache, path)
+    notebook = notebooks.load_cached(cache, path, quick=os.environ.get("TCONV_QUICK") == "1")
     if notebook is not None:
         log.info("tutorial %s: using the executed notebook in %s", path.name, cache)
     else:
