@@ -43,6 +43,9 @@ print(_tconv_json.dumps({_name: (_tconv_os.fspath(_value) if isinstance(_value, 
                          for _name, _value in dict(globals()).items() if _name.endswith("_path")}))"""
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 class TutorialFailed(RuntimeError):
     """A tutorial raised (an ``assert`` or an error) while it ran as a notebook."""
 
@@ -99,7 +102,8 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
         with open(log, "w") as kernel_stderr:
             client.execute(env=kernel_env, cwd=str(workdir), stderr=kernel_stderr)
     except CellExecutionError as error:
-        raise TutorialFailed(f"{path.name} failed when run as a notebook:\n{error}") from None
+        message = _ANSI.sub("", str(error))          # the traceback without its terminal colours
+        raise TutorialFailed(f"{path.name} failed when run as a notebook:\n{message}") from None
     except Exception as error:                      # the kernel died or did not start
         raise TutorialFailed(f"{path.name}: the notebook kernel failed ({error!r}); its log:\n"
                              f"{log.read_text()[-3000:]}") from error
