@@ -117,12 +117,11 @@ def _executed_notebook(path: Path):
 
 
 def _tutorial_header(path: Path, meta: dict) -> str:
-    quick = " with `TCONV_QUICK=1` (shortened training)" if meta.get("quick") else ""
+    quick = ", with `TCONV_QUICK=1` (shorter training)" if meta.get("quick") else ""
     return (f'!!! info "Run it yourself"\n'
-            f"    This page is [`tutorials/{path.name}`](index.md#open-a-tutorial-as-a-notebook), executed as a "
-            f"notebook when the site was built ({meta.get('seconds', '?')} s{quick}). Run it with "
-            f"`python tutorials/{path.name}`, or open it as a notebook: "
-            f"`jupytext --to notebook tutorials/{path.name}`.\n\n")
+            f"    This page is `tutorials/{path.name}`, executed as a notebook when the site was built "
+            f"({meta.get('seconds', '?')} s{quick}). Run it with `python tutorials/{path.name}`, or "
+            f"[open it as a notebook](index.md#open-a-tutorial-as-a-notebook).\n\n")
 
 
 def _add_tutorials(files, config) -> None:
@@ -135,9 +134,10 @@ def _add_tutorials(files, config) -> None:
         notebook = _executed_notebook(path)
         markdown, assets = notebooks.to_markdown(notebook, path.stem, pages)
         meta = notebook.metadata.get("tconv", {})
-        # the header goes after the tutorial's title (its first line)
-        title, _, body = markdown.partition("\n")
-        _add(files, config, f"tutorials/{path.stem}.md", f"{title}\n\n{_tutorial_header(path, meta)}{body}")
+        # the header goes after the tutorial's title (the first "# " line of its first cell), or first
+        title = re.match(r"\A(# [^\n]*)\n", markdown)
+        head, body = (title[1] + "\n\n", markdown[title.end():]) if title else ("", markdown)
+        _add(files, config, f"tutorials/{path.stem}.md", f"{head}{_tutorial_header(path, meta)}{body}")
         for name, content in assets.items():
             _add(files, config, f"tutorials/{name}", content)
 
