@@ -144,13 +144,13 @@ def test_site_builds_strict(tmp_path, executed_folder):
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
     site = tmp_path / "site"
     for tutorial in TUTORIALS:
-        page = site / "tutorials" / tutorial.stem / "index.html"
+        page = site / "tutorials" / f"{tutorial.stem}.html"
         assert page.is_file(), f"no page for {tutorial.name}"
         executed = json.loads((executed_folder / f"{tutorial.stem}.ipynb").read_text(encoding="utf-8"))
         if executed["metadata"]["tconv"]["saved_figures"]:
             assert re.search(r'<img[^>]+src="[^"]+\.(png|gif|svg)"', page.read_text(encoding="utf-8")), \
                 f"{tutorial.name} saves figures but its page shows none"
-    assert (site / "api" / "seg.losses" / "index.html").is_file()
-    gallery = (site / "gallery" / "index.html").read_text(encoding="utf-8")
+    assert (site / "api" / "seg.losses.html").is_file()
+    gallery = (site / "gallery.html").read_text(encoding="utf-8")
     assert gallery.count("<img") >= 5
     print(f"site built in {seconds:.1f} s")
