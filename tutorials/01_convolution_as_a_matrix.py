@@ -31,6 +31,7 @@
 # by the environment variable `TCONV_TUTORIAL_OUTPUT`).
 
 # %%
+# %matplotlib inline
 import contextlib
 import io
 import os

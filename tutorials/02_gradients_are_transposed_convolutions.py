@@ -28,6 +28,7 @@
 # (tutorial 5 builds one from scratch). **Runtime:** about 10 seconds.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

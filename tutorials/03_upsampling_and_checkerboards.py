@@ -26,6 +26,7 @@
 # kernel). **Runtime:** about 15 seconds.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

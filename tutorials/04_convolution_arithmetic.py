@@ -22,6 +22,7 @@
 # **Runtime:** about 10 seconds.
 
 # %%
+# %matplotlib inline
 import contextlib
 import io
 import os

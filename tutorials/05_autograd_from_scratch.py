@@ -22,6 +22,7 @@
 # Some calculus: the chain rule. **Runtime:** about 10 seconds.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

@@ -24,6 +24,7 @@
 # Figures go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).
 
 # %%
+# %matplotlib inline
 import contextlib
 import io
 import json

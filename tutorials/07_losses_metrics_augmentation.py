@@ -28,6 +28,7 @@
 # **Runtime:** about 20 s on 2 cores (`TCONV_QUICK=1` shortens the training experiment).
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

@@ -25,6 +25,7 @@
 # go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

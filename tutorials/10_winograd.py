@@ -30,6 +30,7 @@
 # `tutorial_figures/` (or to the folder named by `TCONV_TUTORIAL_OUTPUT`).
 
 # %%
+# %matplotlib inline
 import contextlib
 import io
 import math

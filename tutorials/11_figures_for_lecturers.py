@@ -25,6 +25,7 @@
 # `tutorial_figures/`). The reference for the kinds and their options is docs/figures.md.
 
 # %%
+# %matplotlib inline
 import filecmp
 import json
 import os
