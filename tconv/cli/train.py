@@ -39,7 +39,7 @@ PROG = "tconv train"
 
 #: The defaults and losses of :mod:`tconv.seg.train.recipe`, repeated here so that ``--help`` does
 #: not import the library (tests/test_cli_train.py checks that the two agree).
-DEFAULTS = dict(val_fraction=0.2, val_samples=200, classes=3, batch_norm=True, loss="dicece", epochs=8, batch_size=8,
+DEFAULTS = dict(val_fraction=0.2, val_samples=200, classes=3, batch_norm=True, loss="dicece", epochs=4, batch_size=8,
                 lr=3e-3)
 LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
 

@@ -33,7 +33,7 @@ __all__ = ["DEFAULTS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SY
 #: default from :data:`MODEL_DEFAULTS` / :data:`DIM_DEFAULTS` (``size`` is kept for ``--data``).
 DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, classes=3, val_fraction=0.2,
                 model="unet", up="transpose", base=None, depth=None, batch_norm=True, loss="dicece", augment=None,
-                epochs=8, batch_size=8, lr=3e-3, seed=0)
+                epochs=4, batch_size=8, lr=3e-3, seed=0)
 #: The network's size per model: V-Net lite works on volumes, so it is kept small.
 MODEL_DEFAULTS = {"unet": dict(base=16, depth=3), "fcn": dict(base=16, depth=3), "vnet": dict(base=4, depth=2)}
 #: The synthetic data per number of spatial axes: 32x32 images, 16x16x16 volumes.
