@@ -33,6 +33,23 @@ def test_the_loss_decreases_on_a_small_problem():
     assert losses[-1] < 0.8 * losses[0], losses
 
 
+def test_the_progress_bar_does_not_change_the_run(capsys):
+    """tqdm.auto's bar calls iter() on what it wraps, and each iter() of a DataLoader is a new
+    epoch's shuffle: the bar must not make the run train on another order than without it."""
+    def run(progress):
+        tconv.manual_seed(0)
+        data = DataLoader(InMemory(SyntheticShapes(16, size=16, num_classes=2, seed=0)), batch_size=4, shuffle=True,
+                          seed=0)
+        model = UNet(1, 2, base=2, depth=1)
+        history = fit(model, data, None, loss=make_loss("ce", 2), optimizer=Adam(model.parameters(), lr=1e-2),
+                      epochs=2, num_classes=2, progress=progress)
+        return [row["train_loss"] for row in history], data.epoch
+
+    without_bar, with_bar = run(False), run(True)
+    assert with_bar == without_bar                 # the same losses, and the loader ended at epoch 2
+    assert without_bar[1] == 2
+
+
 @pytest.mark.parametrize("name", ["ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff"])
 def test_every_loss_gives_a_finite_scalar_and_gradients(name):
     model = UNet(1, 3, base=2, depth=1)

@@ -37,12 +37,19 @@ class TrainingDiverged(ArithmeticError):
 
 
 def _progress(iterable, total, description, enabled):
-    """A tqdm bar over ``iterable`` (or the iterable itself when ``enabled`` is False)."""
+    """A tqdm bar over one pass of ``iterable`` (or that pass itself when ``enabled`` is False).
+
+    The bar gets an iterator, made here once: ``tqdm.auto``'s bar calls ``iter()`` on what it
+    is given and then loops over it again, and every ``iter()`` of a :class:`DataLoader` starts
+    a new epoch (a new shuffle), so a bar over the loader itself would train on another order
+    than the same run without a bar.
+    """
+    batches = iter(iterable)
     if not enabled:
-        return iterable
+        return batches
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=description, unit="batch", leave=False, dynamic_ncols=True)
+    return tqdm(batches, total=total, desc=description, unit="batch", leave=False, dynamic_ncols=True)
 
 
 def train_one_epoch(model, data, loss_fn, optimizer, num_classes: int, *, scheduler=None, progress: bool = True,
