@@ -33,7 +33,7 @@ from ...nn import functional as F
 from ...nn.module import Module
 from ..._checks import check_number
 from ._common import as_input, as_target, check_reduction, check_weight, class_weights
-from .dice import check_dice_settings, dice_loss
+from .dice import dice_loss, store_dice_settings
 from .focal import check_focal_settings, focal_loss
 
 __all__ = ["dice_ce_loss", "DiceCELoss", "dice_focal_loss", "DiceFocalLoss"]
@@ -133,19 +133,8 @@ class DiceCELoss(Module):
         super().__init__()
         check_reduction(reduction, ("mean", "sum"))
         _check_lambdas(lambda_dice=lambda_dice, lambda_ce=lambda_ce)
-        check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
+        store_dice_settings(self, include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
                             reduction, smooth_nr, smooth_dr, batch)
-        self.include_background = include_background
-        self.to_onehot_y = to_onehot_y
-        self.sigmoid = sigmoid
-        self.softmax = softmax
-        self.other_act = other_act
-        self.squared_pred = squared_pred
-        self.jaccard = jaccard
-        self.reduction = reduction
-        self.smooth_nr = float(smooth_nr)
-        self.smooth_dr = float(smooth_dr)
-        self.batch = batch
         self.lambda_dice = float(lambda_dice)
         self.lambda_ce = float(lambda_ce)
         self.register_buffer("weight", check_weight(weight))
@@ -207,20 +196,9 @@ class DiceFocalLoss(Module):
                  gamma=2.0, weight=None, lambda_dice=1.0, lambda_focal=1.0, alpha=None):
         super().__init__()
         _check_lambdas(lambda_dice=lambda_dice, lambda_focal=lambda_focal)
-        check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
+        store_dice_settings(self, include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
                             reduction, smooth_nr, smooth_dr, batch)
         check_focal_settings(include_background, to_onehot_y, gamma, alpha, reduction, False)
-        self.include_background = include_background
-        self.to_onehot_y = to_onehot_y
-        self.sigmoid = sigmoid
-        self.softmax = softmax
-        self.other_act = other_act
-        self.squared_pred = squared_pred
-        self.jaccard = jaccard
-        self.reduction = reduction
-        self.smooth_nr = float(smooth_nr)
-        self.smooth_dr = float(smooth_dr)
-        self.batch = batch
         self.gamma = float(gamma)
         self.lambda_dice = float(lambda_dice)
         self.lambda_focal = float(lambda_focal)

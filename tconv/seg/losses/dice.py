@@ -32,7 +32,7 @@ from ...nn.module import Module
 from ..._checks import check_bool, check_number
 from ._common import (check_activation, check_reduction, check_weight, class_weights, prepare, reduce, reduction_axes)
 
-__all__ = ["dice_loss", "DiceLoss", "check_dice_settings", "generalized_dice_loss", "GeneralizedDiceLoss"]
+__all__ = ["dice_loss", "DiceLoss", "check_dice_settings", "store_dice_settings", "generalized_dice_loss", "GeneralizedDiceLoss"]
 
 W_TYPES = ("square", "simple", "uniform")
 
@@ -62,6 +62,31 @@ def check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other
     check_bool("squared_pred", squared_pred)
     check_bool("jaccard", jaccard)
 
+
+
+DICE_SETTINGS = ("include_background", "to_onehot_y", "sigmoid", "softmax", "other_act", "squared_pred", "jaccard",
+                 "reduction", "smooth_nr", "smooth_dr", "batch")
+
+
+def store_dice_settings(module, include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
+                        reduction, smooth_nr, smooth_dr, batch) -> None:
+    """Check the settings of :func:`dice_loss` and keep them on ``module`` under MONAI's names.
+
+    Shared by :class:`DiceLoss` and the compound losses, which take the same arguments.
+
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace()
+    >>> store_dice_settings(m, True, True, False, True, None, False, False, "mean", 1e-5, 1e-5, False)
+    >>> m.softmax, m.smooth_dr
+    (True, 1e-05)
+    """
+    check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
+                        reduction, smooth_nr, smooth_dr, batch)
+    values = dict(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid, softmax=softmax,
+                  other_act=other_act, squared_pred=squared_pred, jaccard=jaccard, reduction=reduction,
+                  smooth_nr=float(smooth_nr), smooth_dr=float(smooth_dr), batch=batch)
+    for name in DICE_SETTINGS:
+        setattr(module, name, values[name])
 
 def dice_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
               other_act=None, squared_pred=False, jaccard=False, reduction="mean", smooth_nr=1e-5,
@@ -131,19 +156,8 @@ class DiceLoss(Module):
                  squared_pred=False, jaccard=False, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5, batch=False,
                  weight=None):
         super().__init__()
-        check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
+        store_dice_settings(self, include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
                             reduction, smooth_nr, smooth_dr, batch)
-        self.include_background = include_background
-        self.to_onehot_y = to_onehot_y
-        self.sigmoid = sigmoid
-        self.softmax = softmax
-        self.other_act = other_act
-        self.squared_pred = squared_pred
-        self.jaccard = jaccard
-        self.reduction = reduction
-        self.smooth_nr = float(smooth_nr)
-        self.smooth_dr = float(smooth_dr)
-        self.batch = batch
         self.register_buffer("class_weight", check_weight(weight))
 
     def forward(self, input, target):
