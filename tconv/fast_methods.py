@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from . import winograd, winograd_batch
-from .fast import (_NumpyKernels, _adjoint_as_convolution, _is_pointwise, _is_tiling, adjoint, forward,
+from .fast import (NumpyKernels, adjoint_as_convolution, is_pointwise, is_tiling, adjoint, forward,
                    weight_grad)
 from .geometry import ConvGeometry
 from .kernels import im2col
@@ -79,17 +79,17 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
         return f"Winograd F({tile}, {'x'.join('3' * len(m))}): {what} Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, {points} GEMMs"
 
     unfold_text = "unfold + GEMM: C = (W ⊗ I)·P"
-    if _is_pointwise(geometry):
+    if is_pointwise(geometry):
         unfold_text = "GEMM: 1x1 kernel, P = I"
-    elif _is_tiling(geometry):
+    elif is_tiling(geometry):
         unfold_text = "GEMM + reshape: kernel == stride, P is a permutation"
     forward_wino = _use_winograd(policy, geometry, c_image, c_feature, groups)
     adjoint_wino = _use_winograd(policy, geometry, c_feature, c_image, groups)
-    adjoint_unfold = ("fold(Wᵀ @ y): C.T = Pᵀ·(Wᵀ ⊗ I)" if not _adjoint_as_convolution(geometry, c_feature, c_image)
+    adjoint_unfold = ("fold(Wᵀ @ y): C.T = Pᵀ·(Wᵀ ⊗ I)" if not adjoint_as_convolution(geometry, c_feature, c_image)
                       else "unfold + GEMM of the flipped kernel (stride 1: C.T is a convolution)")
     return {"forward": winograd_text(geometry.feature_size) if forward_wino else unfold_text,
             "adjoint": (winograd_text(geometry.image_size, flipped=True) if adjoint_wino
-                        else adjoint_unfold if not _is_pointwise(geometry) and not _is_tiling(geometry)
+                        else adjoint_unfold if not is_pointwise(geometry) and not is_tiling(geometry)
                         else unfold_text),
             "weight_grad": ("Winograd: Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ V]G, reusing the forward's tiles V" if forward_wino
                             else "GEMM with the forward's columns: dW = Σ_n dY[n] @ unfold(x)[n].T")}
@@ -146,7 +146,7 @@ def method(name: str):
             tile_transform = staticmethod(transforms.tile_transform_numpy)
             output_transform = staticmethod(transforms.output_transform_numpy)
 
-        kernels, winograd_kernels = _NumpyKernels, _NumpyTransforms
+        kernels, winograd_kernels = NumpyKernels, _NumpyTransforms
     else:
         from .kernels import pool
         from .kernels import winograd as winograd_kernels

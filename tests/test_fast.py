@@ -106,8 +106,8 @@ def test_special_cases_match_the_matrix(method):
     w = rng.standard_normal((5, 4, 2, 3))
     assert_close(tconv.conv2d(x, w, stride=(2, 3), method=method),
                  tconv.conv2d(x, w, stride=(2, 3), method="matrix"), terms=24)
-    assert fast._is_tiling(tconv.conv_geometry((6, 7), (2, 3), stride=(2, 3)))
-    assert not fast._is_tiling(tconv.conv_geometry((6, 7), (2, 3), stride=(2, 3), padding=1))
+    assert fast.is_tiling(tconv.conv_geometry((6, 7), (2, 3), stride=(2, 3)))
+    assert not fast.is_tiling(tconv.conv_geometry((6, 7), (2, 3), stride=(2, 3), padding=1))
 
 
 def test_non_contiguous_inputs_give_the_same_result():
@@ -197,18 +197,18 @@ def test_adjoint_as_equivalent_convolution_equals_the_fold(fast_method, case, se
     x, w, grad = _draw(case, seed, np.float64)
     impl = get_method(fast_method)
     by_rule = impl.adjoint(grad, w, geometry, case.groups)
-    original = fast._adjoint_as_convolution
+    original = fast.adjoint_as_convolution
     try:
-        fast._adjoint_as_convolution = lambda *args: False
+        fast.adjoint_as_convolution = lambda *args: False
         by_fold = impl.adjoint(grad, w, geometry, case.groups)
     finally:
-        fast._adjoint_as_convolution = original
+        fast.adjoint_as_convolution = original
     terms = reduction_length(case)
     assert_close(by_rule, by_fold, np.float64, terms=terms, scale=float(np.abs(by_fold).max(initial=1.0)))
 
 
 def test_adjoint_rule_is_used_for_small_stride_one_layers():
     g = tconv.conv_geometry((64, 64), (3, 3), padding=1)
-    assert fast._adjoint_as_convolution(g, 16, 16)
-    assert not fast._adjoint_as_convolution(g, 64, 64)
-    assert not fast._adjoint_as_convolution(tconv.conv_geometry((64, 64), (3, 3), stride=2, padding=1), 16, 16)
+    assert fast.adjoint_as_convolution(g, 16, 16)
+    assert not fast.adjoint_as_convolution(g, 64, 64)
+    assert not fast.adjoint_as_convolution(tconv.conv_geometry((64, 64), (3, 3), stride=2, padding=1), 16, 16)

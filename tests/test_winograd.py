@@ -149,7 +149,7 @@ def test_winograd_products_equal_the_matrix_float64(method, case, seed):
         got = _products("winograd", case, image, feature, w)
     else:      # the NumPy twins of the kernels, forced onto the Winograd path
         geometry = case.geometry()
-        forward, adjoint, weight_grad = fast_methods._dispatching("always", fast._NumpyKernels, _Twins)
+        forward, adjoint, weight_grad = fast_methods._dispatching("always", fast.NumpyKernels, _Twins)
         got = (forward(image, w, geometry, case.groups), adjoint(feature, w, geometry, case.groups),
                weight_grad(image, feature, geometry, case.groups))
     for name, e, g in zip(("forward", "adjoint", "weight_grad"), expected, got):
