@@ -96,7 +96,7 @@ print("tconv train's data description:", info)
 # is darker or brighter than a background that itself varies (`dark_fraction` 0.5). The
 # network has to learn *shape*. `ds.shapes(i)` lists what item `i` holds, without drawing it.
 # Most pixels are background, so a network that predicts "background" everywhere would already
-# have a high pixel accuracy (about 77%): that is why we measure IoU and Dice per class instead.
+# have a high pixel accuracy (about 75%): that is why we measure IoU and Dice per class instead.
 
 # %%
 records = [s for i in range(len(train_set)) for s in train_set.shapes(i)]
@@ -368,7 +368,8 @@ fig
 
 # %% [markdown]
 # Look at the figure: in each of the worst images one shape is painted over another. A disc
-# with a cross painted over it is no longer round (a crescent, or a few corners), and the
+# with a cross painted over it is no longer a solid disc (a ring around the cross, or a
+# crescent), and the
 # network, which learned "round means disc", calls what is left a cross. The whole validation
 # set says the same: images with two shapes score lower than images with one.
 
@@ -474,7 +475,7 @@ fig
 #
 # **Short runs.** Train a U-Net with each decoder on the same images, from the same seed, for
 # the same 40 steps (`TCONV_QUICK`: 12), and score them. Forty steps is early in training (the
-# run of section 4 needed about 250 to tell crosses from discs), so read the table as "how
+# run of section 4 told crosses from discs only after 100-200 steps), so read the table as "how
 # fast each starts", not "where each ends", and expect the order to change with the seed. The
 # full comparison is `python benchmarks/bench_segmentation.py --decoders`, which trains each
 # decoder as `tconv train` does (`tconv train --up resize`, ...).

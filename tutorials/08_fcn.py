@@ -20,7 +20,7 @@
 # Read first: tutorial 3 (FCN's kernel meets the checkerboard) and tutorial 6 (a U-Net trained
 # on the same synthetic shapes).
 #
-# Runtime: about 45 s on 2 cores (about 30 s of it training). `TCONV_QUICK=1` shrinks the
+# Runtime: about 50 s on 2 cores (about 40 s of it training). `TCONV_QUICK=1` shrinks the
 # training to a few seconds; the numbers quoted in the text are those of the full run. Figures
 # go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).
 
@@ -50,6 +50,9 @@ OUT.mkdir(exist_ok=True)
 
 # %% [markdown]
 # ## 1. The bilinear kernel
+#
+# A recap of tutorial 3's first section (the kernel and its 1-D example), then what is new
+# here: the kernel's matrix, its border, and FCN itself.
 #
 # Linear interpolation by a factor `s` puts a *tent* on every input sample: output positions
 # at distance `t` (in output pixels) from it get the weight `1 - t/s`, and nothing beyond `s`.
@@ -143,7 +146,7 @@ assert np.all(mixed[1:-1, 1:-1] == 4)        # an interior output mixes its 2x2 
 with styled():
     fig = new_figure(13, 3.7, layout="constrained")
     axes = fig.subplots(1, 4)
-    panels = [(image[0, 0], "the input, 6x6"), (by_tconv, "transposed conv\n(bilinear k=4, s=2, p=1)"),
+    panels = [(image[0, 0], "the input, 6x6\n(each pixel drawn 2x2)"), (by_tconv, "transposed conv\n(bilinear k=4, s=2, p=1)"),
               (by_interpolation, "bilinear interpolation x2")]
     for ax, (picture, title) in zip(axes, panels):
         shown = ax.imshow(picture, cmap="cividis", vmin=0, vmax=1, extent=(0, 12, 12, 0))
@@ -154,7 +157,7 @@ with styled():
     difference = by_tconv - by_interpolation
     limit = float(np.abs(difference).max())
     shown = axes[3].imshow(difference, cmap="PuOr", vmin=-limit, vmax=limit, extent=(0, 12, 12, 0))
-    axes[3].set_title("difference\n(zero inside, negative at the border)")
+    axes[3].set_title("difference\n(0 inside, < 0 at border)")
     axes[3].set_xlabel("x (output pixels)")
     fig.colorbar(shown, ax=axes[3], label="transposed conv - interpolation")
     fig.suptitle("FCN's bilinear transposed convolution equals interpolation, except at the border")
@@ -192,7 +195,8 @@ print("3 channels in, 3 out: the same as upsampling each channel alone")
 # * `up4`: `ConvTranspose2d(K, K, 8, stride=4, padding=2)`, bilinear: the sum to full size.
 #
 # So the finest map the FCN ever predicts is at 1/4 of the image (8x8 for a 32x32 input); the
-# last layer only interpolates it, 4 pixels per score.
+# last layer only interpolates it: each score is spread over a 4x4 block of pixels (by a tent
+# 8 pixels wide).
 
 # %%
 tconv.manual_seed(0)
@@ -285,8 +289,8 @@ for name, r in results.items():
           f"{r['hd95'][0]:10.2f} {r['hd95'][1]:6.2f}")
 
 # %% [markdown]
-# The FCN loses on IoU, most on crosses. HD95 looks only at the farthest 5% of the outline
-# errors, a few pixels for both, and does not separate them clearly.
+# The FCN loses on IoU, most on crosses. HD95, the 95th-percentile distance between the
+# predicted and the true outline, is a few pixels for both, with the U-Net a little lower.
 #
 # **Who wins at the borders?** Ignore which shape is which and ask only "shape or
 # background?". For every validation pixel, measure its distance to the nearest pixel on the
@@ -351,7 +355,7 @@ with styled():
         ax.bar(positions + offset, values, width=0.4, color=colour, label=name)
     ax.set_xticks(positions, [label for _, _, label in bands])
     ax.set_xlabel("distance to the nearest true outline (pixels)")
-    ax.set_ylabel("shape/background errors (% of pixels)")
+    ax.set_ylabel("errors (% of the band's pixels)")
     ax.legend()
     ax.set_title("Where the errors are: at the outlines")
 border_errors_path = save(fig, OUT / "08_border_errors.png")
@@ -395,16 +399,24 @@ assert np.isclose(sums8[0, 0], 0.625 ** 2)
 # 0.375 and 0.125, are what the row sums lack. With k = 4, s = 2 only one pixel did.
 
 # %% [markdown]
-# **Exercise 2.** Redo the 1-D example `[1, 2, 4, 8] -> [.75, 1.25, 1.75, 2.5, 3.5, 5, 7, 6]`
-# by hand: paint `value * [.25, .75, .75, .25]` at positions `0, 2, 4, 6` of a length-10 line,
-# then crop the padding (1 on each side).
+# **Exercise 2.** Why is `up4`'s output flat inside? With stride 4, an interior output pixel
+# receives one kernel tap from each input that reaches it, and which taps those are depends
+# only on its *phase* (its position modulo 4 along each axis): the taps `w[a::4, b::4]` for
+# some `(a, b)`. Check that for the bilinear `k = 8, s = 4` kernel each of the 16 phases sums
+# to 1, so a constant input stays constant; then check that a 3x3 all-ones kernel at stride 2
+# (tutorial 3's checkerboard) has phases summing to 4, 2, 2 and 1.
 
 # %%
-line_by_hand = np.zeros(10)
-for position, value in enumerate([1.0, 2.0, 4.0, 8.0]):
-    line_by_hand[2 * position:2 * position + 4] += value * np.array([.25, .75, .75, .25])
-print(line_by_hand[1:-1])
-assert np.allclose(line_by_hand[1:-1], [.75, 1.25, 1.75, 2.5, 3.5, 5, 7, 6])
+k8 = init.bilinear_(np.empty((1, 1, 8, 8)))[0, 0]
+phase_sums = np.array([[k8[a::4, b::4].sum() for b in range(4)] for a in range(4)])
+print("bilinear k=8, s=4, the 16 phase sums:\n", phase_sums)
+assert np.allclose(phase_sums, 1.0)
+ones3 = np.ones((3, 3))
+checker = sorted(float(ones3[a::2, b::2].sum()) for a in range(2) for b in range(2))
+print("3x3 ones at stride 2, the 4 phase sums:", checker)
+assert checker == [1.0, 2.0, 2.0, 4.0]
+flat = tconv.conv_transpose2d(np.ones((1, 1, 6, 6)), k8[None, None], stride=4, padding=2)[0, 0]
+assert np.allclose(flat[4:-4, 4:-4], 1.0)               # constant in, constant out (inside)
 
 # %% [markdown]
 # **Exercise 3.** A zero-initialised layer still learns: the gradient of its *weights* is the

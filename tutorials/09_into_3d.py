@@ -17,7 +17,8 @@
 # & Ahmadi 2016: residual stages, strided 2x2x2 convolutions down, transposed ones up), trains it
 # briefly with `tconv train --model vnet`'s recipe, and draws a volume slice by slice.
 #
-# Read first: tutorial 1 (the matrix view) and tutorial 6 (a U-Net trained on 2-D shapes).
+# Read first: tutorial 1 (the matrix view), tutorial 6 (a U-Net trained on 2-D shapes) and
+# tutorial 8 (the training recipe run in memory).
 #
 # Runtime: about 25 s on 2 cores (about 17 s of it training). `TCONV_QUICK=1` shrinks the
 # training to a few seconds; the numbers quoted in the text are those of the full run. Figures
@@ -72,8 +73,8 @@ assert tconv.conv_transpose3d(volume, up_weight, stride=2).shape == (1, 4, 10, 1
 # ## 2. The matrix view in 3-D
 #
 # The lecture notes' construction with one more axis. A 3x3x3 volume and a 2x2x2 kernel give a
-# 2x2x2 output, so `C` is 8x27: flatten the volume depth-first, row-major (`z`, then `y`, then
-# `x`), lay the kernel into a 3x3x3 canvas at each window and flatten it: one row per output
+# 2x2x2 output, so `C` is 8x27: flatten the volume row-major (`z` varies slowest, `x`
+# fastest), lay the kernel into a 3x3x3 canvas at each window and flatten it: one row per output
 # voxel. Moving the window one voxel along `x`, `y` or `z` shifts the row by 1, 3 or 9
 # entries (one row of the volume is 3 entries, one slice 9).
 
@@ -167,7 +168,8 @@ assert demo.class_names == ("background", "sphere", "cube")
 # %% [markdown]
 # ## 5. V-Net lite
 #
-# `tconv.seg.models.VNet`'s docstring lists what is kept of V-Net and what is cut:
+# The docstring of the module `tconv.seg.models.vnet` lists what is kept of V-Net and what is
+# cut (its example's defaults, base 8 and depth 3, are larger than `tconv train --model vnet`'s):
 
 # %%
 print(tconv.seg.models.vnet.__doc__)
@@ -250,8 +252,8 @@ history = fit(model, train_loader, val_loader, loss=make_loss(config["loss"], in
               on_epoch_start=start_epoch, progress=False)
 scores = evaluate(model, val_loader, num_classes=info["num_classes"])
 for row in history:
-    print(f"epoch {row['epoch']}: train loss {row['train_loss']:.3f}, val mIoU {row['val_miou']:.3f} "
-          f"({row['elapsed_s']:.0f} s)")
+    print(f"epoch {row['epoch']}: train loss {row['train_loss']:.3f}, val mIoU {row['val_miou']:.3f}, "
+          f"val Dice {row['val_dice']:.3f} ({row['elapsed_s']:.0f} s)")
 print("IoU per class", info["class_names"], scores["iou"])
 assert history[-1]["train_loss"] < history[0]["train_loss"]
 if not TCONV_QUICK:
@@ -261,8 +263,8 @@ if not TCONV_QUICK:
 # After 130 steps V-Net lite has found the shapes (the background's IoU is high) but calls
 # nearly all of them spheres (the torus's IoU is near 0): as tutorial 6's U-Net learned discs
 # before crosses, it learns *where* before *which*. Telling a torus from a sphere at 16 voxels
-# per side takes longer: `tconv train --model vnet` (800 volumes x 4 epochs, about a
-# minute) reaches a validation Dice of about 0.86.
+# per side takes longer: after these 130 steps the validation Dice is about 0.4;
+# `tconv train --model vnet` (800 volumes x 4 epochs, about a minute) reaches about 0.86.
 
 # %%
 fig = plot_history(history)
@@ -273,8 +275,8 @@ fig
 # ## 7. A volume, slice by slice
 #
 # One validation volume with a sphere and a torus, its mask and the prediction, slice by slice
-# along the depth axis `z` (the first spatial axis) through the shapes and one empty slice on
-# each side: read each column as one cut through the volume, and the row of cuts as the
+# along the depth axis `z` (the first spatial axis) through the shapes, every second slice
+# when there are more than ten (the first one shown is empty): read each column as one cut through the volume, and the row of cuts as the
 # shapes growing and shrinking.
 
 # %%
@@ -330,16 +332,19 @@ assert back.shape[2:] == (12, 64, 64)                    # (i + 2p - k) mod s = 
 # %% [markdown]
 # **Exercise 2.** Count the multiply-adds of one 3x3x3 convolution from 16 to 16 channels on a
 # 16x16x16 volume, and of a 3x3 convolution with the same channels on a 64x64 image ("same"
-# padding, stride 1). Check the count with the matrix: it is the number of nonzeros of `C`
-# (every nonzero is one multiply-add), ignoring the padding's missing taps.
+# padding, stride 1, counting the padded taps too). Then check the per-output count
+# `C_in * C_out * 27` with the matrix on a small unpadded case, where every tap is used: each
+# nonzero of `C` is one multiply-add, so `nnz(C) = outputs * C_in * C_out * 27`.
 
 # %%
-macs_3d = 16 ** 3 * 16 * 16 * 27
-macs_2d = 64 ** 2 * 16 * 16 * 9
+macs_3d = 16 ** 3 * (16 * 16 * 27)                  # outputs x (C_in * C_out * taps)
+macs_2d = 64 ** 2 * (16 * 16 * 9)
 print(f"3-D: {macs_3d:,} multiply-adds, 2-D: {macs_2d:,}; ratio {macs_3d / macs_2d:.0f}")
-assert macs_3d == 3 * macs_2d
-small = tconv.conv_matrix(np.ones((2, 2, 3, 3, 3)), (2, 6, 6, 6))     # no padding: every tap is used
-assert small.nnz == 4 ** 3 * 2 * 2 * 27
+small = tconv.conv_matrix(np.ones((2, 2, 3, 3, 3)), (2, 6, 6, 6))     # 2 -> 2 channels, 6^3, no padding
+outputs = (6 - 3 + 1) ** 3 * 2                                       # 4^3 voxels x 2 output channels
+print(f"small case: nnz(C) = {small.nnz:,} = {outputs} outputs x {small.nnz // outputs} multiply-adds each")
+assert small.nnz == outputs * (2 * 27)                  # per output: C_in * 27 (C_out counted in outputs)
+assert small.nnz == 4 ** 3 * (2 * 2 * 27)               # per output voxel: C_in * C_out * 27
 
 # %% [markdown]
 # **Exercise 3.** V-Net's strided down-convolution can *be* average pooling: with all eight
