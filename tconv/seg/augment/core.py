@@ -104,6 +104,7 @@ class BasicTransform:
         return {}
 
     def apply_with_params(self, sample: Sample, params: dict) -> Sample:
+        """Apply the drawn ``params`` to every target of ``sample`` (each transform defines it)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -122,6 +123,7 @@ class DualTransform(BasicTransform):
     """
 
     def apply(self, image: np.ndarray, **params) -> np.ndarray:
+        """The transform of one image with the drawn ``params`` (each subclass defines it)."""
         raise NotImplementedError
 
     def apply_to_mask(self, mask: np.ndarray, **params) -> np.ndarray:
@@ -146,6 +148,7 @@ class ImageOnlyTransform(BasicTransform):
     """
 
     def apply(self, image: np.ndarray, **params) -> np.ndarray:
+        """The transform of one image with the drawn ``params`` (each subclass defines it)."""
         raise NotImplementedError
 
     def apply_with_params(self, sample: Sample, params: dict) -> Sample:

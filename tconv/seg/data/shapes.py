@@ -127,6 +127,7 @@ class _ShapesDataset:
         return np.random.default_rng(np.random.SeedSequence([self.seed, index]))
 
     def _draw_rotation(self, rng) -> np.ndarray:
+        """A random rotation for one shape (the 2-D and the 3-D generator each define it)."""
         raise NotImplementedError
 
     def _draw(self, rng):
