@@ -66,6 +66,7 @@ def train_one_epoch(model, data, loss_fn, optimizer, num_classes: int, *, schedu
     bar = _progress(data, len(data) if hasattr(data, "__len__") else None, description, progress)
     for images, masks in bar:
         logits = model(Tensor(images))
+        _check_logits(logits, num_classes)
         loss = loss_fn(logits, masks)
         value = float(loss.item())
         if not math.isfinite(value):
@@ -105,6 +106,13 @@ def _foreground(scores: np.ndarray) -> float:
     return float(present.mean()) if present.size else float("nan")
 
 
+def _check_logits(logits, num_classes: int) -> None:
+    """The model must score exactly ``num_classes`` classes (else argmax and the confusion matrix disagree)."""
+    if logits.shape[1] != num_classes:
+        raise ValueError(f"num_classes={num_classes}, but the model outputs {logits.shape[1]} channels (one logit "
+                         "per class); give the model's number of classes")
+
+
 def evaluate(model, data, num_classes: int, loss_fn=None, *, hd95: bool = False) -> dict:
     """Metrics of ``model`` over the batches of ``data`` (no gradients, eval mode).
 
@@ -124,6 +132,7 @@ def evaluate(model, data, num_classes: int, loss_fn=None, *, hd95: bool = False)
         with no_grad():
             for images, masks in data:
                 logits = model(Tensor(images))
+                _check_logits(logits, num_classes)
                 if loss_fn is not None:
                     losses.append(float(loss_fn(logits, masks).item()))
                 pred = logits.data.argmax(axis=1)
