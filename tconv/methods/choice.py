@@ -1,9 +1,10 @@
 """The fast methods: which factorization of ``C`` runs for each layer.
 
 Two exact factorizations of the convolution matrix ``C`` are implemented:
-``C = (W ⊗ I)·P`` (unfold + GEMM, :mod:`tconv.fast`) and Winograd's
-``Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A`` per tile (:mod:`tconv.winograd`, :mod:`tconv.winograd_batch`,
-stride-1 3x3 and 3x3x3 only). :func:`method` builds the methods of :mod:`tconv.methods`:
+``C = (W ⊗ I)·P`` (unfold + GEMM, :mod:`tconv.methods.unfold`) and Winograd's
+``Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A`` per tile (:mod:`tconv.winograd` for the theory,
+:mod:`tconv.methods.winograd` for batches; stride-1 3x3 and 3x3x3 only).
+:func:`fast_method` builds the methods of the registry (:mod:`tconv.methods`):
 
 * ``"numba"`` (the default): Winograd where :func:`winograd_pays`, else unfold + GEMM;
 * ``"numpy"``: the same choice, with the NumPy twins of every kernel;
@@ -11,8 +12,8 @@ stride-1 3x3 and 3x3x3 only). :func:`method` builds the methods of :mod:`tconv.m
 
 :func:`factorization` says which one runs for a geometry (for ``tconv explain`` and the
 benchmarks). Building a method asks glibc to keep freed big blocks for reuse
-(:func:`tconv.kernels.batch_split.keep_freed_memory`; ``TCONV_KEEP_FREED_MEMORY=0`` opts
-out): fresh pages cost as much as the work.
+(:func:`tconv.methods.runtime.keep_freed_memory`; ``TCONV_KEEP_FREED_MEMORY=0`` opts out):
+fresh pages cost as much as the work.
 
 >>> from tconv.geometry import conv_geometry
 >>> factorization(conv_geometry((64, 64), (3, 3), padding=1), 16, 16)["adjoint"][:20]
@@ -22,13 +23,15 @@ from __future__ import annotations
 
 import math
 
-from . import winograd, winograd_batch
-from .fast import (NumpyKernels, adjoint_as_convolution, is_pointwise, is_tiling, adjoint, forward,
-                   weight_grad)
-from .geometry import ConvGeometry
-from .kernels import im2col
+from .. import winograd as theory
+from ..geometry import ConvGeometry
+from ..kernels import im2col
+from . import unfold, winograd
+from .base import Method, PoolKernels
+from .runtime import keep_freed_memory
+from .unfold import NumpyKernels, adjoint_as_convolution, is_pointwise, is_tiling
 
-__all__ = ["winograd_pays", "factorization", "method"]
+__all__ = ["winograd_pays", "factorization", "fast_method", "FAST_METHODS"]
 
 
 def winograd_pays(geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
@@ -49,7 +52,7 @@ def winograd_pays(geometry: ConvGeometry, c_in: int, c_out: int, groups: int) ->
     >>> winograd_pays(conv_geometry((16, 16), (3, 3), padding=1), 64, 64, 1)
     False
     """
-    return (winograd.covers(geometry) and min(c_in, c_out) // groups >= 4
+    return (theory.covers(geometry) and min(c_in, c_out) // groups >= 4
             and math.prod(geometry.feature_size) >= 1024)
 
 
@@ -66,12 +69,12 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
     >>> factorization(conv_geometry((64, 64), (3, 3), stride=2, padding=1), 16, 16)["forward"]
     'unfold + GEMM: C = (W ⊗ I)·P'
     """
-    policy = _POLICY.get(method)
+    policy = FAST_METHODS.get(method)
     if policy is None:
-        raise ValueError(f"method={method!r}: factorization describes {tuple(_POLICY)}")
+        raise ValueError(f"method={method!r}: factorization describes {tuple(FAST_METHODS)}")
 
     def winograd_text(size, flipped=False):
-        m = winograd.tile_sizes(size)
+        m = theory.tile_sizes(size)
         tile = "x".join(str(v) for v in m)
         points = math.prod(v + 2 for v in m)
         what = ("C.T is the stride-1 convolution with the flipped, channel-swapped kernel, per tile"
@@ -96,12 +99,12 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
 
 
 #: How each fast method uses Winograd: only where it pays (the default), always, or never.
-_POLICY = {"numba": "auto", "numpy": "auto", "winograd": "always", "unfold": "never"}
+FAST_METHODS = {"numba": "auto", "numpy": "auto", "winograd": "always", "unfold": "never"}
 
 
 def _use_winograd(policy: str, geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
     if policy == "always":
-        return winograd.covers(geometry)
+        return theory.covers(geometry)
     return policy == "auto" and winograd_pays(geometry, c_in, c_out, groups)
 
 
@@ -110,37 +113,34 @@ def _dispatching(policy: str, kernels, winograd_kernels):
 
     def forward_(image, weight, geometry, groups, keep_cols=None):
         if _use_winograd(policy, geometry, image.shape[1], weight.shape[0], groups):
-            return winograd_batch.forward(image, weight, geometry, groups, winograd_kernels, keep_cols)
-        return forward(image, weight, geometry, groups, kernels, keep_cols)
+            return winograd.forward(image, weight, geometry, groups, winograd_kernels, keep_cols)
+        return unfold.forward(image, weight, geometry, groups, kernels, keep_cols)
 
     def adjoint_(feature, weight, geometry, groups):
         if _use_winograd(policy, geometry, weight.shape[0], weight.shape[1] * groups, groups):
-            return winograd_batch.adjoint(feature, weight, geometry, groups, winograd_kernels)
-        return adjoint(feature, weight, geometry, groups, kernels)
+            return winograd.adjoint(feature, weight, geometry, groups, winograd_kernels)
+        return unfold.adjoint(feature, weight, geometry, groups, kernels)
 
     def weight_grad_(image, feature, geometry, groups, cols=None):
         if _use_winograd(policy, geometry, image.shape[1], feature.shape[1], groups):
-            return winograd_batch.weight_grad(image, feature, geometry, groups, winograd_kernels, cols)
-        return weight_grad(image, feature, geometry, groups, kernels, cols)
+            return winograd.weight_grad(image, feature, geometry, groups, winograd_kernels, cols)
+        return unfold.weight_grad(image, feature, geometry, groups, kernels, cols)
 
     return forward_, adjoint_, weight_grad_
 
 
-def method(name: str):
-    """The :class:`tconv.methods.Method` ``"numba"``, ``"numpy"``, ``"winograd"`` or ``"unfold"`` (module docstring).
+def fast_method(name: str) -> Method:
+    """The :class:`~tconv.methods.base.Method` ``"numba"``, ``"numpy"``, ``"winograd"`` or ``"unfold"`` (module docstring).
 
-    >>> method("numpy").keeps_columns
+    >>> fast_method("numpy").keeps_columns
     True
     """
-    from .kernels import batch_split
-    from .methods import Method, PoolKernels
-
-    if name not in _POLICY:
-        raise ValueError(f"tconv.fast builds the methods {tuple(_POLICY)}, not {name!r}")
-    batch_split.keep_freed_memory()             # reuse freed big blocks: fresh pages cost as much as the work
+    if name not in FAST_METHODS:
+        raise ValueError(f"tconv.methods.choice builds the methods {tuple(FAST_METHODS)}, not {name!r}")
+    keep_freed_memory()             # reuse freed big blocks: fresh pages cost as much as the work
     if name == "numpy":
-        from .kernels import pool_numpy as pool
-        from .kernels import winograd as transforms
+        from ..kernels import pool_numpy as pool
+        from ..kernels import winograd as transforms
 
         class _NumpyTransforms:
             tile_transform = staticmethod(transforms.tile_transform_numpy)
@@ -148,9 +148,10 @@ def method(name: str):
 
         kernels, winograd_kernels = NumpyKernels, _NumpyTransforms
     else:
-        from .kernels import pool
-        from .kernels import winograd as winograd_kernels
+        from ..kernels import pool
+        from ..kernels import winograd as winograd_kernels
 
         kernels = im2col
     pooling = PoolKernels(pool.max_pool, pool.max_pool_backward, pool.avg_pool, pool.avg_pool_backward)
-    return Method(*_dispatching(_POLICY[name], kernels, winograd_kernels), True, pooling, "matrix")
+    forward, adjoint, weight_grad = _dispatching(FAST_METHODS[name], kernels, winograd_kernels)
+    return Method(forward, adjoint, weight_grad, keeps_columns=True, pool=pooling, resize="matrix")
