@@ -4,13 +4,14 @@
 * :mod:`.engine`: the topological order and the gradient accumulation;
 * :mod:`.function`: ``defop``, which defines an op's forward and VJP side by side;
 * op files: :mod:`.arithmetic`, :mod:`.reductions`, :mod:`.shaping`, :mod:`.elementwise`
-  (importing them attaches ``+``, ``.sum()``, ``[...]``, ``.exp()``, ... to ``Tensor``);
+  (importing them puts their ops into ``Tensor``'s table :data:`~.tensor.OPS`, behind ``+``,
+  ``.sum()``, ``[...]``, ``.exp()``, ...);
 * :mod:`.grad_mode`: ``no_grad``, ``enable_grad``; :mod:`.gradcheck`.
 
 The differentiable neural-network ops (convolutions, losses, ...) are in
 :mod:`tconv.nn.functional`.
 """
-from . import arithmetic, elementwise, reductions, shaping  # noqa: F401  (attach the operators)
+from . import arithmetic, elementwise, reductions, shaping  # noqa: F401  (they fill Tensor's OPS)
 from .engine import backward, topological_order
 from .function import as_tensor, defop, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

@@ -29,14 +29,9 @@ array(4.)
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .._checks import is_tensor
-
-if TYPE_CHECKING:                      # the engine works on anything Tensor-shaped; tensor.py imports it
-    from .tensor import Tensor
 
 __all__ = ["backward", "topological_order"]
 
