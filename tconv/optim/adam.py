@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_bool
+from ..autograd.profiler import recorded
 from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = ["Adam", "AdamW"]
@@ -61,6 +62,7 @@ class Adam(Optimizer):
         for name in ("amsgrad", "maximize"):
             check_bool(name, group[name])
 
+    @recorded
     def step(self) -> None:
         """One update of every parameter that has a gradient."""
         for group in self.param_groups:

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .._checks import check_bool, check_number
+from ..autograd.profiler import recorded
 
 __all__ = ["Optimizer", "required", "check_hyperparameter"]
 
@@ -119,6 +120,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group (or twice in one)")
         self.param_groups.append(group)
 
+    @recorded
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (``None``, or zeros with ``set_to_none=False``)."""
         for group in self.param_groups:
