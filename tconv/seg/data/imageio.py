@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageColor, UnidentifiedImageError
 
 __all__ = ["open_image", "read_image", "read_mask", "parse_palette", "image_channels", "resize_image",
-           "resize_mask", "match_channels", "GREY_MODES", "COLOUR_MODES"]
+           "resize_mask", "match_channels", "mask_rgb", "GREY_MODES", "COLOUR_MODES"]
 
 GREY_MODES = ("1", "L", "LA", "I;16", "I;16B", "I;16L", "I;16N", "I")
 COLOUR_MODES = ("RGB", "RGBA", "P", "PA", "CMYK", "YCbCr")
@@ -175,6 +175,20 @@ def read_mask(path: Path, palette: dict | None = None) -> np.ndarray:
     if values.size and values.min() < 0:
         raise ValueError(f"{path}: the mask has negative values (min {values.min()}); class ids are >= 0")
     return values
+
+
+def mask_rgb(path: Path) -> np.ndarray | None:
+    """The pixels ``(H, W, 3)`` uint8 of a colour (``RGB``/``RGBA``) mask, or None for grey and palette masks.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "a.png"
+    ...     Image.new("RGB", (2, 1), (255, 0, 0)).save(path)
+    ...     mask_rgb(path).tolist()
+    [[[255, 0, 0], [255, 0, 0]]]
+    """
+    with open_image(path) as picture:
+        return _pixels(path, picture, "RGB") if picture.mode in ("RGB", "RGBA") else None
 
 
 def _rgb(code: int) -> tuple:
