@@ -25,7 +25,7 @@ __all__ = ["main", "build_parser", "UsageError", "COMMANDS", "describe_os_error"
 
 #: Subcommand name -> module of :mod:`tconv.cli`, in the order ``tconv --help`` lists them.
 COMMANDS = {"explain": "explain", "figure": "figure", "train": "train", "predict": "predict", "evaluate": "evaluate"}
-COMMANDS.update({"doctor": "doctor", "export": "export"})
+COMMANDS.update({"doctor": "doctor", "lr-find": "lr_find", "export": "export"})
 
 
 class UsageError(Exception):

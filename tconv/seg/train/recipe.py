@@ -24,8 +24,10 @@ from ...optim import Adam
 from ...optim.lr_scheduler import CosineAnnealingLR
 from .. import augment, losses
 from ..data import DataLoader, ImageMaskFolder, SyntheticShapes, SyntheticShapes3D, random_split
+from ..data.folder import folder_dims
 from ..data.mask_format import MASK_FORMATS
 from ..models import MODELS, UPSAMPLERS, build_model
+from .options import check_class_weights, check_mask_colors
 
 __all__ = ["DEFAULTS", "LIMITS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SYNTHETIC", "check_config", "make_datasets", "make_loaders", "make_model",
            "make_loss", "make_optimizer", "make_scheduler", "make_augmentation", "data_info", "InMemory", "data_bytes",
@@ -35,7 +37,7 @@ __all__ = ["DEFAULTS", "LIMITS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SH
 #: default from :data:`MODEL_DEFAULTS` / :data:`DIM_DEFAULTS` (``size`` is kept for ``--data``).
 DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, classes=3, val_fraction=0.2,
                 model="unet", up="transpose", base=None, depth=None, batch_norm=True, loss="dicece", augment=None,
-                epochs=4, batch_size=8, lr=3e-3, seed=0, mask_format="auto")
+                epochs=4, batch_size=8, lr=3e-3, seed=0, mask_format="auto", mask_colors=None, class_weights=None)
 #: The largest value of each size-like key, checked before anything is made (a typo such as
 #: ``size=100000`` must be a one-line error, not a 74.5 GiB allocation). Memory is checked as
 #: well (:func:`tconv.seg.train.run.train_run`): these bound each number alone.
@@ -68,7 +70,7 @@ def check_config(config: dict, spell=None) -> dict:
     >>> check_config({"epoch": 2})
     Traceback (most recent call last):
     ...
-    ValueError: unknown configuration key(s) ['epoch']; known: augment, base, batch_norm, batch_size, classes, data, depth, dim, epochs, loss, lr, mask_format, model, samples, seed, size, up, val_fraction, val_samples
+    ValueError: unknown configuration key(s) ['epoch']; known: augment, base, batch_norm, batch_size, class_weights, classes, data, depth, dim, epochs, loss, lr, mask_colors, mask_format, model, samples, seed, size, up, val_fraction, val_samples
     >>> check_config({"size": 100000}, spell=lambda key: "--" + key.replace("_", "-"))
     Traceback (most recent call last):
     ...
@@ -89,6 +91,8 @@ def check_config(config: dict, spell=None) -> dict:
     check_choice(name("dim"), c["dim"], (2, 3))
     if c["model"] == "vnet" and c["data"] is None:
         c["dim"] = 3
+    elif c["data"] is not None:
+        c["dim"] = folder_dims(c["data"])                 # images or volumes: the files say
     if c["size"] is not None:
         sizes = list(c["size"]) if isinstance(c["size"], (list, tuple)) else [c["size"]]
         sizes = [check_int(name("size"), s, minimum=4, maximum=LIMITS["size"][c["dim"]]) for s in sizes]
@@ -105,6 +109,8 @@ def check_config(config: dict, spell=None) -> dict:
     check_choice(name("up"), c["up"], UPSAMPLERS)
     check_choice(name("loss"), c["loss"], LOSSES)
     check_choice(name("mask_format"), c["mask_format"], MASK_FORMATS)
+    c["mask_colors"] = check_mask_colors(name("mask_colors"), c["mask_colors"])
+    c["class_weights"] = check_class_weights(name("class_weights"), c["class_weights"], c["loss"])
     check_bool(name("batch_norm"), c["batch_norm"])
     if c["augment"] is not None:
         check_bool(name("augment"), c["augment"])
@@ -175,8 +181,8 @@ def synthetic_info(c: dict) -> dict:
 
 def make_folder(c: dict) -> ImageMaskFolder:
     """The :class:`~tconv.seg.data.ImageMaskFolder` of ``c["data"]``, checked for training."""
-    folder = ImageMaskFolder(c["data"], size=None if c["size"] is None else tuple(c["size"][:2]),
-                             mask_format=c["mask_format"])
+    folder = ImageMaskFolder(c["data"], size=None if c["size"] is None else tuple(c["size"][:c["dim"]]),
+                             mask_format=c["mask_format"], palette=c["mask_colors"])
     if folder.num_classes < 2:
         raise ValueError(f"every mask in {folder.root / 'masks'} is class 0 (the background): there is nothing to "
                          "segment; masks hold class ids, 0 for the background and 1, 2, ... for the objects")
@@ -232,22 +238,26 @@ def model_config(c: dict, info: dict) -> dict:
     return dict(model="vnet", depth=c["depth"], batch_norm=c["batch_norm"], **common)
 
 
-def make_loss(name: str, num_classes: int):
+def make_loss(name: str, num_classes: int, weight=None):
     """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for one of :data:`LOSSES`.
 
     The MONAI-style losses take class ids with a channel axis, ``masks[:, None]``, one-hot
-    encoded inside (``to_onehot_y=True``) after a softmax over the logits.
+    encoded inside (``to_onehot_y=True``) after a softmax over the logits. ``weight``: one
+    class weight per class, for the losses of :data:`~.options.WEIGHTED_LOSSES`.
     """
     check_choice("loss", name, LOSSES)
+    check_class_weights("weight", None if weight is None else list(weight), name)
+    weight = None if weight is None else np.asarray(weight, np.float32)
     if name == "ce":
-        return F.cross_entropy
+        return F.cross_entropy if weight is None else (lambda logits, masks: F.cross_entropy(logits, masks, weight))
     onehot = dict(to_onehot_y=True, softmax=True)
+    weighted = {} if weight is None else dict(weight=weight)
     criterion = {
-        "dice": lambda: losses.DiceLoss(**onehot),
-        "dicece": lambda: losses.DiceCELoss(**onehot),
-        "focal": lambda: losses.FocalLoss(to_onehot_y=True, use_softmax=True),
+        "dice": lambda: losses.DiceLoss(**onehot, **weighted),
+        "dicece": lambda: losses.DiceCELoss(**onehot, **weighted),
+        "focal": lambda: losses.FocalLoss(to_onehot_y=True, use_softmax=True, **weighted),
         "tversky": lambda: losses.TverskyLoss(**onehot, alpha=0.3, beta=0.7),
-        "fbeta": lambda: losses.FBetaLoss(**onehot, beta=2.0),
+        "fbeta": lambda: losses.FBetaLoss(**onehot, beta=2.0, **weighted),
         "hausdorff": lambda: losses.HausdorffDTLoss(**onehot),
     }[name]()
 
