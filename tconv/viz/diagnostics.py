@@ -25,7 +25,7 @@ import numpy as np
 
 from .saving import save, save_text
 from .style import OKABE_ITO, SMALL_SIZE, new_figure, styled
-from .training import overlay
+from .training import class_colours, overlay
 
 __all__ = ["ERROR_KINDS", "error_map", "plot_confusion", "plot_errors", "plot_probability", "plot_worst",
            "save_diagnostics", "overlay_slices"]
@@ -67,12 +67,17 @@ def _error_rgb(image, mask, prediction, alpha=0.7) -> np.ndarray:
     return rgb
 
 
-def _error_legend(fig):
+def _legend(fig, class_names):
+    """Two rows: the classes' colours (truth and prediction columns), then the kinds of error."""
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=colour, edgecolor="#333333", label=kind) for kind, colour in ERROR_KINDS.items()]
-    handles.append(Patch(facecolor="#bbbbbb", edgecolor="#333333", label="background, right (the image)"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=SMALL_SIZE, frameon=False)
+    colours = class_colours(len(class_names))
+    handles = [Patch(facecolor=colours[k], edgecolor="#333333", label=class_names[k])
+               for k in range(1, len(class_names))]
+    handles += [Patch(facecolor=colour, edgecolor="#333333", label=f"error map: {kind}")
+                for kind, colour in ERROR_KINDS.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), fontsize=SMALL_SIZE,
+               frameon=False)
 
 
 def _bare(ax, title):
@@ -145,8 +150,8 @@ def plot_errors(diagnosis, items=None):
         words = {"image": item["name"], "mask": "ground truth", "prediction": "prediction",
                  "errors": f"errors (image IoU {item['score']:.2f})"}
         return words[column]
-    return _pictures(items, ("image", "mask", "prediction", "errors"), titles, draw, _error_legend,
-                     "Right and wrong pixels")
+    return _pictures(items, ("image", "mask", "prediction", "errors"), titles, draw,
+                     lambda fig: _legend(fig, diagnosis.class_names), "Right and wrong pixels")
 
 
 def plot_probability(diagnosis, items=None):

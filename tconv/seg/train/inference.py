@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import ImageMaskFolder
-from ..data.folder import FOLDER_IMAGE_EXTENSIONS, file_dims
+from ..data.folder import FOLDER_IMAGE_EXTENSIONS, file_dims, folder_dims
 from ..data.imageio import match_channels, open_image, read_image, resize_image, resize_mask
 from ..data.volumeio import read_volume, resize_volume, resize_volume_mask, stem, suffix, volume_header
 from ..models import build_model
@@ -181,10 +181,13 @@ def evaluation_folder(checkpoint: dict, folder) -> ImageMaskFolder:
     """
     config, info = checkpoint["config"], checkpoint["info"]
     size = config.get("size") if config.get("data") is not None else None
+    kinds = {2: "2-D images", 3: "volumes"}
+    if Path(folder).is_dir() and folder_dims(folder) != info["spatial_dims"]:
+        raise ValueError(f"{folder} holds {kinds[folder_dims(folder)]}, but this model segments "
+                         f"{kinds[info['spatial_dims']]}")
     data = ImageMaskFolder(folder, num_classes=info["num_classes"], in_channels=info["in_channels"],
                            mask_format=config.get("mask_format", "auto"), palette=config.get("mask_colors"))
     if data.spatial_dims != info["spatial_dims"]:
-        kinds = {2: "2-D images", 3: "volumes"}
         raise ValueError(f"{folder} holds {kinds[data.spatial_dims]}, but this model segments "
                          f"{kinds[info['spatial_dims']]}")
     if size:
