@@ -14,7 +14,7 @@ DESCRIPTION = """\
 The learning-rate range test (Smith 2017, 'Cyclical Learning Rates for Training Neural Networks'):
 a fresh network trains one batch per step while the learning rate rises exponentially from --start
 to --end; the loss is smoothed and the test stops when it diverges. Where the loss turns ragged
-(its scatter from step to step grows to three times that at the smallest rates) the rate is too
+(its scatter from step to step grows to five times that at the smaller rates) the rate is too
 high to train with; the suggested rate is a tenth of that (a tenth of the rate at the smoothed
 minimum if it never turns ragged). Pass it to 'tconv train --lr', and look at the plot. The data, model and loss flags are tconv train's (the same defaults): on the
 default synthetic data it takes well under a minute. The plot goes to --figure (default lr_find.png;
