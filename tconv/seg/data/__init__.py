@@ -22,9 +22,10 @@ and has ``num_classes`` (including the background), ``in_channels``, ``class_nam
 """
 from .doctor import DataReport, inspect
 from .folder import ImageMaskFolder
+from .imbalanced import imbalanced_shapes
 from .loader import DataLoader
 from .shapes import SyntheticShapes, SyntheticShapes3D
 from .split import Subset, random_split
 
 __all__ = ["SyntheticShapes", "SyntheticShapes3D", "ImageMaskFolder", "DataLoader", "Subset", "random_split", "inspect",
-           "DataReport"]
+           "DataReport", "imbalanced_shapes"]
