@@ -34,7 +34,7 @@ LAYERS = (
           "states the rule, the paper's equivalent convolution; the weight and kernel layouts"),
     Layer("theory", ("matrix", "winograd", "translate"),
           "the sparse matrix `C` (its pattern, `.T`, `@`) and the lecture notes' example; Winograd's Toom-Cook "
-          "derivation; one geometry spelled in tconv, PyTorch and Keras"),
+          "derivation; one geometry spelled in tconv, PyTorch, Keras and ONNX"),
     Layer("reference", ("reference",),
           "the slow definitions, written to be read: direct loop, scatter-add, zero insertion"),
     Layer("kernels", ("kernels",),

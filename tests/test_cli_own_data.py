@@ -53,7 +53,7 @@ def test_an_explicit_colour_table_file_sets_the_ids(tmp_path, capsys):
     assert code == 0, err
     assert json.loads((tmp_path / "run" / "config.json").read_text())["mask_colors"][1] == [255, 0, 0]
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["classes"][0]["name"] == "class 0"
+    assert [row["name"] for row in metrics["classes"]] == ["#000000", "#ff0000", "#0080ff"]    # named by colour
 
 
 def test_class_weights_auto_are_the_median_frequency_of_the_training_part(tmp_path, capsys):

@@ -347,5 +347,5 @@ def _note(t: dict, calls: FrameworkCalls) -> str:
     if calls.torch is None:
         lines.append(f"no single PyTorch layer: {calls.torch_note}")
     else:
-        lines.append("PyTorch's layer computes exactly this")
+        lines.append("PyTorch's layer computes exactly the tconv spelling")
     return "; ".join(lines)

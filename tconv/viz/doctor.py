@@ -50,7 +50,7 @@ def _class_shares(ax, report):
     ax.set_yscale("log")
     ax.set_ylim(min(0.05, max(shares[shares > 0].min() / 3, 1e-4)) if (shares > 0).any() else 0.05, 300)
     ax.set_xticks(classes)
-    ax.set_xlabel("class id")
+    ax.set_xlabel("class id (coloured as in the pictures above)")
     ax.set_ylabel("% of all mask pixels (log scale)")
     for k, bar in enumerate(bars):
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() * 1.15,

@@ -68,18 +68,18 @@ def recommended_command(report: DataReport) -> str:
 
 def _class_lines(report: DataReport) -> list[str]:
     total = max(int(report.class_pixels.sum()), 1)
-    lines = ["classes (pixels, masks holding it, median-frequency weight):"]
+    lines = ["  classes (pixels, masks holding it, median-frequency weight):"]
     for k in range(report.num_classes):
         colour = ""
         if report.colour_table and k < len(report.colour_table):
             r, g, b = report.colour_table[k]
             colour = f"  #{r:02x}{g:02x}{b:02x}"
-        lines.append(f"  {k:>3}{colour}  {100 * report.class_pixels[k] / total:7.3f}% of pixels  "
+        lines.append(f"    {k:>3}{colour}  {100 * report.class_pixels[k] / total:7.3f}% of pixels  "
                      f"{int(report.class_images[k]):>5} of {len(report.names)} masks  weight {report.weights[k]:.3g}")
     balance = report.balance
     if balance.get("imbalanced"):
         rarest = balance["rarest"]
-        lines.append(f"  imbalanced: class {rarest} holds {100 * balance['shares'][rarest]:.2f}% of the pixels "
+        lines.append(f"    imbalanced: class {rarest} holds {100 * balance['shares'][rarest]:.2f}% of the pixels "
                      f"({balance['ratio']:.0f}x fewer than the most common class). Pixel accuracy will flatter: a "
                      f"model that never predicts class {rarest} scores {100 * (1 - balance['shares'][rarest]):.1f}% "
                      "on it. Watch the per-class IoU, and weigh the classes (--class-weights auto) or keep an "

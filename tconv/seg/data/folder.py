@@ -121,7 +121,8 @@ class ImageMaskFolder:
     (default) chooses from the values of all masks and warns once (:class:`MaskFormatWarning`)
     when it reads them as anything but ids; ``ds.mask_format`` is the choice. ``num_classes``
     is the given value, else the largest class id in any mask (or in ``palette``) plus one;
-    ``class_names`` defaults to ``("class 0", "class 1", ...)``.
+    ``class_names`` defaults to ``("class 0", "class 1", ...)``, or to the colours of
+    ``palette`` (``"#ff0000"``) for the ids it names.
 
     Construction checks the whole folder once and raises a ``ValueError`` naming the file
     and the rule for: a missing or empty folder; images without masks or masks without
@@ -187,7 +188,8 @@ class ImageMaskFolder:
         else:
             self.num_classes = num_classes
         if class_names is None:
-            class_names = tuple(f"class {k}" for k in range(self.num_classes))
+            by_id = {k: f"#{r:02x}{g:02x}{b:02x}" for (r, g, b), k in (self.palette or {}).items()}
+            class_names = tuple(by_id.get(k, f"class {k}") for k in range(self.num_classes))
         if len(class_names) != self.num_classes:
             raise ValueError(f"class_names has {len(class_names)} names; num_classes={self.num_classes} needs one "
                              "per class")
