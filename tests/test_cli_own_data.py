@@ -72,6 +72,37 @@ def test_class_weights_auto_are_the_median_frequency_of_the_training_part(tmp_pa
     assert weights[1] > 10 * weights[0]
 
 
+@pytest.mark.filterwarnings("ignore:.*mask_format=:UserWarning")      # 0/255 and void masks: read as told
+@pytest.mark.parametrize("maker, flags", [
+    ("binary_folder", []), ("palette_folder", []), ("rgb_folder", ["--mask-colors", "auto"]),
+    ("imbalanced_folder", ["--class-weights", "auto"]),
+])
+def test_every_folder_kind_gets_its_diagnostics(tmp_path, capsys, maker, flags):
+    """The run folder's per-class pixels are the held-out masks' own, as the test made them."""
+    from tconv.seg.data import ImageMaskFolder, random_split
+
+    data, masks = getattr(folders, maker)(tmp_path / maker)
+    code, out, err = run(capsys, "train", "--data", data, *flags, "--epochs", "1", *SMALL, "--out", tmp_path / "run")
+    assert code == 0, err
+    n_val = max(1, round(0.2 * len(masks)))
+    _, val = random_split(ImageMaskFolder(data, palette="auto" if flags[:1] == ["--mask-colors"] else None),
+                          [len(masks) - n_val, n_val], seed=0)
+    held_out = np.concatenate([masks[i].ravel() for i in val.indices])
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    expected = np.bincount(held_out, minlength=len(metrics["classes"]))
+    assert [row["pixels"] for row in metrics["classes"]] == expected.tolist()
+    assert np.sum(metrics["confusion"]) == held_out.size
+    assert "pixel accuracy" in (tmp_path / "run" / "per_class.txt").read_text()
+
+
+def test_a_mismatched_folder_is_refused_in_one_line_naming_a_file(tmp_path, capsys):
+    data, _ = folders.mismatched_folder(tmp_path / "messy")
+    code, out, err = run(capsys, "train", "--data", data, "--epochs", "1", *SMALL, "--out", tmp_path / "run")
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert code == 2 and len(errors) == 1 and ("jpeg.jpg" in errors[0] or "lonely" in errors[0])
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize("argv, fragment", [
     (["--class-weights", "auto", "--loss", "tversky"], "--class-weights: the tversky loss takes no class weights"),
     (["--class-weights", "1,x"], "--class-weights 1,x"),

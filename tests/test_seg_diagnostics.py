@@ -105,4 +105,4 @@ def test_volumes_are_scored_whole_and_drawn_by_their_fullest_slice():
     mask = data[0][1]
     item = diagnosis.samples[0]
     assert item["mask"].shape == (8, 8) and item["image"].shape == (1, 8, 8)
-    assert overlay_slices(data[0][0], mask, count=3).shape == (8, 3 * 8 + 2 * 2, 3)
+    assert overlay_slices(data[0][0], mask, count=3, min_height=8).shape == (8, 3 * 8 + 2 * 2, 3)

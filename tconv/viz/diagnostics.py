@@ -188,21 +188,27 @@ def plot_worst(diagnosis):
     return fig
 
 
-def overlay_slices(image: np.ndarray, labels: np.ndarray, count: int = 5, gap: int = 2) -> np.ndarray:
+def overlay_slices(image: np.ndarray, labels: np.ndarray, count: int = 5, gap: int = 2,
+                   min_height: int = 128) -> np.ndarray:
     """``count`` evenly spaced slices of a volume with ``labels`` over them, side by side: RGB uint8.
 
     ``image (C, D, H, W)``, ``labels (D, H, W)``; a white gap of ``gap`` pixels between slices.
+    Slices lower than ``min_height`` pixels are enlarged by a whole factor (nearest neighbour),
+    so a small volume stays readable.
 
-    >>> overlay_slices(np.zeros((1, 8, 4, 6)), np.zeros((8, 4, 6), int), count=3).shape
+    >>> overlay_slices(np.zeros((1, 8, 4, 6)), np.zeros((8, 4, 6), int), count=3, min_height=4).shape
     (4, 22, 3)
+    >>> overlay_slices(np.zeros((1, 8, 4, 6)), np.zeros((8, 4, 6), int), count=3, min_height=8).shape
+    (8, 40, 3)
     """
-    depth = labels.shape[0]
+    depth, height = labels.shape[0], labels.shape[1]
+    factor = max(1, -(-min_height // height))
     picks = np.unique(np.linspace(0, depth - 1, min(count, depth)).round().astype(int))
     parts = []
     for i, z in enumerate(picks):
         if i:
-            parts.append(np.full((labels.shape[1], gap, 3), 255, np.uint8))
-        parts.append(overlay(image[:, z], labels[z]))
+            parts.append(np.full((height * factor, gap, 3), 255, np.uint8))
+        parts.append(overlay(image[:, z], labels[z]).repeat(factor, axis=0).repeat(factor, axis=1))
     return np.concatenate(parts, axis=1)
 
 

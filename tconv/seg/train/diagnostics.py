@@ -135,11 +135,13 @@ def _picture(model, dataset, index: int, k: int, score: float) -> dict:
     logits = _forward(model, image)
     prediction = logits.argmax(axis=0)
     probability = _softmax(logits.astype(np.float64))[k]
+    name = _name(dataset, index)
     if mask.ndim == 3:
         depth = int(np.argmax(((mask > 0) | (prediction > 0)).reshape(mask.shape[0], -1).sum(axis=1)))
         image, mask, prediction, probability = image[:, depth], mask[depth], prediction[depth], probability[depth]
-    return dict(index=index, name=_name(dataset, index), score=score, image=image, mask=np.asarray(mask),
-                prediction=prediction, probability=probability)
+        name = f"{name}, slice {depth}"
+    return dict(index=index, name=name, score=score, image=image, mask=np.asarray(mask), prediction=prediction,
+                probability=probability)
 
 
 def diagnose(model, dataset, num_classes: int, *, class_names=None, worst: int = 6, samples: int = 4,
