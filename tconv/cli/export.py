@@ -38,7 +38,8 @@ def add_arguments(parser) -> None:
 
 
 def _example_shape(model, checkpoint, size, minimum):
-    """The example input: --size, else the training size, else the synthetic data's side (at least ``minimum``)."""
+    """The example input: --size, else the training size, else the synthetic data's default side (at least
+    ``minimum``)."""
     from ..seg.train.recipe import DIM_DEFAULTS
 
     dim, channels = checkpoint["info"]["spatial_dims"], checkpoint["info"]["in_channels"]
@@ -52,8 +53,8 @@ def _example_shape(model, checkpoint, size, minimum):
                 raise UsageError(f"--size {side}: this model takes sides of at least {minimum} pixels (it halves the "
                                  f"size {minimum.bit_length() - 1} times); the limit is {limit}", PROG)
         return (1, channels, *sides)
-    trained = checkpoint["config"].get("size") if checkpoint["config"].get("data") is not None else None
-    sides = list(trained) if trained else [DIM_DEFAULTS[dim]["size"]] * dim
+    trained = checkpoint["config"].get("size")                 # the training size, folder or synthetic
+    sides = list(trained)[:dim] if trained else [DIM_DEFAULTS[dim]["size"]] * dim
     return (1, channels, *(max(side, minimum) for side in sides))
 
 
