@@ -230,3 +230,14 @@ def test_tconv_doctor_usage_errors_are_one_line(tmp_path, capsys, argv, fragment
     code, out, err = run(capsys, "doctor", *[a.format(root=root, tmp=tmp_path) for a in argv])
     assert code == 2 and fragment.format(tmp=tmp_path) in err and len(err.strip().splitlines()) == 1
     assert (tmp_path / "taken.png").read_bytes() == b"mine"
+
+
+def test_a_huge_volume_is_refused_from_its_header(tmp_path):
+    from tconv.seg.data.volumeio import MAX_VOXELS, read_volume, read_volume_mask
+
+    path = tmp_path / "huge.npy"
+    np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(520, 520, 520))   # sparse on disk
+    assert 520 ** 3 > MAX_VOXELS
+    for read in (read_volume, read_volume_mask):
+        with pytest.raises(ValueError, match="520 x 520 x 520 voxels"):
+            read(path)

@@ -31,7 +31,7 @@ import numpy as np
 from .balance import class_frequencies, imbalance, median_frequency_weights
 from .colours import MAX_COLOURS, colour_codes, colour_table, find_colours
 from .folder import FOLDER_IMAGE_EXTENSIONS, FOLDER_MASK_EXTENSIONS, LOSSY_EXTENSIONS, file_dims
-from .imageio import image_channels, match_channels, open_image, parse_palette, read_image, read_mask
+from .imageio import image_channels, mask_rgb, match_channels, open_image, parse_palette, read_image, read_mask
 from .mask_format import VOID, apply_mask_format, detect_mask_format
 from .volumeio import read_volume, read_volume_mask, stem, suffix, volume_header
 
@@ -188,7 +188,7 @@ def _read_pairs(report: DataReport, names, images, masks) -> dict:
             else:
                 with open_image(masks[name]) as picture:
                     mode = picture.mode
-                values = (np.asarray(_rgb_or_values(masks[name], mode)))
+                values = np.asarray(_rgb_or_values(masks[name], mode))
         except ValueError as error:
             report.problems.append(str(error))
             continue
@@ -206,8 +206,6 @@ def _read_pairs(report: DataReport, names, images, masks) -> dict:
 
 def _rgb_or_values(path, mode):
     """An RGB(A) mask's colours ``(H, W, 3)``, else its values as class ids would be read (``(H, W)``)."""
-    from .imageio import mask_rgb
-
     rgb = mask_rgb(path) if mode in ("RGB", "RGBA") else None
     return rgb if rgb is not None else read_mask(path)
 

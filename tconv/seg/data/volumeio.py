@@ -27,12 +27,15 @@ import numpy as np
 
 from ...serialization import atomic_write
 
-__all__ = ["VOLUME_EXTENSIONS", "NIFTI_MISSING", "suffix", "stem", "is_volume_file", "volume_header",
+__all__ = ["VOLUME_EXTENSIONS", "NIFTI_MISSING", "MAX_VOXELS", "suffix", "stem", "is_volume_file", "volume_header",
            "read_volume", "read_volume_mask", "write_volume_mask", "resize_volume", "resize_volume_mask"]
 
 VOLUME_EXTENSIONS = (".npy", ".nii", ".nii.gz", ".tif", ".tiff")
 NIFTI_MISSING = "reading NIfTI files needs nibabel: pip install 'tconv[nifti]' (or pip install nibabel)"
 _MAX_CHANNELS = 4
+#: The largest volume read (voxels times channels), checked from the header before any decoding:
+#: 512^3, about 1 GiB once converted to float64 (crop or downsample larger scans first).
+MAX_VOXELS = 512 ** 3
 
 
 def suffix(path) -> str:
@@ -123,8 +126,17 @@ def volume_header(path) -> tuple[tuple, int]:
     raise ValueError(f"{path}: not a volume file; volumes are {', '.join(VOLUME_EXTENSIONS)}")
 
 
+def _check_size(path: Path) -> None:
+    shape, channels = volume_header(path)
+    voxels = int(np.prod(shape)) * channels
+    if voxels > MAX_VOXELS:
+        raise ValueError(f"{path}: {' x '.join(map(str, shape))} voxels x {channels} channel(s) is more than the "
+                         f"{MAX_VOXELS:,} tconv reads at once (512^3); crop or downsample the volume first")
+
+
 def _raw(path: Path) -> np.ndarray:
     """The file's values, channels first: ``(D, H, W)`` or ``(C, D, H, W)``."""
+    _check_size(path)
     kind = suffix(path)
     if kind == ".npy":
         volume_header(path)                                  # checks the shape and dtype first
