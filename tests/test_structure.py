@@ -17,7 +17,7 @@ PACKAGE = ROOT / "tconv"
 
 # module (dotted, relative to tconv) -> layer number; a package entry covers its submodules.
 LAYERS = {
-    "_checks": 0, "geometry": 0, "layout": 0, "random": 0,
+    "_checks": 0, "geometry": 0, "layout": 0, "random": 0, "receptive_field": 0,
     "matrix": 1, "spelling": 1, "translate": 1,
     "reference": 2,
     "kernels": 3,
@@ -25,7 +25,7 @@ LAYERS = {
     "autograd": 5,
     "nn": 6, "optim": 6,
     "seg": 7,
-    "viz": 8,
+    "viz": 8, "exercises": 8,
     "cli": 9,
 }
 # Imports allowed upwards, each with its reason.
