@@ -9,8 +9,9 @@ outputs and, in ``metadata["tconv"]``, the digest of the script it ran, the run 
 files its ``*_path`` variables name (the figures it saved, embedded).
 
 :func:`to_markdown` writes an executed notebook as Markdown for MkDocs: markdown cells as they
-are, code cells as Python blocks, printed text as output blocks, images as files next to the
-page. Both the site's build hook (``docs/hooks/site.py``) and ``tests/test_tutorials.py`` use
+are, code cells as Python blocks (an exercise's cell as the student sees it, with the solution
+in a closed "Solution" block below), printed text as output blocks, images as files next to
+the page. Both the site's build hook (``docs/hooks/site.py``) and ``tests/test_tutorials.py`` use
 this module, so the tests' executed notebooks can be the site's pages (each tutorial runs once).
 """
 from __future__ import annotations
@@ -70,12 +71,16 @@ def _kernel_manager():
     return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
 
 
-def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env: dict | None = None):
+def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env: dict | None = None,
+            extra_cells=()):
     """Run the tutorial at ``path`` as a notebook in ``workdir``; return the executed notebook.
 
     ``workdir`` (default: a new temporary folder) is the kernel's working folder and
     ``TCONV_TUTORIAL_OUTPUT``. ``env`` adds to (or overrides) this process' environment.
-    Raises :class:`TutorialFailed` naming the tutorial and the cell when a cell raises.
+    ``extra_cells`` (code sources) run after the tutorial in the same kernel and are removed
+    again; what they print is ``metadata["tconv"]["extra_output"]``, one string per cell (the
+    tests run the student copies of the exercise cells so). Raises :class:`TutorialFailed`
+    naming the tutorial and the cell when a cell raises.
     """
     import jupytext
     import nbformat
@@ -86,6 +91,8 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
     workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix=f"tconv_{path.stem}_"))
     workdir.mkdir(parents=True, exist_ok=True)
     notebook = jupytext.read(path)
+    extra_cells = list(extra_cells)
+    notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
     notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
     kernel_env = dict(os.environ)
     kernel_env.pop("MPLBACKEND", None)              # the notebook's own inline display, as a student has it
@@ -111,6 +118,9 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
 
     probe = notebook.cells.pop()
     printed = "".join(output.get("text", "") for output in probe.outputs if output.output_type == "stream")
+    extra = [notebook.cells.pop() for _ in extra_cells][::-1]
+    extra_output = ["".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
+                    for cell in extra]
     announced = json.loads(printed.strip().splitlines()[-1])
     files = {name: workdir / value for name, value in announced.items()}   # an absolute value stays itself
     saved = {name: {"file": file.name, "data": base64.b64encode(file.read_bytes()).decode()}
@@ -123,6 +133,7 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
         "paths": announced,                       # every *_path variable, as the tutorial left it
         "missing": sorted(name for name, file in files.items() if not file.is_file()),
         "saved_figures": saved,
+        "extra_output": extra_output,
     }
     return notebook
 
@@ -176,6 +187,23 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def _code_blocks(source: str) -> list[str]:
+    """A code cell as Markdown. A cell with an exercise's solution (its ``# BEGIN SOLUTION`` marks,
+    tconv.exercises.marking) shows the student's view (the blank and the ``check``), then the
+    solution in a closed "Solution" block; any other cell is one Python block."""
+    from tconv.exercises.marking import blank_solutions, parse
+
+    regions = parse(source)
+    if not regions:
+        return [_fence(source, "python")]
+    blocks = [_fence(blank_solutions(source).strip("\n"), "python")]
+    for region in regions:
+        solution = _fence("\n".join(region.solution).strip("\n"), "python")
+        indented = "\n".join(("    " + line) if line else "" for line in solution.splitlines())
+        blocks.append(f'??? success "Solution of exercise {region.exercise_id}"\n\n{indented}\n')
+    return blocks
+
+
 def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str, dict[str, bytes]]:
     """The page (Markdown) and its files (``{relative path: bytes}``) for an executed notebook.
 
@@ -194,7 +222,7 @@ def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str
             continue
         if cell.cell_type != "code" or not source.strip():
             continue
-        parts.append(_fence(source, "python"))
+        parts.extend(_code_blocks(source))
         stream: list[str] = []
 
         def flush():
