@@ -172,10 +172,9 @@ def same_number(answer, expected: float, *, name: str = "your number", atol: flo
         return not_yet(f"Off by one: too {'large' if value > expected else 'small'} by 1.")
     if expected != 0 and value != 0:
         ratio = value / expected
-        for factor in (2, 3, 4, 8, 9):
-            for r, words in ((factor, f"{factor} times too large"), (1 / factor, f"{factor} times too small")):
-                if np.isclose(ratio, r, rtol=1e-6):
-                    return not_yet(f"{words[:1].upper()}{words[1:]}: a missing or extra factor.")
+        for factor, words in ((ratio, "too large"), (1 / ratio, "too small")):
+            if factor > 1.5 and np.isclose(factor, round(factor), rtol=1e-9) and round(factor) <= 1000:
+                return not_yet(f"{round(factor)} times {words}: a missing or extra factor.")
     return not_yet(f"Too {'large' if value > expected else 'small'}.")
 
 

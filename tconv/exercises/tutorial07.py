@@ -31,7 +31,10 @@ def tversky_weights(answer):
         return not_yet("Alpha and beta are swapped: Tversky's alpha weighs the false positives, beta the false "
                        "negatives.")
     return same_items(given, expected, {"alpha": same_number, "beta": same_number,
-                                        "the error": lambda v, e: same_choice(v, e, choices)}, keys_name="part")
+                                        "the error": lambda v, e: same_choice(v, e, choices, mistakes=[
+                                            ("false positives", "with these weights, which kind of error is "
+                                                                "multiplied by the larger one?")])},
+                      keys_name="part")
 
 
 @exercise("07.2", "DiceMetric with and without ignore_empty",
