@@ -19,8 +19,9 @@
 # Read first: tutorial 1 (the matrix `C` and its transpose), tutorial 2 (gradients are
 # transposed convolutions) and tutorial 3 (checkerboards).
 #
-# Runtime: about 55 s on 2 cores (about 35 s of it training). `TCONV_QUICK=1` shrinks the
-# training runs to a few seconds; the numbers quoted in the text are those of the full run.
+# Runtime: under a minute on 2 cores, most of it training (the [runtime table](README.md#runtimes)).
+# `TCONV_QUICK=1` shrinks the training runs to a few seconds; the numbers quoted in the text
+# are those of the full run.
 # Figures go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).
 
 # %%
@@ -319,7 +320,7 @@ if not TCONV_QUICK:
 # The network learns *where* the shapes are before it learns *which* shape is which: after
 # the first epoch the disc's IoU is well ahead of the cross's; telling crosses from discs comes
 # later. The learning curves below show the mean of the two.
-# `tconv train`'s full run (base 16, 1000 images x 4 epochs, about 80 s on 2 cores) reaches a
+# `tconv train`'s full run (base 16, 1000 images x 4 epochs; its time is in docs/benchmarks.md) reaches a
 # validation mIoU of about 0.91.
 
 # %%

@@ -25,7 +25,8 @@
 # (`(B, C, *spatial)`, channel first) and empty-mask conventions; the augmentation uses
 # albumentations' calling convention. The literature values come from docs/references.md.
 #
-# **Runtime:** about 20 s on 2 cores (`TCONV_QUICK=1` shortens the training experiment).
+# **Runtime:** some seconds (the [runtime table](README.md#runtimes); `TCONV_QUICK=1` shortens the training
+# experiment).
 
 # %%
 # %matplotlib inline

@@ -20,8 +20,8 @@
 # Read first: tutorial 1 (the matrix view), tutorial 6 (a U-Net trained on 2-D shapes) and
 # tutorial 8 (the training recipe run in memory).
 #
-# Runtime: about 25 s on 2 cores (about 17 s of it training). `TCONV_QUICK=1` shrinks the
-# training to a few seconds; the numbers quoted in the text are those of the full run. Figures
+# Runtime: under a minute on 2 cores, most of it training (the [runtime table](README.md#runtimes)).
+# `TCONV_QUICK=1` shrinks the training to a few seconds; the numbers quoted in the text are those of the full run. Figures
 # go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).
 
 # %%

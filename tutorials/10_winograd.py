@@ -10,6 +10,9 @@
 # %% [markdown]
 # # Tutorial 10: Winograd, one more factorization of the same matrix
 #
+# *Optional: the segmentation path (tutorials 6-9 and 11) does not need this tutorial. Read it
+# for a second fast factorization of tutorial 1's matrix `C`, and for what tconv runs inside.*
+#
 # **Goal.** Tutorial 1 wrote a convolution as one matrix `C` acting on the flattened image.
 # Any exact way of computing the convolution is a way of writing `C` as a product of simpler
 # matrices: tconv's fast path uses `C = (W ⊗ I)·P` (unfold, then one matrix product). For 3x3
@@ -22,8 +25,9 @@
 #
 # **Before you start.** Tutorial 1 (the matrix `C`, `C.T`, the adjoint identity) and tutorial 2
 # (the input gradient is `C.T @ dL/dy`). Some linear algebra: a polynomial of degree `n` is fixed
-# by its values at `n + 1` points. **Runtime:** about 10 seconds (tconv's Numba kernels are
-# compiled on their first use after an install or update: up to half a minute more, once).
+# by its values at `n + 1` points. **Runtime:** some seconds (the [runtime table](README.md#runtimes); tconv's Numba
+# kernels are compiled on their first use after an install or update: up to half a minute more,
+# once).
 #
 # Run it as a script (`python tutorials/10_winograd.py`) or open it as a notebook with jupytext.
 # Every claim is checked by an `assert`; figures are shown inline in a notebook and saved to

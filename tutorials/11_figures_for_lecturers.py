@@ -18,8 +18,8 @@
 # library's numbers, and that the Python call and the command write the same bytes.
 #
 # **Know first:** tutorial 1 (the matrix `C` and the views of the transposed convolution) and
-# tutorial 3 (checkerboards). **Runtime:** about 35 s on 2 cores (`TCONV_QUICK=1` shortens the
-# small training run of section 8).
+# tutorial 3 (checkerboards). **Runtime:** under a minute (the [runtime table](README.md#runtimes);
+# `TCONV_QUICK=1` shortens the small training run of section 8).
 #
 # Every file goes into `OUT` (the folder in `TCONV_TUTORIAL_OUTPUT`, default
 # `tutorial_figures/`). The reference for the kinds and their options is docs/figures.md.
@@ -379,7 +379,7 @@ fig
 # animated, with and without numbers, and the twin in the paper's view; then the notes' matrix,
 # the checkerboard lab for kernels 3 and 4, every view of two operators and a U-Net; and
 # `index.html`, a page that shows each figure with its caption and the command that makes it
-# again. That is 81 figures (32 of them GIFs), about 90 s of CPU time: too long for this
+# again. That is 81 figures (32 of them GIFs), about 80 s of CPU time (docs/benchmarks.md): too long for this
 # tutorial, so here we render a part of it with the same function,
 # `viz.make_pack(folder, entries=...)`. `pack_entries()` lists everything the pack holds:
 

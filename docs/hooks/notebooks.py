@@ -158,14 +158,17 @@ def load_cached(folder: Path | None, path: Path, quick: bool):
 
 _TUTORIAL_LINK = re.compile(r"\]\((?:\./)?(?:\.\./tutorials/)?(\d\d_[A-Za-z0-9_]+)\.py(#[^)]*)?\)")
 _DOCS_LINK = re.compile(r"\]\(\.\./docs/([^)]+)\)")
+_README_LINK = re.compile(r"\]\((?:\./)?README\.md(#[^)]*)?\)")
 
 
 def page_links(markdown: str, pages: set[str]) -> str:
     """Point links at the site's pages: ``NN_name.py`` -> ``NN_name.md`` (when it is a page),
-    ``../docs/page.md`` -> ``../page.md``, for Markdown written inside ``tutorials/``."""
+    ``README.md`` -> ``index.md``, ``../docs/page.md`` -> ``../page.md``, for Markdown written inside
+    ``tutorials/``."""
     def tutorial(match):
         stem, anchor = match[1], match[2] or ""
         return f"]({stem}.md{anchor})" if stem in pages else match[0]
+    markdown = _README_LINK.sub(lambda m: f"](index.md{m[1] or ''})", markdown)       # the README is the index
     return _DOCS_LINK.sub(r"](../\1)", _TUTORIAL_LINK.sub(tutorial, markdown))
 
 
