@@ -43,12 +43,23 @@ def describe_places(mask: np.ndarray, limit: int = 6) -> str:
         shown = ", ".join(str(int(p[0])) for p in places[:limit])
         return f"at position{'s' if count > 1 else ''} {shown}{', ...' if count > limit else ''}"
     if mask.ndim == 2:
-        rows = sorted({int(p[0]) for p in places})
-        text = f"in row{'s' if len(rows) > 1 else ''} " + ", ".join(map(str, rows[:limit])) + \
-            (", ..." if len(rows) > limit else "")
+        rows, cols = sorted({int(p[0]) for p in places}), sorted({int(p[1]) for p in places})
+
+        def listed(name, values):
+            return f"{name}{'s' if len(values) > 1 else ''} " + ", ".join(map(str, values[:limit])) + \
+                (", ..." if len(values) > limit else "")
         if count <= 3:
-            text += " (at " + ", ".join(f"[{int(r)}, {int(c)}]" for r, c in places) + ")"
-        return text
+            return listed("in row", rows) + " (at " + ", ".join(f"[{int(r)}, {int(c)}]" for r, c in places) + ")"
+        full_rows = [r for r in rows if mask[r].sum() * 2 >= mask.shape[1]]
+        full_cols = [c for c in cols if mask[:, c].sum() * 2 >= mask.shape[0]]
+        covered = np.zeros_like(mask)
+        covered[full_rows] = True
+        covered[:, full_cols] = True
+        if full_rows and full_cols and len(full_rows) + len(full_cols) <= 3 and not (mask & ~covered).any():
+            return f"{listed('in row', full_rows)} and {listed('column', full_cols)}"
+        if len(cols) < len(rows) and len(cols) <= 2:
+            return listed("in column", cols)
+        return listed("in row", rows)
     shown = ", ".join(str(tuple(int(i) for i in p)) for p in places[:3])
     return f"at index {shown}{', ...' if count > 3 else ''}"
 
@@ -71,6 +82,8 @@ def same_array(answer, expected, *, name: str = "your array", atol: float = 1e-8
     'The shape (2, 2) is right, but 1 of the 4 entries differs: in row 1 (at [1, 1]).'
     """
     expected = np.asarray(expected, dtype=float)
+    if getattr(answer, "requires_grad", False) and getattr(answer, "grad", None) is not None:
+        return not_yet("You passed a Tensor, which holds values, and it has a .grad: did you mean its .grad?")
     try:
         array = as_array(answer, name)
     except TypeError as error:
@@ -107,6 +120,11 @@ def same_array(answer, expected, *, name: str = "your array", atol: float = 1e-8
     if array.ndim >= 1 and array.size > 1 and _close(np.flip(array), expected, atol, rtol):
         return not_yet("Your array is the right one reversed along every axis (rotated by 180 degrees, "
                        "a flipped kernel?).")
+    if array.ndim >= 2:
+        for axis in range(array.ndim):
+            if array.shape[axis] > 1 and _close(np.flip(array, axis=axis), expected, atol, rtol):
+                return not_yet(f"Your array is the right one reversed along axis {axis} (in the wrong order along "
+                               f"{'the rows' if axis == 0 else 'the columns' if axis == 1 else f'axis {axis}'}).")
     nonzero = np.abs(expected) > atol
     if np.any(nonzero) and np.all((np.abs(array) > atol) == nonzero):
         ratios = array[nonzero] / expected[nonzero]
@@ -152,7 +170,7 @@ def same_number(answer, expected: float, *, name: str = "your number", atol: flo
     """Compare a number; hints: wrong sign, off by one, a factor, too large or too small.
 
     >>> same_number(8, 7)
-    ('not yet', 'Off by one: too large by 1.')
+    ('not yet', 'Off by one (too large by 1).')
     >>> same_number(-0.5, 0.5)
     ('not yet', 'The sign is wrong.')
     """
@@ -169,7 +187,7 @@ def same_number(answer, expected: float, *, name: str = "your number", atol: flo
     if expected != 0 and np.isclose(-value, expected, atol=atol, rtol=rtol):
         return not_yet("The sign is wrong.")
     if float(expected).is_integer() and float(value).is_integer() and abs(value - expected) == 1:
-        return not_yet(f"Off by one: too {'large' if value > expected else 'small'} by 1.")
+        return not_yet(f"Off by one (too {'large' if value > expected else 'small'} by 1).")
     if expected != 0 and value != 0:
         ratio = value / expected
         for factor, words in ((ratio, "too large"), (1 / ratio, "too small")):
@@ -267,7 +285,7 @@ def same_items(answer, expected: dict, compare: dict | None = None, *, keys_name
     if len(wrong) == 1:
         key = wrong[0]
         hint = _embed(verdicts[key][1])
-        return not_yet(f"{key[:1].upper()}{key[1:]} is not right: {hint}" if isinstance(key, str)
+        return not_yet(f"{key[:1].upper()}{key[1:]}: {hint}" if isinstance(key, str)
                        else f"The value for {key} is not right: {hint}")
     first = wrong[0]
     return not_yet(f"{len(wrong)} of {len(expected)} values are not right: for {keys_name}s "

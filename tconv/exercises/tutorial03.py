@@ -37,8 +37,9 @@ def upsample_by_three(answer):
     if length != 18:
         return not_yet(f"With kernel {k} and padding {p} the output has {length} values, not 3 x 6 = 18.")
     if math.ceil(k / 2) != 3:
-        return not_yet(f"The size is right, but the bilinear kernel of size {k} is a tent of half-width "
-                       f"ceil({k}/2) = {math.ceil(k / 2)}: to interpolate by 3 it must reach 3 samples.")
+        return not_yet(f"The size is right, but the bilinear kernel of size {k} is a tent that falls to 0 after "
+                       f"f = ceil({k}/2) = {math.ceil(k / 2)} output samples; linear interpolation by 3 falls to 0 "
+                       "after 3.")
     return right()
 
 

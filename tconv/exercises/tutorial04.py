@@ -43,7 +43,7 @@ def _doubling(value, k):
         return not_yet(f"for k={k}: padding is an int >= 0 and output_padding 0 or 1 at stride 2.")
     sizes = {i: conv_transpose_output_size(i, k, 2, p, 1, a) for i in (3, 7)}
     if any(size != 2 * i for i, size in sizes.items()):
-        return not_yet(f"for k={k} your arguments turn 3 into {sizes[3]} and 7 into {sizes[7]}.")
+        return not_yet(f"these arguments turn 3 into {sizes[3]} and 7 into {sizes[7]}; doubling gives 6 and 14.")
     return right()
 
 

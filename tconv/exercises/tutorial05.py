@@ -30,8 +30,8 @@ def softplus_op(answer):
     try:
         y = answer(t)
     except Exception as error:
-        return not_yet(f"Calling softplus(x) on a Tensor raised {type(error).__name__}: {error}. "
-                       "Fill in every ... of the stub.")
+        return not_yet(f"Calling softplus(x) on a Tensor raised {type(error).__name__}: {error}. Is it decorated "
+                       "with @defop, with every ... of the stub filled in?")
     data = getattr(y, "data", None)
     if not isinstance(data, np.ndarray) or not hasattr(y, "backward"):
         return not_yet(f"softplus(x) returned a {type(y).__name__}, not a Tensor: decorate it with @defop and "
@@ -45,7 +45,8 @@ def softplus_op(answer):
     try:
         (y * Tensor(upstream)).sum().backward()
     except Exception as error:
-        return not_yet(f"backward through softplus raised {type(error).__name__}: {error}.")
+        return not_yet(f"backward through softplus raised {type(error).__name__}: {error}. (The vjp returns a "
+                       "tuple with one gradient per input: (gradient,).)")
     grad = t.grad
     sigmoid = 1.0 / (1.0 + np.exp(-x))
     if grad is None:

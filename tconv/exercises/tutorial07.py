@@ -52,11 +52,11 @@ def empty_means(answer):
         metric = DiceMetric(ignore_empty=ignore_empty)
         for prediction, truth in ((square, square), (half, square), (empty, empty)):
             metric(prediction, truth)
-        expected[f"ignore_empty={ignore_empty}"] = float(metric.aggregate())
+        expected[f"the mean with ignore_empty={ignore_empty}"] = float(metric.aggregate())
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return not_yet("Answer with a pair: (the mean with ignore_empty=True, the mean with ignore_empty=False).")
     given = dict(zip(expected, answer))
-    first = given["ignore_empty=True"]
+    first = given["the mean with ignore_empty=True"]
     if isinstance(first, (int, float)) and np.isclose(first, 0.5):
         return not_yet("With ignore_empty=True image C is not scored 0: an empty truth gives NaN, and the mean "
                        "skips it.")
