@@ -190,20 +190,27 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _code_blocks(source: str) -> list[str]:
-    """A code cell as Markdown. A cell with an exercise's solution (its ``# BEGIN SOLUTION`` marks,
-    tconv.exercises.marking) shows the student's view (the blank and the ``check``), then the
-    solution in a closed "Solution" block; any other cell is one Python block."""
-    from tconv.exercises.marking import blank_solutions, parse
+_VERDICT = re.compile(r"^Exercise \d\d\.\d+: ")
 
-    regions = parse(source)
-    if not regions:
-        return [_fence(source, "python")]
+
+def _indented(markdown: str) -> str:
+    return "\n".join(("    " + line) if line else "" for line in markdown.splitlines())
+
+
+def _exercise_blocks(source: str, regions, inner: list[str], verdicts: list[str]) -> list[str]:
+    """An exercise's cell: the student's view (the blank and the ``check``), each solution in a
+    closed "Solution" block (with what the solution printed or drew), then the grader's verdict."""
+    from tconv.exercises.marking import blank_solutions
+
     blocks = [_fence(blank_solutions(source).strip("\n"), "python")]
-    for region in regions:
-        solution = _fence("\n".join(region.solution).strip("\n"), "python")
-        indented = "\n".join(("    " + line) if line else "" for line in solution.splitlines())
-        blocks.append(f'??? success "Solution of exercise {region.exercise_id}"\n\n{indented}\n')
+    for number, region in enumerate(regions):
+        body = [_fence("\n".join(region.solution).strip("\n"), "python")]
+        if number == len(regions) - 1:
+            body += inner                               # outputs before the verdict belong to the solution
+        blocks.append(f'??? success "Solution of exercise {region.exercise_id}"\n\n'
+                      + "\n\n".join(_indented(block) for block in body) + "\n")
+    if verdicts:
+        blocks.append(_output_block("".join(verdicts)))
     return blocks
 
 
@@ -212,8 +219,12 @@ def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str
 
     Image outputs become ``stem/cellK_J.png`` next to the page. When the tutorial saved figures
     (its ``*_path`` variables) but showed none inline, they are appended at the end, so the
-    page never loses a figure.
+    page never loses a figure. A cell with an exercise's solution (its ``# BEGIN SOLUTION`` marks,
+    tconv.exercises.marking) is shown as the student sees it, with the solution and what it
+    printed in a closed "Solution" block, and the grader's verdict below.
     """
+    from tconv.exercises.marking import parse
+
     meta = notebook.metadata.get("tconv", {})
     parts: list[str] = []
     files: dict[str, bytes] = {}
@@ -225,19 +236,24 @@ def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str
             continue
         if cell.cell_type != "code" or not source.strip():
             continue
-        parts.extend(_code_blocks(source))
+        regions = parse(source)
+        target = [] if regions else parts               # a solution's outputs go into its block
+        verdicts: list[str] = []
+        if not regions:
+            parts.append(_fence(source, "python"))
         stream: list[str] = []
 
         def flush():
             if stream:
-                parts.append(_output_block("".join(stream)))
+                target.append(_output_block("".join(stream)))
                 stream.clear()
 
         for number, output in enumerate(cell.get("outputs", [])):
             if output.output_type == "stream":
                 if output.get("name") == "stderr" and not _joined(output.text).strip():
                     continue
-                stream.append(_joined(output.text))
+                for line in _joined(output.text).splitlines(keepends=True):
+                    (verdicts if regions and _VERDICT.match(line) else stream).append(line)
                 continue
             flush()
             data = output.get("data", {})
@@ -248,13 +264,15 @@ def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str
                 name = f"{stem}/cell{index}_{number}.{suffix}"
                 raw = _joined(data[image])
                 files[name] = raw.encode() if suffix == "svg" else base64.b64decode(raw)
-                parts.append(f"![output of the cell above]({name})\n")
+                target.append(f"![output of the cell above]({name})\n")
                 inline_images += 1
             elif "text/html" in data:
-                parts.append(_html_block(_joined(data["text/html"])))
+                target.append(_html_block(_joined(data["text/html"])))
             elif "text/plain" in data:
-                parts.append(_output_block(_joined(data["text/plain"])))
+                target.append(_output_block(_joined(data["text/plain"])))
         flush()
+        if regions:
+            parts.extend(_exercise_blocks(source, regions, target, verdicts))
 
     saved = meta.get("saved_figures", {})
     if saved and not inline_images:
