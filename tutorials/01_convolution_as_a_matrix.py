@@ -23,7 +23,7 @@
 # and the identity that makes "transposed" the right word: `<C x, y> = <x, C.T y>`.
 #
 # **Before you start.** NumPy arrays and matrix products; nothing about tconv. This is the first
-# tutorial. **Runtime:** a few seconds (the [runtime table](README.md#runtimes)).
+# tutorial. **Runtime:** in the [runtime table](README.md#runtimes).
 #
 # Run it as a script (`python tutorials/01_convolution_as_a_matrix.py`) or open it as a notebook
 # with jupytext. Every claim is checked by an `assert`, so the script fails loudly if one is wrong.

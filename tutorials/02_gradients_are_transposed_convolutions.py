@@ -25,7 +25,7 @@
 #
 # **Before you start.** Tutorial 1 (the matrix `C`, `C.T`, `output_padding`). Everything below
 # uses tconv's small autograd: `tconv.Tensor` records the graph and `backward()` walks it
-# (tutorial 5 builds one from scratch). **Runtime:** a few seconds (the [runtime table](README.md#runtimes)).
+# (tutorial 5 builds one from scratch). **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline

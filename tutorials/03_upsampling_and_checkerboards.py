@@ -23,7 +23,7 @@
 # of the stride, paint none or a weaker one.
 #
 # **Before you start.** Tutorial 1 (the scatter-add view: each input pixel paints a copy of the
-# kernel). **Runtime:** a few seconds (the [runtime table](README.md#runtimes)).
+# kernel). **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline

@@ -19,7 +19,7 @@
 # you; the last section shows how to read it.
 #
 # **Before you start.** Tutorial 1 (the matrix `C`, zero insertion, `output_padding`).
-# **Runtime:** a few seconds (the [runtime table](README.md#runtimes)).
+# **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline

@@ -19,7 +19,7 @@
 # float64, and switch recording off with `no_grad`.
 #
 # **Before you start.** Tutorial 1 (the matrix `C`) and tutorial 2 (gradients of convolutions).
-# Some calculus: the chain rule. **Runtime:** a few seconds (the [runtime table](README.md#runtimes)).
+# Some calculus: the chain rule. **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline

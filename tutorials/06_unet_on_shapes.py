@@ -19,7 +19,7 @@
 # Read first: tutorial 1 (the matrix `C` and its transpose), tutorial 2 (gradients are
 # transposed convolutions) and tutorial 3 (checkerboards).
 #
-# Runtime: under a minute on 2 cores, most of it training (the [runtime table](README.md#runtimes)).
+# Runtime: in the [runtime table](README.md#runtimes); most of it is training.
 # `TCONV_QUICK=1` shrinks the training runs to a few seconds; the numbers quoted in the text
 # are those of the full run.
 # Figures go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).

@@ -25,7 +25,7 @@
 # (`(B, C, *spatial)`, channel first) and empty-mask conventions; the augmentation uses
 # albumentations' calling convention. The literature values come from docs/references.md.
 #
-# **Runtime:** some seconds (the [runtime table](README.md#runtimes); `TCONV_QUICK=1` shortens the training
+# **Runtime:** in the [runtime table](README.md#runtimes) (`TCONV_QUICK=1` shortens the training
 # experiment).
 
 # %%

@@ -20,7 +20,7 @@
 # Read first: tutorial 1 (the matrix view), tutorial 6 (a U-Net trained on 2-D shapes) and
 # tutorial 8 (the training recipe run in memory).
 #
-# Runtime: under a minute on 2 cores, most of it training (the [runtime table](README.md#runtimes)).
+# Runtime: in the [runtime table](README.md#runtimes); most of it is training.
 # `TCONV_QUICK=1` shrinks the training to a few seconds; the numbers quoted in the text are those of the full run. Figures
 # go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).
 

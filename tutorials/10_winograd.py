@@ -25,7 +25,7 @@
 #
 # **Before you start.** Tutorial 1 (the matrix `C`, `C.T`, the adjoint identity) and tutorial 2
 # (the input gradient is `C.T @ dL/dy`). Some linear algebra: a polynomial of degree `n` is fixed
-# by its values at `n + 1` points. **Runtime:** some seconds (the [runtime table](README.md#runtimes); tconv's Numba
+# by its values at `n + 1` points. **Runtime:** in the [runtime table](README.md#runtimes) (tconv's Numba
 # kernels are compiled on their first use after an install or update: up to half a minute more,
 # once).
 #

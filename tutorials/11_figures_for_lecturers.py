@@ -18,8 +18,8 @@
 # library's numbers, and that the Python call and the command write the same bytes.
 #
 # **Know first:** tutorial 1 (the matrix `C` and the views of the transposed convolution) and
-# tutorial 3 (checkerboards). **Runtime:** under a minute (the [runtime table](README.md#runtimes);
-# `TCONV_QUICK=1` shortens the small training run of section 8).
+# tutorial 3 (checkerboards). **Runtime:** in the [runtime table](README.md#runtimes);
+# `TCONV_QUICK=1` shortens the small training run of section 8.
 #
 # Every file goes into `OUT` (the folder in `TCONV_TUTORIAL_OUTPUT`, default
 # `tutorial_figures/`). The reference for the kinds and their options is docs/figures.md.
