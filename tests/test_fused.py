@@ -131,3 +131,41 @@ def test_batch_norm_relu_matches_pytorch(training):
         np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-4, atol=1e-4)
     for a, t in zip(our_buffers, their_buffers):
         np.testing.assert_allclose(a, t.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@given(st.integers(1, 50), st.integers(1, 5), st.floats(0.0, 0.1), st.booleans(), st.booleans(), st.booleans(),
+       st.integers(0, 2**31 - 1))
+def test_adam_kernel_equals_its_numpy_twin(size, steps, decay, decoupled, amsgrad, maximize, seed):
+    from tconv.kernels import optim
+
+    rng = np.random.default_rng(seed)
+    states = [[rng.standard_normal(size)] + [np.zeros(size) for _ in range(3)] for _ in range(1)]
+    states.append([a.copy() for a in states[0]])
+    for step in range(1, steps + 1):
+        g = rng.standard_normal(size)
+        for kernel, (p, m, v, v_max) in zip((optim.adam_update, optim.adam_update_numpy), states):
+            kernel(p, g, m, v, v_max if amsgrad else np.empty(0), step, 1e-2, 0.9, 0.999, 1e-8, decay, decoupled,
+                   amsgrad, maximize)
+    for a, b in zip(*states):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_adam_matches_the_formula_of_the_paper_over_steps():
+    """Independent reference: Kingma & Ba's update written out in float64."""
+    from tconv.nn import Parameter
+    from tconv.optim import Adam
+
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(7)
+    w = Parameter(start.copy())
+    opt = Adam([w], lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.01)
+    p, m, v = start.copy(), np.zeros(7), np.zeros(7)
+    for t in range(1, 6):
+        g = rng.standard_normal(7)
+        w.grad = g.copy()
+        opt.step()
+        g = g + 0.01 * p
+        m = 0.8 * m + 0.2 * g
+        v = 0.99 * v + 0.01 * g * g
+        p = p - 0.05 * (m / (1 - 0.8 ** t)) / (np.sqrt(v / (1 - 0.99 ** t)) + 1e-6)
+    np.testing.assert_allclose(w.data, p, rtol=1e-10)
