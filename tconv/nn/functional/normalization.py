@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import defop
+from ...autograd.plan import register_fusion
 from ...autograd.tensor import Tensor
 
 __all__ = ["batch_norm", "batch_norm_relu"]
@@ -63,7 +64,19 @@ def _kernels(size: int):
     return k.channel_moments_numpy, k.scale_shift_numpy, k.scale_shift_backward_numpy
 
 
-def _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, relu):
+def _momentum(momentum, counter, training):
+    """Count the batch in ``counter`` (a 0-d int array, in place) and return the running buffers' factor.
+
+    ``momentum=None`` is PyTorch's cumulative moving average: factor ``1 / batches seen``.
+    """
+    if training and counter is not None:
+        counter += 1
+        if momentum is None:
+            return 1.0 / float(counter)
+    return 0.0 if momentum is None else momentum
+
+
+def _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, relu, counter=None):
     """The forward of batch norm (and ReLU): ``(out, vjp)``; see the module docstring."""
     if x.ndim < 2:
         raise ValueError(f"batch_norm expects x of shape (N, C, *spatial), got shape {x.shape}")
@@ -80,6 +93,7 @@ def _normalise(x, weight, bias, running_mean, running_var, training, momentum, e
         if n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {x.shape}")
+        momentum = _momentum(momentum, counter, training)
         mean, var = np.empty(channels), np.empty(channels)
         moments(x3, mean, var)
         if running_mean is not None:
@@ -116,17 +130,31 @@ _NO_MASK = np.empty((0, 0, 0), np.float32)
 
 
 @defop
-def _batch_norm(x, weight, bias, *, running_mean, running_var, training, momentum, eps):
-    return _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, relu=False)
+def _batch_norm(x, weight, bias, *, running_mean, running_var, training, momentum, eps, num_batches_tracked):
+    return _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, False,
+                      num_batches_tracked)
 
 
 @defop
-def _batch_norm_relu(x, weight, bias, *, running_mean, running_var, training, momentum, eps):
-    return _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, relu=True)
+def _batch_norm_relu(x, weight, bias, *, running_mean, running_var, training, momentum, eps, num_batches_tracked):
+    return _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, True,
+                      num_batches_tracked)
+
+
+register_fusion(("batch_norm", "relu"), _batch_norm_relu)
+
+
+def _counter(value):
+    if value is None:
+        return None
+    if not (isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind == "i"):
+        raise TypeError(f"batch_norm: num_batches_tracked must be a 0-d int ndarray (counted in place), "
+                        f"got {type(value).__name__}")
+    return value
 
 
 def batch_norm_relu(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-                    eps=1e-5):
+                    eps=1e-5, *, num_batches_tracked=None):
     """``relu(batch_norm(x, ...))`` as one op: one pass for the statistics, one for normalise, affine and ReLU.
 
     The same operator as the composition (arguments of :func:`batch_norm`)::
@@ -145,17 +173,20 @@ def batch_norm_relu(x, running_mean, running_var, weight=None, bias=None, traini
             [1.]], grad_fn=<batch_norm_relu>)
     """
     return _batch_norm_relu(x, weight, bias, running_mean=running_mean, running_var=running_var,
-                            training=bool(training), momentum=momentum, eps=eps)
+                            training=bool(training), momentum=momentum, eps=eps,
+                            num_batches_tracked=_counter(num_batches_tracked))
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-5):
+               eps=1e-5, *, num_batches_tracked=None):
     """Batch normalisation, as ``torch.nn.functional.batch_norm`` (same argument order).
 
     ``x (N, C, *spatial)``; ``running_mean``, ``running_var``, ``weight`` (γ), ``bias`` (β):
     ``(C,)``. The running buffers (float ndarrays or Tensors) are updated in place when
-    ``training``; they may be None in training. Gradients flow to ``x``, ``weight`` and
-    ``bias``.
+    ``training``; they may be None in training. ``num_batches_tracked`` (a 0-d int array, a
+    tconv extension) is counted up in place in training, and ``momentum=None`` then averages
+    cumulatively (factor ``1 / batches``), as ``BatchNorm``'s buffer in PyTorch. Gradients flow
+    to ``x``, ``weight`` and ``bias``.
 
     >>> x = Tensor(np.arange(8.0).reshape(2, 2, 2), requires_grad=True)   # (N=2, C=2, L=2)
     >>> y = batch_norm(x, None, None, training=True)
@@ -165,4 +196,5 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     Tensor([[1.]])
     """
     return _batch_norm(x, weight, bias, running_mean=running_mean, running_var=running_var,
-                       training=bool(training), momentum=momentum, eps=eps)
+                       training=bool(training), momentum=momentum, eps=eps,
+                       num_batches_tracked=_counter(num_batches_tracked))

@@ -128,7 +128,7 @@ def _check_run_memory(c: dict, info: dict, folder, max_memory, spell) -> None:
 
 
 def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, max_memory: int | None = None,
-              spell=None, progress: bool = True, on_epoch_end=None, log=print) -> dict:
+              spell=None, progress: bool = True, on_epoch_end=None, log=print, planned: bool = True) -> dict:
     """Train ``config`` (see :mod:`.recipe`) into ``out_dir``; resume from the ``last.npz`` ``resume``.
 
     ``out_dir`` must not hold another run's files (:data:`RUN_FILES`) unless it is the folder
@@ -139,7 +139,8 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
     model is made, the sizes are checked against :data:`~.recipe.LIMITS` and the memory the
     run needs against ``max_memory`` bytes (default three quarters of this machine's;
     :mod:`.memory`). ``spell(key)`` names configuration keys in messages (``tconv train``: its
-    flags).
+    flags). ``planned`` (default) trains with the model's forward recorded once and replayed
+    (:func:`tconv.compile`: the same numbers as the eager graph, fewer passes); ``False`` is eager.
 
     ``on_epoch_end(row, run)`` runs after each epoch's files are written (``run`` holds the
     model, the data and the folder: figures are drawn there); returning ``True`` stops. ``log``
@@ -223,7 +224,7 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
         train_loader.transform = make_augmentation(c, info, epoch)
 
     history = fit(model, train_loader, val_loader, loss=loss, optimizer=optimizer, scheduler=scheduler,
-                  epochs=c["epochs"],
+                  epochs=c["epochs"], planned=planned,
                   num_classes=info["num_classes"], start_epoch=start, history=history, progress=progress,
                   on_epoch_start=start_of_epoch, on_epoch_end=_appending(history, end_of_epoch))
     return dict(out_dir=out, history=history, best_miou=best if best_epoch is not None else None,
