@@ -169,3 +169,55 @@ def test_adam_matches_the_formula_of_the_paper_over_steps():
         v = 0.99 * v + 0.01 * g * g
         p = p - 0.05 * (m / (1 - 0.8 ** t)) / (np.sqrt(v / (1 - 0.99 ** t)) + 1e-6)
     np.testing.assert_allclose(w.data, p, rtol=1e-10)
+
+
+@given(st.integers(1, 3), st.integers(2, 5), st.lists(st.integers(1, 6), min_size=1, max_size=3),
+       st.integers(0, 2**31 - 1), st.sampled_from([1.0, 10.0]))
+def test_fused_dice_ce_is_the_composed_loss(n, k, spatial, seed, spread):
+    from tconv.kernels import losses as kl
+    from tconv.seg.losses import DiceCELoss, dice_ce_with_logits
+
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, k) + tuple(spatial)) * spread
+    labels = rng.integers(0, k, (n,) + tuple(spatial))
+    a, b = Tensor(z.copy(), requires_grad=True), Tensor(z.copy(), requires_grad=True)
+    fused = dice_ce_with_logits(a, labels)
+    composed = DiceCELoss(to_onehot_y=True, softmax=True)(b, labels[:, None])
+    np.testing.assert_allclose(fused.item(), composed.item(), rtol=1e-10, atol=1e-12)
+    fused.backward(np.asarray(2.0))
+    composed.backward(np.asarray(2.0))
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-8, atol=1e-12)
+    grads = [np.empty((n, k, int(np.prod(spatial)))) for _ in range(2)]
+    z3, t2 = z.reshape(n, k, -1), labels.reshape(n, -1)
+    losses = [f(z3, t2, 1e-5, 1e-5, g) for f, g in zip((kl.dice_ce_forward, kl.dice_ce_forward_numpy), grads)]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-12)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9, atol=1e-14)
+
+
+def test_fused_dice_ce_refuses_bad_labels():
+    from tconv.seg.losses import dice_ce_with_logits
+
+    with pytest.raises(ValueError, match="labels have shape"):
+        dice_ce_with_logits(Tensor(np.zeros((2, 3, 4, 4))), np.zeros((2, 1, 4, 4), np.int64))
+    with pytest.raises(ValueError, match="labels"):
+        dice_ce_with_logits(Tensor(np.zeros((1, 3, 2, 2))), np.full((1, 2, 2), 3))
+
+
+@pytest.mark.torch
+def test_fused_dice_ce_matches_monai():
+    monai = pytest.importorskip("monai.losses", reason="MONAI is an optional oracle")
+    import torch
+
+    from tconv.seg.losses import dice_ce_with_logits
+
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((2, 3, 6, 5)).astype(np.float32)
+    labels = rng.integers(0, 3, (2, 6, 5))
+    ours = Tensor(z.copy(), requires_grad=True)
+    loss = dice_ce_with_logits(ours, labels)
+    loss.backward()
+    theirs = torch.tensor(z, requires_grad=True)
+    ref = monai.DiceCELoss(to_onehot_y=True, softmax=True)(theirs, torch.tensor(labels[:, None]))
+    ref.backward()
+    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-5)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-4, atol=1e-6)

@@ -222,7 +222,7 @@ def _profile(config: dict, planned: bool) -> int:
     tconv.manual_seed(c["seed"])
     train, val, info = make_datasets(c)
     loader, _ = make_loaders(c, train, val)
-    model, loss_fn = make_model(c, info), make_loss(c["loss"], info["num_classes"])
+    model, loss_fn = make_model(c, info), make_loss(c["loss"], info["num_classes"], fused=planned)
     optimizer = make_optimizer(c, model)
     forward = tconv.compile(model) if planned else model
     batches = list(loader)

@@ -232,15 +232,19 @@ def model_config(c: dict, info: dict) -> dict:
     return dict(model="vnet", depth=c["depth"], batch_norm=c["batch_norm"], **common)
 
 
-def make_loss(name: str, num_classes: int):
+def make_loss(name: str, num_classes: int, fused: bool = False):
     """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for one of :data:`LOSSES`.
 
     The MONAI-style losses take class ids with a channel axis, ``masks[:, None]``, one-hot
-    encoded inside (``to_onehot_y=True``) after a softmax over the logits.
+    encoded inside (``to_onehot_y=True``) after a softmax over the logits. ``fused=True`` gives
+    ``"dicece"`` as one op (:func:`tconv.seg.losses.dice_ce_with_logits`: the same numbers,
+    softmax, both losses and the gradient in two passes), as the planned training step uses it.
     """
     check_choice("loss", name, LOSSES)
     if name == "ce":
         return F.cross_entropy
+    if name == "dicece" and fused:
+        return losses.dice_ce_with_logits
     onehot = dict(to_onehot_y=True, softmax=True)
     criterion = {
         "dice": lambda: losses.DiceLoss(**onehot),

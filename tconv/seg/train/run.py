@@ -189,7 +189,7 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
     model = make_model(c, info)
     optimizer = make_optimizer(c, model)
     scheduler = make_scheduler(c, optimizer, len(train_loader))
-    loss = make_loss(c["loss"], info["num_classes"])
+    loss = make_loss(c["loss"], info["num_classes"], fused=planned)
     history, start = [], 0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
