@@ -33,7 +33,7 @@ import numpy as np
 import tconv
 import tconv.cli
 import tconv.viz
-from tconv.spelling import framework_calls
+from tconv.translate.spelling import framework_calls
 from tconv.translate import keras_conv_transpose
 from tconv.viz.style import OKABE_ITO, new_figure, styled
 
@@ -338,7 +338,7 @@ assert exact.shape == (4,) and np.array_equal(exact, cropped)
 # %% [markdown]
 # The same holds for ordinary convolutions: a Keras `Conv2D(strides=2, padding="same")` pads
 # asymmetrically too, so PyTorch spells it as an explicit pad then a convolution.
-# `tconv.spelling.framework_calls` spells any tconv geometry in both frameworks, or says why it
+# `tconv.translate.spelling.framework_calls` spells any tconv geometry in both frameworks, or says why it
 # cannot:
 
 # %%

@@ -50,7 +50,7 @@ import tconv
 import tconv.cli
 import tconv.viz
 from tconv import Tensor
-from tconv.fast_methods import factorization, winograd_pays
+from tconv.methods.choice import factorization, winograd_pays
 from tconv.nn import functional as F
 from tconv.seg.models import UNet
 from tconv.viz.style import OKABE_ITO, new_figure, styled
@@ -555,12 +555,12 @@ assert abs(lhs - rhs) < 1e-10 * abs(lhs)
 # %% [markdown]
 # ## 9. Which factorization tconv picks, layer by layer
 #
-# The default method (`"numba"`) chooses per layer (`tconv.fast_methods.winograd_pays`):
+# The default method (`"numba"`) chooses per layer (`tconv.methods.choice.winograd_pays`):
 # Winograd when it applies (stride 1, dilation 1, 3x3), each group has at least 4 input and 4
 # output channels, and the output has at least 1024 points per image; otherwise unfold + GEMM
 # (or a plain GEMM for 1x1 kernels and for the U-Net's 2x2 stride-2 up-convolutions, whose
 # `P` is a permutation). The rule comes from timing both on the benchmark layers
-# (docs/benchmarks.md). `tconv.fast_methods.factorization` says what runs; here for every
+# (docs/benchmarks.md). `tconv.methods.choice.factorization` says what runs; here for every
 # convolution of a U-Net (Ronneberger et al. 2015) on a 64x64 image, with forward hooks recording
 # each layer's input:
 

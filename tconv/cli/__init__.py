@@ -6,8 +6,8 @@ the library (NumPy, Numba, matplotlib) only inside ``run``, so ``tconv --help`` 
 command without loading them. Argument parsing and terminal output live here; the work is
 done by the library below.
 
-Exit codes: 0 success, 1 a check failed, 2 a usage error or invalid input (one line on
-stderr, never a traceback), 130 interrupted. Output that does not fit the terminal's
+Exit codes: 0 success, 1 a check failed, 2 a usage error, invalid input or a file that cannot
+be read or written (one line on stderr, never a traceback), 130 interrupted. Output that does not fit the terminal's
 encoding falls back to ASCII (``k̂`` becomes ``k^``); a closed pipe (``tconv explain | head``)
 ends the command quietly.
 """
@@ -17,9 +17,11 @@ import argparse
 import codecs
 import importlib
 import os
+import re
 import sys
+import warnings
 
-__all__ = ["main", "build_parser", "UsageError", "COMMANDS"]
+__all__ = ["main", "build_parser", "UsageError", "COMMANDS", "describe_os_error", "respell"]
 
 #: Subcommand name -> module of :mod:`tconv.cli`, in the order ``tconv --help`` lists them.
 COMMANDS = {"explain": "explain", "figure": "figure", "train": "train", "predict": "predict", "evaluate": "evaluate",
@@ -93,21 +95,62 @@ def _report(error: UsageError) -> int:
     return 2
 
 
+def describe_os_error(error: OSError) -> str:
+    """One line for a file-system error: ``PATH: reason`` (Python's ``[Errno 13] ...`` made readable).
+
+    >>> describe_os_error(PermissionError(13, "Permission denied", "runs/model.npz"))
+    'runs/model.npz: permission denied'
+    >>> describe_os_error(OSError("cannot write 'a.png': the folder 'x' does not exist"))
+    "cannot write 'a.png': the folder 'x' does not exist"
+    """
+    if error.strerror and error.filename is not None:
+        reason = error.strerror[0].lower() + error.strerror[1:]
+        return f"{os.fspath(error.filename)}: {reason}"
+    return str(error)
+
+
+def respell(message: str, flags: dict) -> str:
+    """``message`` with the library's argument names (``length=24``) as the command's flags (``--input 24``).
+
+    >>> respell("length=100000 must be an int from 1 to 24", {"length": "--input"})
+    '--input 100000 must be an int from 1 to 24'
+    """
+    for name, flag in flags.items():
+        message = re.sub(rf"(?<![\w-]){re.escape(name)}=(\S+)", lambda m, f=flag: f"{f} {m.group(1)}", message)
+    return message
+
+
+def _show_warning(prog: str):
+    """``warnings.showwarning`` for the command line: ``tconv CMD: warning: ...`` on one line, no source."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{prog}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    return show
+
+
 def main(argv=None) -> int:
-    """Run the ``tconv`` command with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    """Run the ``tconv`` command with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Every way a command can fail on its input (a usage error, a file or folder it cannot read
+    or write) ends the same way: one line ``tconv CMD: error: ...`` and exit code 2. Warnings
+    of the library (e.g. masks saved as 0/255) are printed as ``tconv CMD: warning: ...``.
+    """
     _prepare_streams()
+    prog = "tconv"
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see tconv --help)")
-        return args.run(args)
+        prog = f"tconv {args.command}"
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning(prog)
+            return args.run(args)
     except SystemExit as done:          # --help, --version
         return int(done.code or 0)
     except UsageError as error:
         return _report(error)
     except KeyboardInterrupt:
-        print("tconv: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `tconv explain | head -1`): stop quietly, and point stdout at
@@ -116,5 +159,6 @@ def main(argv=None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except OSError as error:            # a file or folder the command could not read or write
-        print(f"tconv: error: {error}", file=sys.stderr)
-        return 1
+        return _report(UsageError(describe_os_error(error), prog))
+    except MemoryError:                 # the commands check sizes first; this is the last line of defence
+        return _report(UsageError("ran out of memory; ask for less (smaller sizes, batches or models)", prog))

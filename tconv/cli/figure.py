@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from . import UsageError
+from . import UsageError, respell
 from ._geometry import add_geometry_arguments, build_request, geometry_given
 
 HELP = "draw a (transposed) convolution, its matrix, the checkerboard lab, ... (PNG, SVG, PDF, GIF, MP4)"
@@ -47,6 +47,10 @@ examples:
 """
 
 PROG = "tconv figure"
+GEOMETRY_KINDS = ("conv", "transposed", "matrix", "views")   # their errors keep PyTorch's names (kernel_size=...)
+#: The library's argument names of the other kinds -> the flags that set them, for error messages.
+LIBRARY_NAMES = {"kernel_size": "--kernel", "stride": "--stride", "length": "--input", "depth": "--depth",
+                 "base": "--base", "size": "--size", "in_channels": "--in-channels", "classes": "--classes"}
 KIND_CHOICES = ("conv", "transposed", "matrix", "overlap", "views", "unet", "training", "pack")
 UNET_FLAGS = ("depth", "base", "size", "in_channels", "classes", "up")
 #: flag (attribute) -> the kinds that use it
@@ -58,6 +62,7 @@ FLAG_KINDS = {
     "part": ("overlap",),
     "fps": ("conv", "transposed"),
     "jobs": ("pack",),
+    "overwrite": ("pack",),
     **{flag: ("unet",) for flag in UNET_FLAGS},
 }
 
@@ -81,15 +86,16 @@ def add_arguments(parser) -> None:
     add("--transpose", action="store_true", help="matrix only: draw C.T and the output vector C.T y")
     add("--part", choices=("all", "counts", "upsampling", "gradient"), default=None,
         help="overlap only: one part of the checkerboard lab (default all)")
-    add("--depth", type=int, help="unet: number of poolings (default 3)")
-    add("--base", type=int, help="unet: channels at full resolution (default 16)")
-    add("--size", type=int, help="unet: input side in pixels, divisible by 2**depth (default 64)")
+    add("--depth", type=int, help="unet: number of poolings, 1 to 6 (default 3)")
+    add("--base", type=int, help="unet: channels at full resolution (default 16; base * 2**depth at most 1024)")
+    add("--size", type=int, help="unet: input side in pixels, divisible by 2**depth, at most 4096 (default 64)")
     add("--in-channels", type=int, help="unet: input channels (default 1)")
     add("--classes", type=int, help="unet: number of classes (default 2)")
     add("--up", choices=("transpose", "resize", "bilinear"), help="unet: how the decoder upsamples (default transpose)")
-    add("--dpi", type=float, help="resolution (default 150 for figures, 100 for animations)")
-    add("--fps", type=float, help="animation frames per second (default about 1.1)")
-    add("--jobs", type=int, help="pack: processes rendering the figures (default 2)")
+    add("--dpi", type=float, help="resolution, 20 to 1200 (default 150 for figures, 100 for animations)")
+    add("--fps", type=float, help="animation frames per second, 0.1 to 50 (default about 1.1)")
+    add("--jobs", type=int, help="pack: processes rendering the figures (default 2, at most 32)")
+    add("--overwrite", action="store_true", help="pack: write into a folder whose files are not an earlier pack's")
 
 
 def _given(args, flag: str) -> bool:
@@ -164,7 +170,7 @@ def _check_output(args, animated: bool) -> None:
 def _pack(args) -> int:
     import time
 
-    from ..viz.pack import make_pack
+    from ..viz.pack import MAX_JOBS, make_pack
 
     if not args.output:
         raise UsageError("give the folder to write the pack into with -o DIR (e.g. -o lecture_pack)", PROG)
@@ -174,10 +180,10 @@ def _pack(args) -> int:
     parent = os.path.dirname(os.path.abspath(folder))
     if not os.path.isdir(parent):
         raise UsageError(f"cannot create {folder!r}: the folder {parent!r} does not exist", PROG)
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs {args.jobs} must be a positive int", PROG)
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs {args.jobs} must be an int from 1 to {MAX_JOBS}", PROG)
     start = time.perf_counter()
-    timings = make_pack(folder, jobs=args.jobs)
+    timings = make_pack(folder, jobs=args.jobs, overwrite=args.overwrite)
     print(f"wrote {len(timings)} figures and {os.path.join(folder, 'index.html')} in "
           f"{time.perf_counter() - start:.1f} s")
     return 0
@@ -187,6 +193,9 @@ def run(args) -> int:
     """Draw the requested figure and write it (nothing is written when anything is wrong)."""
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed} must be a non-negative int", PROG)
+    for name, value, low, high in (("--dpi", args.dpi, 20, 1200), ("--fps", args.fps, 0.1, 50)):
+        if value is not None and not low <= value <= high:
+            raise UsageError(f"{name} {value:g} must lie between {low:g} and {high:g}", PROG)
     _refuse_unused(args)
     try:
         if args.kind == "pack":
@@ -201,7 +210,8 @@ def run(args) -> int:
     except UsageError:
         raise
     except (ValueError, TypeError) as error:       # the library names the argument, the value and the rule
-        raise UsageError(str(error), PROG) from None
+        message = str(error) if args.kind in GEOMETRY_KINDS else respell(str(error), LIBRARY_NAMES)
+        raise UsageError(message, PROG) from None
     except OSError as error:
         raise UsageError(str(error), PROG) from None
     print(f"wrote {args.output}")

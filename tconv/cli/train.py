@@ -18,12 +18,17 @@ DESCRIPTION = """\
 Train a U-Net, FCN or V-Net lite from scratch, in NumPy. Without flags: a tiny U-Net on seeded
 synthetic shapes (grey 32x32 images with discs and crosses), with a progress bar, validated on
 held-out images after each epoch. Your own data: --data DIR with DIR/images/NAME.png (or .jpg, .tif)
-and DIR/masks/NAME.png holding class ids; --val-fraction of it is held out. The number of classes is
-read from the data.
+and DIR/masks/NAME.png holding class ids (masks of 0 and 255 are read as 0/1, see --mask-format);
+--val-fraction of it is held out. The number of classes is read from the data.
 
-The run folder (--out, default runs/<timestamp>) gets config.json, history.json (per epoch: epoch,
-train_loss, val_loss, val_miou, val_dice, elapsed_s), model.npz (the best epoch by val_miou: what
-'tconv predict' reads), last.npz (to --resume), curves.png and predictions.png."""
+The run folder (--out, default a new runs/<timestamp>) gets config.json, history.json (per epoch:
+epoch, train_loss, val_loss, val_miou, val_dice, elapsed_s), model.npz (the best epoch by val_miou:
+what 'tconv predict' reads), last.npz (to --resume), curves.png and predictions.png. A folder that
+holds another run is never written over unless --overwrite; --resume continues a run in its folder.
+
+Limits, checked before anything is made: --size at most 8192 per side (volumes 512), --batch-size
+4096, --base 512, --depth 6, --samples 1,000,000; and the memory the run needs (measured on the
+model, printed when refused) at most --max-memory (default three quarters of this machine's)."""
 
 EXAMPLES = """\
 examples:
@@ -32,6 +37,7 @@ examples:
   tconv train --model vnet                          V-Net lite on synthetic 3-D shapes
   tconv train --data my_data --size 128 128 --epochs 30
   tconv train --resume runs/20261201-1200/last.npz --epochs 12
+  tconv train --data my_masks_0_255 --mask-format binary --out runs/mine
 """
 
 PROG = "tconv train"
@@ -72,11 +78,22 @@ def add_arguments(parser) -> None:
     add("--lr", type=float, metavar="LR", help=f"Adam's learning rate (default {DEFAULTS['lr']})")
     add("--seed", type=int, metavar="S", help="seed of the data, the initial weights, shuffling and augmentation "
         "(default 0)")
-    add("--out", metavar="DIR", help="the run folder (default runs/<timestamp>)")
+    add("--mask-format", choices=("auto", "ids", "binary", "void"),
+        help="--data masks: ids (pixel value = class id), binary (0/255 read as 0/1), void (class ids with VOC's "
+        "255 'void' read as background); auto (default) chooses from the values and says so")
+    add("--out", metavar="DIR", help="the run folder (default: a new runs/<timestamp>); a folder holding another run "
+        "is refused unless --overwrite")
+    add("--overwrite", action="store_true", help="replace the run already in --out (its model.npz, last.npz, history)")
     add("--resume", metavar="LAST_NPZ", help="continue the run of this last.npz (its configuration; --epochs "
         "may raise the number of epochs)")
+    add("--max-memory", type=float, metavar="GIB", help="refuse a run that needs more memory than this many GiB "
+        "(default: three quarters of this machine's memory)")
     add("--threads", type=int, metavar="N", help="threads for the kernels and BLAS (default: all cores)")
     add("--no-progress", action="store_true", help="no progress bar (one line per epoch)")
+    add("--eager", action="store_true", help="train on the eager graph instead of the planned replay of the model "
+        "(tconv.compile); the numbers are the same, the planned step is faster")
+    add("--profile", action="store_true", help="print where a training step's time goes (tconv.profiler, 10 steps) "
+        "and stop")
 
 
 #: flag -> configuration key, for the flags that set the training configuration.
@@ -84,7 +101,16 @@ CONFIG_FLAGS = {"data": "data", "val_fraction": "val_fraction", "size": "size", 
                 "val_samples": "val_samples",
                 "classes": "classes", "model": "model", "up": "up", "base": "base", "depth": "depth",
                 "batch_norm": "batch_norm", "loss": "loss", "augment": "augment", "epochs": "epochs",
-                "batch_size": "batch_size", "lr": "lr", "seed": "seed"}
+                "batch_size": "batch_size", "lr": "lr", "seed": "seed", "mask_format": "mask_format"}
+
+
+def flag(key: str) -> str:
+    """The flag that sets a configuration key, for messages: ``batch_size`` -> ``--batch-size``.
+
+    >>> flag("batch_size"), flag("dim")
+    ('--batch-size', '--model')
+    """
+    return "--model" if key == "dim" else "--" + key.replace("_", "-")
 
 
 def _config(args) -> dict:
@@ -109,30 +135,46 @@ def set_threads(threads, prog: str) -> None:
         raise UsageError(f"--threads {threads}: {error}", prog) from None
 
 
+def max_memory(args, prog: str):
+    """``--max-memory`` in bytes (None: the default limit), or a usage error."""
+    if args.max_memory is None:
+        return None
+    if not args.max_memory > 0 or args.max_memory > 2 ** 20:
+        raise UsageError(f"--max-memory {args.max_memory:g} must be a positive number of GiB", prog)
+    return int(args.max_memory * 2 ** 30)
+
+
 def run(args) -> int:
     """Train, print one line per epoch (and a bar), write the run folder."""
     import time
     from pathlib import Path
 
     config = _config(args)
+    limit = max_memory(args, PROG)
     set_threads(args.threads, PROG)
     from ..seg.train.recipe import check_config
-    from ..seg.train.run import TrainingDiverged, train_run
+    from ..seg.train.run import TrainingDiverged, new_run_folder, train_run
 
     if args.resume is None:
         try:
-            check_config(config)
+            check_config(config, flag)
         except (ValueError, TypeError) as error:
             raise UsageError(str(error), PROG) from None
-    out = Path(args.out) if args.out else (Path(args.resume).parent if args.resume else
-                                           Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder", PROG)
+    if args.out:
+        out = Path(args.out)
+    elif args.resume:
+        out = Path(args.resume).parent
+    else:
+        out = new_run_folder("runs")          # exclusively: a run started in the same second gets another
+    if args.data and args.out and _inside(out, Path(args.data)):
+        raise UsageError(f"--out {out} is inside --data {args.data}; write the run folder elsewhere", PROG)
     started = time.perf_counter()
     figures = _Figures(out)
     try:
-        result = train_run(config, out, resume=args.resume, progress=not args.no_progress,
-                           on_epoch_end=figures.update)
+        if args.profile:
+            return _profile(config, not args.eager)
+        result = train_run(config, out, resume=args.resume, overwrite=args.overwrite, max_memory=limit, spell=flag,
+                           progress=not args.no_progress, on_epoch_end=figures.update, planned=not args.eager)
     except TrainingDiverged as error:
         print(f"{PROG}: stopped: {error}. The run folder {out} keeps the last good epoch.")
         return 1
@@ -142,13 +184,84 @@ def run(args) -> int:
         print(f"\n{PROG}: interrupted. {out} keeps the last finished epoch{hint}")
         return 130
     except (ValueError, TypeError) as error:       # bad data folders, foreign checkpoints: one line
+        _remove_if_empty(out, args)
         raise UsageError(str(error), PROG) from None
+    except MemoryError:
+        _remove_if_empty(out, args)
+        raise UsageError("ran out of memory; lower --batch-size, --size or --base (or --samples)", PROG) from None
+    if result["finished"]:
+        epochs = result["config"]["epochs"]
+        print(f"{PROG}: nothing to do: {args.resume} has finished its {epochs} epoch{'s' * (epochs != 1)} "
+              f"(best val mIoU {_score(result)}); give a larger --epochs to train on. No file was changed.")
+        return 0
     figures.finish(result)
-    print(f"best val mIoU {result['best_miou']:.3f} at epoch {result['best_epoch']}; "
-          f"{time.perf_counter() - started:.0f} s in all. Run folder: {out}")
-    print(f"next: tconv predict {out / 'model.npz'} IMAGE.png --out predictions   "
-          f"(or tconv figure training {out} -o curves.png)")
+    took = f"{time.perf_counter() - started:.0f} s in all"
+    if result["best_epoch"] is None:
+        print(f"no epoch reached a finite validation mIoU, so no model.npz was written; {took}. Run folder: {out} "
+              f"(last.npz holds the last weights)")
+        return 1
+    print(f"best val mIoU {_score(result)} at epoch {result['best_epoch']}; {took}. Run folder: {out}")
+    example = "IMAGE.png" if result["config"]["dim"] == 2 else "(2-D image files: this model segments volumes)"
+    if result["config"]["dim"] == 2:
+        print(f"next: tconv predict {out / 'model.npz'} {example} --out predictions   "
+              f"(or tconv figure training {out} -o curves.png)")
+    else:
+        print(f"next: tconv figure training {out} -o curves.png   (tconv predict reads 2-D images; this model "
+              "segments volumes)")
     return 0
+
+
+def _profile(config: dict, planned: bool) -> int:
+    """``--profile``: ten training steps of the configuration under :func:`tconv.profiler.profile`, as a table."""
+    import tconv
+    from tconv import Tensor
+
+    from ..seg.train.recipe import check_config, make_datasets, make_loaders, make_loss, make_model, make_optimizer
+
+    c = check_config(dict(config, samples=min(config.get("samples") or 96, 96)), flag)
+    tconv.manual_seed(c["seed"])
+    train, val, info = make_datasets(c)
+    loader, _ = make_loaders(c, train, val)
+    model, loss_fn = make_model(c, info), make_loss(c["loss"], info["num_classes"], fused=planned)
+    optimizer = make_optimizer(c, model)
+    forward = tconv.compile(model) if planned else model
+    batches = list(loader)
+    steps = min(10, len(batches) - 2)
+
+    def step(images, masks):
+        loss = loss_fn(forward(Tensor(images)), masks)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    for images, masks in batches[:2]:                  # warm up: compile the kernels, record the plan
+        step(images, masks)
+    with tconv.profiler.profile(steps=steps) as prof:
+        for images, masks in batches[2:2 + steps]:
+            step(images, masks)
+    print(f"{PROG} --profile: {steps} steps of batch {c['batch_size']}, {'planned' if planned else 'eager'} "
+          f"({tconv.get_num_threads()} threads); per step:")
+    print(prof.table(limit=20))
+    return 0
+
+
+def _score(result) -> str:
+    return "n/a" if result["best_miou"] is None else f"{result['best_miou']:.3f}"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it."""
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
+
+
+def _remove_if_empty(out, args) -> None:
+    """A run folder made by this command that stayed empty (the run was refused) is removed again."""
+    if args.out is None and args.resume is None:
+        for folder in (out, out.parent):            # runs/<timestamp>, then runs/ if this made it and it is empty
+            try:
+                folder.rmdir()
+            except OSError:
+                return
 
 
 class _Figures:

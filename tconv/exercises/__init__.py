@@ -24,19 +24,8 @@ False
 """
 from __future__ import annotations
 
-import importlib
-
-from .core import EXERCISES, Exercise, ExerciseNotRight, Result, check, exercise, grade, is_blank
+from .core import (EXERCISES, TUTORIAL_MODULES, Exercise, ExerciseNotRight, Result, check, exercise, grade, is_blank,
+                   load_all)
 
 __all__ = ["check", "grade", "Result", "Exercise", "ExerciseNotRight", "EXERCISES", "exercise", "is_blank",
            "load_all", "TUTORIAL_MODULES"]
-
-#: The grader modules, one per tutorial.
-TUTORIAL_MODULES = tuple(f"tutorial{n:02d}" for n in range(1, 12))
-
-
-def load_all() -> dict:
-    """Import every grader module (registering its exercises); return :data:`EXERCISES`."""
-    for name in TUTORIAL_MODULES:
-        importlib.import_module(f"{__name__}.{name}")
-    return EXERCISES

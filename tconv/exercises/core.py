@@ -18,6 +18,7 @@ tests, which run the solved tutorials) a wrong answer raises :class:`ExerciseNot
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -25,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["Result", "Exercise", "ExerciseNotRight", "exercise", "EXERCISES", "grade", "check", "is_blank",
-           "right", "not_yet", "no_answer", "STRICT_VARIABLE"]
+           "right", "not_yet", "no_answer", "load_all", "TUTORIAL_MODULES", "STRICT_VARIABLE"]
 
 #: ``TCONV_EXERCISES=strict``: :func:`check` raises on an answer that is not right.
 STRICT_VARIABLE = "TCONV_EXERCISES"
@@ -127,8 +128,18 @@ def is_blank(answer) -> bool:
     return False
 
 
+#: The grader modules, one per tutorial.
+TUTORIAL_MODULES = tuple(f"tutorial{n:02d}" for n in range(1, 12))
+
+
+def load_all() -> dict:
+    """Import every grader module (registering its exercises); return :data:`EXERCISES`."""
+    for name in TUTORIAL_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+    return EXERCISES
+
+
 def _lookup(exercise_id) -> Exercise:
-    from . import load_all
     load_all()
     if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
         known = ", ".join(sorted(EXERCISES))

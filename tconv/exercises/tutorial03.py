@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..conv import conv_transpose1d
+from ..ops import conv_transpose1d
 from ..geometry import conv_transpose_output_size
 from .compare import as_array, same_array, same_choice, same_items
 from .core import exercise, not_yet, right

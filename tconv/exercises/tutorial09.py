@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..conv import conv3d
+from ..ops import avg_pool3d, conv3d
 from ..geometry import conv_geometry
-from ..pool import avg_pool3d
 from .compare import as_array, same_array, same_int, same_items
 from .core import exercise, not_yet
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from ..geometry import ConvGeometry
+from ..geometry import ConvGeometry, conv_geometry
 from .board import Board, board_figure
 from .cells import draw_legend, draw_panel, heading, panel_size, roles_used
 from .frames import FrameAnimation
@@ -28,7 +28,7 @@ from .scenes_conv import conv_frames
 from .scenes_transposed import equivalent_frames, scatter_frames
 from .style import FONT_SIZE, styled
 
-__all__ = ["draw_convolution", "animate_convolution", "describe", "MAX_SIDE", "MAX_TEXT_SIDE", "MAX_FRAMES"]
+__all__ = ["draw_convolution", "animate_convolution", "describe", "grid_sides", "MAX_SIDE", "MAX_TEXT_SIDE", "MAX_FRAMES"]
 
 #: Grids with more cells than this along a side are drawn without per-cell text (1-D rows: twice as many).
 MAX_TEXT_SIDE = 16
@@ -104,6 +104,47 @@ def _check(g, view: str, numbers: bool):
     if view == "equivalent" and not g.transposed:
         raise ValueError("view='equivalent' draws a transposed convolution as a direct one; this geometry is a "
                          "convolution (use tconv.conv_transpose_geometry, or --transposed)")
+    _refuse_large(g, view)
+
+
+def grid_sides(g: ConvGeometry, view: str = "direct") -> tuple:
+    """The largest number of cells any panel of ``g``'s picture has along each axis, from the geometry alone.
+
+    Computed before any array is made, so a geometry too large to draw (``--input 100000
+    100000``) is refused at once instead of after drawing gigabytes: the padded input and the
+    output of a convolution; the transposed convolution's input and its canvas of kernel
+    copies ``(i-1)s + k̂`` (at least the cropped border plus the output); in the paper's view
+    the zero-inserted, padded input.
+
+    >>> grid_sides(conv_geometry((100000, 100000), (3, 3)))
+    (100000, 100000)
+    """
+    sides = []
+    for axis in range(g.ndim):
+        before, after = g.padding[axis]
+        if not g.transposed:
+            sides.append(max(g.image_size[axis] + before + after, g.feature_size[axis]))
+            continue
+        i, s, kh, out = g.feature_size[axis], g.stride[axis], g.effective_kernel[axis], g.image_size[axis]
+        side = max(i, (i - 1) * s + kh, before + out)
+        if view == "equivalent":
+            eq = g.equivalent_conv()
+            pad_before, pad_after = eq["padding"][axis]
+            side = max(side, eq["stuffed_size"][axis] + max(0, pad_before) + max(0, pad_after))
+        sides.append(side)
+    return tuple(sides)
+
+
+def _refuse_large(g: ConvGeometry, view: str) -> None:
+    """The size rule of :func:`_check_size`, applied to :func:`grid_sides` before anything is drawn."""
+    sides = grid_sides(g, view)
+    planes, slices = (sides[1:], sides[0]) if g.ndim == 3 else (sides, None)
+    biggest = max(planes)
+    if biggest > MAX_SIDE or (slices is not None and slices > MAX_SLICES):
+        raise ValueError(f"this geometry draws a grid with {biggest} cells along a side"
+                         + (f" and {slices} depth slices" if slices is not None else "")
+                         + f", too many to read (at most {MAX_SIDE} cells per side and {MAX_SLICES} slices); "
+                         "draw a smaller input, e.g. 8 x 8, with the same kernel, stride and padding")
 
 
 def _frames(g, view, numbers, seed, positions, cumulative):

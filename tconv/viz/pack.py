@@ -20,7 +20,7 @@ from ..geometry import conv_geometry, conv_transpose_geometry
 from .kinds import make_figure
 from .saving import save, save_text
 
-__all__ = ["PAPER_CASES", "PackEntry", "pack_entries", "make_pack", "index_html"]
+__all__ = ["PAPER_CASES", "PackEntry", "pack_entries", "make_pack", "index_html", "check_pack_folder", "MAX_JOBS"]
 
 #: The paper's figure cases: (slug, title, i, k, s, p, d).
 PAPER_CASES = (
@@ -183,11 +183,41 @@ def index_html(entries) -> str:
     return "\n".join(parts)
 
 
-def make_pack(folder, jobs: int | None = None, entries=None) -> dict:
+#: The most processes :func:`make_pack` starts.
+MAX_JOBS = 32
+_TITLE = "<title>tconv lecture pack</title>"
+
+
+def check_pack_folder(folder, filenames, overwrite: bool = False) -> None:
+    """Refuse to write the pack's ``filenames`` into ``folder`` over files that are not an earlier pack's.
+
+    An earlier pack (its ``index.html`` is a tconv lecture pack page) is replaced; any other
+    file with a name the pack uses is left alone and named in a ``FileExistsError`` unless
+    ``overwrite``.
+    """
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder) or overwrite:
+        return
+    index = os.path.join(folder, "index.html")
+    if os.path.isfile(index):
+        with open(index, encoding="utf-8", errors="replace") as page:
+            if _TITLE in page.read(4096):
+                return
+    taken = [name for name in ("index.html", *filenames) if os.path.exists(os.path.join(folder, name))]
+    if taken:
+        more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+        raise FileExistsError(f"{os.path.join(folder, taken[0])} exists{more} and is not part of an earlier tconv "
+                              "lecture pack; write the pack into a new or empty folder (or pass --overwrite)")
+
+
+def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = False) -> dict:
     """Render the pack into ``folder`` (created if missing) and write ``folder/index.html``.
 
-    ``jobs`` processes render the figures (default: 2, or 1 on a one-core machine); ``entries``
-    renders only those (in this process). Returns ``{filename: seconds}`` for every figure written.
+    ``jobs`` processes render the figures (default: 2, or 1 on a one-core machine; at most
+    :data:`MAX_JOBS`); ``entries`` renders only those (in this process). A folder holding
+    files with the pack's names that are not an earlier pack's is refused
+    (:func:`check_pack_folder`) unless ``overwrite``. Returns ``{filename: seconds}`` for every
+    figure written.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -196,12 +226,13 @@ def make_pack(folder, jobs: int | None = None, entries=None) -> dict:
     ['index.html', 'unet.png']
     """
     folder = os.fspath(folder)
-    os.makedirs(folder, exist_ok=True)
     all_entries = pack_entries()
     chosen = all_entries if entries is None else list(entries)
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs={jobs!r} must be a positive int")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        raise ValueError(f"jobs={jobs!r} must be an int from 1 to {MAX_JOBS}")
+    check_pack_folder(folder, [entry.filename for entry in chosen], overwrite)
+    os.makedirs(folder, exist_ok=True)
     # The animations take longest: start them first so that the processes finish together.
     order = sorted(range(len(chosen)), key=lambda n: not chosen[n].animated)
     timings = {}

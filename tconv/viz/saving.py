@@ -89,10 +89,12 @@ def save(item, path, *, dpi: float | None = None, fps: float | None = None) -> s
     fmt = output_format(path, animated)
     if dpi is None:
         dpi = 100 if animated else 150
-    if not 20 <= dpi <= 1200:
+    if not (isinstance(dpi, (int, float)) and 20 <= dpi <= 1200):
         raise ValueError(f"dpi={dpi} must lie between 20 and 1200")
     if fps is None and animated:
         fps = 1000.0 / item.interval_ms
+    if fps is not None and not (isinstance(fps, (int, float)) and 0.1 <= fps <= 50):
+        raise ValueError(f"fps={fps} must lie between 0.1 and 50 frames per second")
     def write(temporary):
         with styled():
             if animated:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .scenes import NBSP, spell_size
 from .style import FONT_SIZE, OKABE_ITO, SMALL_SIZE, TITLE_SIZE, new_figure, styled, tint, wrap_text
 
-__all__ = ["UNetLevel", "unet_levels", "model_levels", "draw_unet", "describe_unet", "UP_KINDS", "SIDES"]
+__all__ = ["UNetLevel", "unet_levels", "model_levels", "draw_unet", "describe_unet", "UP_KINDS", "SIDES", "MAX_WIDTH"]
 
 #: How the decoder upsamples, by the name the command line uses.
 UP_KINDS = {
@@ -63,6 +63,11 @@ class UNetLevel:
             raise ValueError(f"UNetLevel shape={self.shape!r} must be (channels, *spatial), positive ints")
 
 
+#: The most channels at the bottom of a drawn U-Net (``base * 2**depth``): the model is built to
+#: count its parameters, and 1024 channels already make a 3x3 layer of 9.4 million weights.
+MAX_WIDTH = 1024
+
+
 def _check_int(name, value, low, high):
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"{name}={value!r} must be an int from {low} to {high}")
@@ -84,6 +89,9 @@ def unet_levels(depth: int = 3, base: int = 16, size: int = 64, in_channels: int
     _check_int("in_channels", in_channels, 1, 1024)
     _check_int("classes", classes, 1, 1024)
     _check_int("ndim", ndim, 1, 3)
+    if base * 2 ** depth > MAX_WIDTH:
+        raise ValueError(f"base={base} with depth={depth} gives {base * 2 ** depth} channels at the bottom; a drawn "
+                         f"U-Net may have at most {MAX_WIDTH} (its weights are built to count them)")
     if up not in UP_KINDS:
         raise ValueError(f"up={up!r} must be one of {tuple(UP_KINDS)}")
     if size % 2 ** depth:
@@ -116,13 +124,15 @@ def model_levels(model, size: int = 64) -> list[UNetLevel]:
     ndim = config["dim"]
     levels = unet_levels(config["depth"], config["base"], size, config["in_channels"], config["num_classes"],
                          config["up"], ndim)
-    rows = {r.name: r for r in model.summary((1, config["in_channels"]) + (size,) * ndim, show=False)}
     depth = config["depth"]
+    small = 2 ** depth                    # the summary runs on the smallest input; the shapes scale with the side
+    rows = {r.name: r for r in model.summary((1, config["in_channels"]) + (small,) * ndim, show=False)}
     bn = " + batch norm" if config["batch_norm"] else ""
     conv = f"2 × (conv 3×3{bn} + ReLU)"
 
     def from_rows(level, *names):
-        return tuple(rows[names[-1]].output_shape[1:]), sum(rows[n].parameters for n in names)
+        channels, *spatial = rows[names[-1]].output_shape[1:]
+        return (channels, *(side * size // small for side in spatial)), sum(rows[n].parameters for n in names)
 
     described = []
     for lv in levels:

@@ -13,14 +13,18 @@ blurs the class ids at edges). How pixels become arrays is in :mod:`tconv.seg.da
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from ..._checks import check_choice
 from ..labels import check_class_ids
 from ._checks import check_int, check_spatial_size
-from .imageio import image_channels, open_image, parse_palette, read_image, read_mask, resize_image, resize_mask
+from .imageio import (image_channels, match_channels, open_image, parse_palette, read_image, read_mask, resize_image,
+                      resize_mask)
+from .mask_format import MASK_FORMATS, MaskFormatWarning, apply_mask_format, describe_mask_format, detect_mask_format
 
 __all__ = ["ImageMaskFolder", "IMAGE_EXTENSIONS", "MASK_EXTENSIONS"]
 
@@ -65,11 +69,18 @@ class ImageMaskFolder:
     one ``in_channels``. ``size=(H, W)`` (or an int) resizes every image with Pillow's
     bilinear filter (antialiased when shrinking) and every mask with nearest neighbour.
 
+    ``in_channels`` (1 or 3) gives every image that many channels instead: an RGB image is
+    averaged to grey for 1, a grey one repeated for 3 (the rule of ``tconv predict``).
+
     ``palette`` maps the colours of RGB(A) masks to class ids (a dict colour -> id, or a
     list of colours whose index is the id); grey and palette-mode ('P') masks are class ids
-    already and ignore it. ``num_classes`` is the given value, else the largest class id
-    in any mask (or in ``palette``) plus one; ``class_names`` defaults to
-    ``("class 0", "class 1", ...)``.
+    already and ignore it. ``mask_format`` says what the values mean
+    (:mod:`tconv.seg.data.mask_format`): ``"ids"`` class ids; ``"binary"`` 0/255 masks read as
+    0/1; ``"void"`` class ids with PASCAL VOC's 255 "void" read as the background; ``"auto"``
+    (default) chooses from the values of all masks and warns once (:class:`MaskFormatWarning`)
+    when it reads them as anything but ids; ``ds.mask_format`` is the choice. ``num_classes``
+    is the given value, else the largest class id in any mask (or in ``palette``) plus one;
+    ``class_names`` defaults to ``("class 0", "class 1", ...)``.
 
     Construction checks the whole folder once and raises a ``ValueError`` naming the file
     and the rule for: a missing or empty folder; images without masks or masks without
@@ -93,7 +104,8 @@ class ImageMaskFolder:
 
     spatial_dims = 2
 
-    def __init__(self, root, palette=None, size=None, num_classes=None, class_names=None):
+    def __init__(self, root, palette=None, size=None, num_classes=None, class_names=None, in_channels=None,
+                 mask_format: str = "auto"):
         self.root = Path(root)
         if not self.root.is_dir():
             raise ValueError(f"{self.root}: root is not a folder; the layout is root/images/ and root/masks/")
@@ -101,6 +113,9 @@ class ImageMaskFolder:
         self.size = None if size is None else check_spatial_size("size", size, 2)
         if num_classes is not None:
             num_classes = check_int("num_classes", num_classes, minimum=1)
+        if in_channels is not None:
+            check_choice("in_channels", in_channels, (1, 3))
+        self.mask_format = check_choice("mask_format", mask_format, MASK_FORMATS)
         for what in ("images", "masks"):
             if not (self.root / what).is_dir():
                 raise ValueError(f"{self.root / what}: the {what} folder is missing; the layout is root/images/ and "
@@ -115,7 +130,8 @@ class ImageMaskFolder:
         self.names = tuple(sorted(images))
         self.image_paths = tuple(images[name] for name in self.names)
         self.mask_paths = tuple(masks[name] for name in self.names)
-        self.in_channels = self._scan_images()
+        channels = self._scan_images()
+        self.in_channels = channels if in_channels is None else int(in_channels)
         largest = self._scan_masks(num_classes)
         if num_classes is None:
             palette_largest = max(self.palette.values()) if self.palette else 0
@@ -132,43 +148,59 @@ class ImageMaskFolder:
     def _scan_images(self) -> int:
         """Check every image header (readable, supported mode); 3 if any image has colour, else 1."""
         channels = 1
-        self._image_sizes = []
+        image_sizes = []
         for path in self.image_paths:
             with open_image(path) as picture:
                 channels = max(channels, image_channels(path, picture))
-                self._image_sizes.append((picture.height, picture.width))
+                image_sizes.append((picture.height, picture.width))
+        #: ``(H, W)`` of every image, in the order of :attr:`names`.
+        self.image_sizes = tuple(image_sizes)
         return channels
 
     def _scan_masks(self, num_classes) -> int:
-        """Read every mask: readable, class ids, the image's size, ids < ``num_classes``; the largest id."""
-        largest = 0
-        for image_path, mask_path, image_size in zip(self.image_paths, self.mask_paths, self._image_sizes):
+        """Read every mask: readable, the image's size, its format, ids < ``num_classes``; the largest id."""
+        counts: dict = {}
+        for image_path, mask_path, image_size in zip(self.image_paths, self.mask_paths, self.image_sizes):
             mask = read_mask(mask_path, self.palette)
             if mask.shape != image_size:
                 raise ValueError(f"{mask_path} is {mask.shape[0]}x{mask.shape[1]} (HxW) but {image_path} is "
                                  f"{image_size[0]}x{image_size[1]}; an image and its mask must have the same size")
-            if mask.size:
-                largest = max(largest, int(mask.max()))
-            if num_classes is not None:
+            values, times = np.unique(mask, return_counts=True)
+            for value, n in zip(values.tolist(), times.tolist()):
+                counts[value] = counts.get(value, 0) + n
+            if self.mask_format == "binary":
+                apply_mask_format(mask, "binary", mask_path)            # names the file with other values
+        if self.mask_format == "auto":
+            self.mask_format = detect_mask_format(counts)
+            if self.mask_format != "ids":
+                warnings.warn(describe_mask_format(self.root / "masks", self.mask_format, counts, len(self)),
+                              MaskFormatWarning, stacklevel=3)
+        #: ``{class id: pixel count}`` over every mask, after ``mask_format``.
+        self.class_pixels = {}
+        for value, n in counts.items():
+            label = int(apply_mask_format(np.array([value]), self.mask_format)[0])
+            self.class_pixels[label] = self.class_pixels.get(label, 0) + n
+        if num_classes is not None and max(self.class_pixels, default=0) >= num_classes:
+            for mask_path in self.mask_paths:                       # find and name the file
+                mask = apply_mask_format(read_mask(mask_path, self.palette), self.mask_format, mask_path)
                 check_class_ids(f"{mask_path}: the mask", mask, num_classes)
-        return largest
+        return max(self.class_pixels, default=0)
 
     def __len__(self) -> int:
         return len(self.names)
 
     def __repr__(self) -> str:
         return (f"ImageMaskFolder({str(self.root)!r}, {len(self)} pairs, in_channels={self.in_channels}, "
-                f"num_classes={self.num_classes}, size={self.size})")
+                f"num_classes={self.num_classes}, size={self.size}, mask_format={self.mask_format!r})")
 
     def __getitem__(self, index):
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise TypeError(f"ImageMaskFolder index must be an integer, got {index!r}")
         if not -len(self) <= index < len(self):
             raise IndexError(f"index {index} is out of range for a folder of {len(self)} pairs")
-        image = read_image(self.image_paths[index])
-        mask = read_mask(self.mask_paths[index], self.palette)
-        if image.shape[0] < self.in_channels:
-            image = np.repeat(image, self.in_channels, axis=0)
+        image = match_channels(read_image(self.image_paths[index]), self.in_channels, self.image_paths[index])
+        mask = apply_mask_format(read_mask(self.mask_paths[index], self.palette), self.mask_format,
+                                 self.mask_paths[index])
         if self.size is not None:
             image = resize_image(image, self.size)
             mask = resize_mask(mask, self.size)

@@ -20,7 +20,7 @@ from ..._checks import check_bool, check_choice, check_int
 from ...nn import functional as F
 from ...nn import init
 
-__all__ = ["UPSAMPLERS", "layers", "DoubleConv", "upsampler", "match_size", "check_dim"]
+__all__ = ["UPSAMPLERS", "layers", "DoubleConv", "upsampler", "match_size", "check_dim", "check_model_input"]
 
 UPSAMPLERS = ("transpose", "resize", "bilinear")
 
@@ -29,6 +29,45 @@ def check_dim(dim) -> int:
     """2 (images) or 3 (volumes)."""
     check_choice("dim", check_int("dim", dim), (2, 3))
     return int(dim)
+
+
+def check_model_input(model, x, halvings: int) -> None:
+    """Refuse an input ``model`` cannot take, with a message naming the model, the rule and the fix.
+
+    ``x`` must be a batch ``(N, in_channels, *spatial)`` with ``model.dim`` spatial axes, each
+    at least ``2**halvings`` pixels (a U-Net of depth ``d`` halves the size ``d`` times, the
+    FCN 3 times). Checked before any layer runs, so the error is not one of a pooling layer
+    deep inside.
+
+    >>> import numpy as np
+    >>> from tconv.seg.models import UNet
+    >>> UNet(base=4, depth=3)(np.zeros((1, 1, 4, 4), np.float32))
+    Traceback (most recent call last):
+    ...
+    ValueError: UNet(depth=3) needs inputs of at least 8 pixels per side (it halves the size 3 times); got spatial size (4, 4): resize or pad the image to at least 8 x 8
+    """
+    name = type(model).__name__ + (f"(depth={model.depth})" if hasattr(model, "depth") else "")
+    minimum = 2 ** halvings
+    shape = tuple(getattr(x, "shape", ()))
+    dim = model.dim
+    if len(shape) != dim + 2:
+        kind = "images" if dim == 2 else "volumes"
+        axes = "H, W" if dim == 2 else "D, H, W"
+        hint = ""
+        if len(shape) == dim + 1:
+            hint = f"; for one {kind[:-1]} add the batch axis (x[None])" + ("; a batch of 2-D images needs a 2-D "
+                                                                             "model" if dim == 3 else "")
+        elif len(shape) >= 3:
+            hint = f"; a {len(shape) - 2}-D input does not fit a {dim}-D model"
+        raise ValueError(f"{name} segments {kind}: the input must be (N, {model.in_channels}, {axes}), "
+                         f"got shape {shape}{hint}")
+    if shape[1] != model.in_channels:
+        raise ValueError(f"{name} was built for in_channels={model.in_channels}; the input has {shape[1]} "
+                         f"channel(s) (shape {shape})")
+    if min(shape[2:]) < minimum:
+        raise ValueError(f"{name} needs inputs of at least {minimum} pixels per side (it halves the size "
+                         f"{halvings} times); got spatial size "
+                         f"{shape[2:]}: resize or pad the image to at least {' x '.join([str(minimum)] * dim)}")
 
 
 def layers(dim: int) -> dict:

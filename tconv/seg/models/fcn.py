@@ -22,7 +22,7 @@ from __future__ import annotations
 from ... import nn
 from ..._checks import check_bool, check_int
 from ...nn import init
-from .blocks import DoubleConv, check_dim, layers, match_size
+from .blocks import DoubleConv, check_dim, check_model_input, layers, match_size
 
 __all__ = ["FCN"]
 
@@ -63,6 +63,7 @@ class FCN(nn.Module):
         self._pool = kinds["pool"]
 
     def forward(self, x):
+        check_model_input(self, x, 3)
         image = x
         x = self._pool(self.stages[0](x), 2)                    # 1/2
         quarter = self._pool(self.stages[1](x), 2)              # 1/4: the skip

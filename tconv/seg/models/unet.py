@@ -25,7 +25,7 @@ from __future__ import annotations
 from ... import nn
 from ..._checks import check_bool, check_int
 from ...nn import functional as F
-from .blocks import DoubleConv, check_dim, layers, match_size, upsampler
+from .blocks import DoubleConv, check_dim, check_model_input, layers, match_size, upsampler
 
 __all__ = ["UNet"]
 
@@ -66,6 +66,7 @@ class UNet(nn.Module):
         self._pool = layers(dim)["pool"]
 
     def forward(self, x):
+        check_model_input(self, x, self.depth)
         skips = []
         for block in self.encoder:
             x = block(x)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from ... import nn
 from ..._checks import check_bool, check_int
 from ...nn import functional as F
-from .blocks import check_dim, layers, match_size
+from .blocks import check_dim, check_model_input, layers, match_size
 
 __all__ = ["VNet", "ResidualStage"]
 
@@ -99,6 +99,7 @@ class VNet(nn.Module):
         self.head = kinds["conv"](2 * base, num_classes, 1)
 
     def forward(self, x):
+        check_model_input(self, x, self.depth)
         shortcut = F.cat([x] * (self.base // self.in_channels), dim=1) if self.base % self.in_channels == 0 else 0
         x = F.relu(self.input(x) + shortcut)
         skips = [x]

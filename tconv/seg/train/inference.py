@@ -8,18 +8,21 @@ the image's own size (nearest neighbour).
 """
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 
 import numpy as np
 
 from ..data import ImageMaskFolder
 from ..data.folder import IMAGE_EXTENSIONS
-from ..data.imageio import match_channels, read_image, resize_image, resize_mask
+from ..data.imageio import match_channels, open_image, read_image, resize_image, resize_mask
 from ..models import build_model
 from .loop import evaluate, predict
+from .memory import bytes_per_pixel, check_memory
 from .run import load_checkpoint
 
-__all__ = ["load_model", "predict_file", "image_files", "evaluate_folder"]
+__all__ = ["load_model", "predict_file", "image_files", "evaluate_folder", "prediction_paths", "check_predictable"]
 
 
 def load_model(path):
@@ -51,11 +54,94 @@ def image_files(inputs) -> list[Path]:
     return files
 
 
-def predict_file(model, checkpoint: dict, path) -> tuple[np.ndarray, np.ndarray]:
-    """``(image (C, H, W) as read, class ids (H, W) int64 at the image's size)`` for one image file."""
+def prediction_paths(files, out_dir) -> list[tuple[Path, Path, Path]]:
+    """``(image, mask file, overlay file)`` for each input: ``OUT/NAME.png`` and ``OUT/NAME_overlay.png``.
+
+    Refuses (``ValueError`` naming both paths), before anything is written, a plan in which
+    an output would replace one of the inputs (``--out`` the inputs' own folder, a symlink or
+    hard link to an input) or two inputs would write the same output (``a.png`` and ``a.jpg``,
+    ``x/a.png`` and ``y/a.png``).
+
+    >>> prediction_paths(["x/a.png", "y/b.jpg"], "out")[1]
+    (PosixPath('y/b.jpg'), PosixPath('out/b.png'), PosixPath('out/b_overlay.png'))
+    >>> prediction_paths(["x/a.png", "y/a.png"], "out")
+    Traceback (most recent call last):
+    ...
+    ValueError: x/a.png and y/a.png would both be written to out/a.png; predict them into separate --out folders (or rename one)
+    """
+    out_dir = Path(out_dir)
+    inputs = [Path(f) for f in files]
+    identities = {}
+    for path in inputs:
+        identities[_identity(path)] = path
+    writers: dict = {}
+    plan = []
+    for path in inputs:
+        outputs = (out_dir / f"{path.stem}.png", out_dir / f"{path.stem}_overlay.png")
+        for output in outputs:
+            key = os.path.normcase(os.path.abspath(output))
+            if key in writers and writers[key] != path:
+                raise ValueError(f"{writers[key]} and {path} would both be written to {output}; predict them into "
+                                 "separate --out folders (or rename one)")
+            writers[key] = path
+            source = identities.get(_identity(output))
+            if source is not None:
+                same = "" if output == source else f" ({output} is the same file)"
+                raise ValueError(f"the prediction of {path} would be written over the input {source}{same}; choose "
+                                 "another --out folder")
+        plan.append((path, *outputs))
+    return plan
+
+
+def _identity(path: Path):
+    """What makes two paths one file: the inode of an existing file, else the absolute real path."""
+    try:
+        info = os.stat(path)
+        return ("inode", info.st_dev, info.st_ino)
+    except OSError:
+        return ("path", os.path.normcase(os.path.realpath(path)))
+
+
+def _model_input_size(checkpoint: dict, image_size: tuple) -> tuple:
+    size = checkpoint["config"].get("size") if checkpoint["config"].get("data") is not None else None
+    return tuple(size[:2]) if size else tuple(image_size)
+
+
+def check_predictable(model, checkpoint: dict, path, max_memory: int | None = None) -> tuple:
+    """Check ``path`` before decoding it: a 2-D image file the model can take, within ``max_memory`` bytes.
+
+    Reads only the header. The memory needed is the decoded image and the network's feature
+    maps for it (:func:`~tconv.seg.train.memory.bytes_per_pixel`, measured on this model);
+    ``max_memory`` defaults to three quarters of this machine's memory. Returns the image's
+    ``(H, W)``; raises ``ValueError`` naming the file and the rule.
+    """
     path = Path(path)
     if checkpoint["info"]["spatial_dims"] != 2:
         raise ValueError(f"{path}: this model segments volumes; tconv predict reads 2-D image files")
+    with open_image(path) as picture:
+        height, width = picture.height, picture.width
+    size = _model_input_size(checkpoint, (height, width))
+    halvings = getattr(model, "depth", 3)
+    if min(size) < 2 ** halvings:
+        raise ValueError(f"{path}: {height} x {width} pixels is too small for this model ({type(model).__name__} "
+                         f"halves the size {halvings} times, so it needs at least {2 ** halvings} pixels per side)")
+    channels = max(3, checkpoint["info"]["in_channels"])
+    needed = bytes_per_pixel(model, training=False) * size[0] * size[1] + 16 * channels * height * width
+    check_memory(f"{path}: segmenting {width} x {height} pixels at once", needed, max_memory,
+                 "resize the image or cut it into tiles first")
+    return height, width
+
+
+def predict_file(model, checkpoint: dict, path, max_memory: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(image (C, H, W) as read, class ids (H, W) int64 at the image's size)`` for one image file.
+
+    The image is checked first (:func:`check_predictable`), then read, given the model's
+    number of channels (:func:`~tconv.seg.data.imageio.match_channels`: an RGB image is
+    averaged to grey for a grey model, a grey image repeated for a colour one; the same rule
+    as :func:`evaluate_folder`) and resized as in training.
+    """
+    path = Path(path)
+    check_predictable(model, checkpoint, path, max_memory)
     image = read_image(path)
     x = match_channels(image, checkpoint["info"]["in_channels"], path)
     size = checkpoint["config"].get("size") if checkpoint["config"].get("data") is not None else None
@@ -67,16 +153,24 @@ def predict_file(model, checkpoint: dict, path) -> tuple[np.ndarray, np.ndarray]
     return image, labels
 
 
-def evaluate_folder(model, checkpoint: dict, folder, batch_size: int = 8, hd95: bool = True) -> dict:
-    """:func:`~tconv.seg.train.loop.evaluate` of ``model`` on an image/mask folder (resized as in training)."""
+def evaluate_folder(model, checkpoint: dict, folder, batch_size: int = 8, hd95: bool = True,
+                    max_memory: int | None = None) -> dict:
+    """:func:`~tconv.seg.train.loop.evaluate` of ``model`` on an image/mask folder (resized as in training).
+
+    Images get the model's number of channels by the rule of :func:`predict_file` (RGB averaged
+    to grey for a grey model, grey repeated for a colour model). The memory a batch needs is
+    checked against ``max_memory`` bytes first (default: three quarters of this machine's).
+    """
     from ..data import DataLoader
 
     config = checkpoint["config"]
     size = config.get("size") if config.get("data") is not None else None
     data = ImageMaskFolder(folder, size=None if not size else tuple(size),
-                           num_classes=checkpoint["info"]["num_classes"])
-    if data.in_channels != checkpoint["info"]["in_channels"]:
-        raise ValueError(f"{folder}: the images have {data.in_channels} channel(s); the model was trained on "
-                         f"{checkpoint['info']['in_channels']}")
+                           num_classes=checkpoint["info"]["num_classes"], in_channels=checkpoint["info"]["in_channels"],
+                           mask_format=config.get("mask_format", "auto"))
     batch = batch_size if size else 1              # images of different sizes: one at a time
+    pixels = math.prod(size[:2]) if size else max(h * w for h, w in data.image_sizes)
+    check_memory(f"{folder}: evaluating batches of {batch} image(s) of up to {pixels:,} pixels",
+                 bytes_per_pixel(model, training=False) * batch * pixels, max_memory,
+                 "resize the images (or evaluate a folder of smaller ones)")
     return evaluate(model, DataLoader(data, batch_size=batch), checkpoint["info"]["num_classes"], hd95=hd95)

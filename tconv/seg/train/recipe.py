@@ -24,16 +24,23 @@ from ...optim import Adam
 from ...optim.lr_scheduler import CosineAnnealingLR
 from .. import augment, losses
 from ..data import DataLoader, ImageMaskFolder, SyntheticShapes, SyntheticShapes3D, random_split
+from ..data.mask_format import MASK_FORMATS
 from ..models import MODELS, UPSAMPLERS, build_model
 
-__all__ = ["DEFAULTS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SYNTHETIC", "check_config", "make_datasets", "make_loaders", "make_model",
-           "make_loss", "make_optimizer", "make_scheduler", "make_augmentation", "data_info", "InMemory"]
+__all__ = ["DEFAULTS", "LIMITS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SYNTHETIC", "check_config", "make_datasets", "make_loaders", "make_model",
+           "make_loss", "make_optimizer", "make_scheduler", "make_augmentation", "data_info", "InMemory", "data_bytes",
+           "synthetic_info", "make_folder"]
 
 #: Every configuration key, with its default; ``None`` takes the model's or the dimension's
 #: default from :data:`MODEL_DEFAULTS` / :data:`DIM_DEFAULTS` (``size`` is kept for ``--data``).
 DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, classes=3, val_fraction=0.2,
                 model="unet", up="transpose", base=None, depth=None, batch_norm=True, loss="dicece", augment=None,
-                epochs=4, batch_size=8, lr=3e-3, seed=0)
+                epochs=4, batch_size=8, lr=3e-3, seed=0, mask_format="auto")
+#: The largest value of each size-like key, checked before anything is made (a typo such as
+#: ``size=100000`` must be a one-line error, not a 74.5 GiB allocation). Memory is checked as
+#: well (:func:`tconv.seg.train.run.train_run`): these bound each number alone.
+LIMITS = dict(size={2: 8192, 3: 512}, samples=1_000_000, val_samples=1_000_000, batch_size=4096, base=512, depth=6,
+              epochs=100_000, seed=2**32 - 1)
 #: The network's size per model: V-Net lite works on volumes, so it is kept small.
 MODEL_DEFAULTS = {"unet": dict(base=16, depth=3), "fcn": dict(base=16, depth=3), "vnet": dict(base=4, depth=2)}
 #: The synthetic data per number of spatial axes: 32x32 images, 16x16x16 volumes.
@@ -49,50 +56,77 @@ SYNTHETIC = {2: dict(count_range=(1, 2), radius_range=(0.2, 0.35), contrast_rang
              3: dict(count_range=(1, 2), radius_range=(0.25, 0.4), contrast_range=(0.25, 0.5), noise_std=0.04)}
 
 
-def check_config(config: dict) -> dict:
+def check_config(config: dict, spell=None) -> dict:
     """``config`` completed with :data:`DEFAULTS` and checked; raises ``ValueError``/``TypeError`` naming the key.
+
+    Messages name a key as ``spell(key)`` (default: the key itself; ``tconv train`` passes
+    its flags, so an error reads ``--batch-size=0 must be an integer >= 1``). Sizes are
+    bounded by :data:`LIMITS`.
 
     >>> check_config({"epochs": 2})["loss"]
     'dicece'
     >>> check_config({"epoch": 2})
     Traceback (most recent call last):
     ...
-    ValueError: unknown configuration key(s) ['epoch']; known: augment, base, batch_norm, batch_size, classes, data, depth, dim, epochs, loss, lr, model, samples, seed, size, up, val_fraction, val_samples
+    ValueError: unknown configuration key(s) ['epoch']; known: augment, base, batch_norm, batch_size, classes, data, depth, dim, epochs, loss, lr, mask_format, model, samples, seed, size, up, val_fraction, val_samples
+    >>> check_config({"size": 100000}, spell=lambda key: "--" + key.replace("_", "-"))
+    Traceback (most recent call last):
+    ...
+    ValueError: --size=100000 must be an integer <= 8192
     """
+    name = spell or (lambda key: key)
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"unknown configuration key(s) {unknown}; known: {', '.join(sorted(DEFAULTS))}")
     c = {**DEFAULTS, **config}
-    check_choice("model", c["model"], tuple(MODELS))
+    check_choice(name("model"), c["model"], tuple(MODELS))
     for key, value in MODEL_DEFAULTS[c["model"]].items():
         c[key] = value if c[key] is None else c[key]
     if c["samples"] is None:
         c["samples"] = DIM_DEFAULTS[3 if c["model"] == "vnet" else c["dim"]]["samples"]
     if c["data"] is not None and not isinstance(c["data"], str):
-        raise TypeError(f"data={c['data']!r} must be a folder path or None (synthetic shapes)")
-    check_choice("dim", c["dim"], (2, 3))
+        raise TypeError(f"{name('data')}={c['data']!r} must be a folder path or None (synthetic shapes)")
+    check_choice(name("dim"), c["dim"], (2, 3))
     if c["model"] == "vnet" and c["data"] is None:
         c["dim"] = 3
     if c["size"] is not None:
         sizes = list(c["size"]) if isinstance(c["size"], (list, tuple)) else [c["size"]]
-        sizes = [check_int("size", s, minimum=4) for s in sizes]
+        sizes = [check_int(name("size"), s, minimum=4, maximum=LIMITS["size"][c["dim"]]) for s in sizes]
         if len(sizes) not in (1, c["dim"]):
-            raise ValueError(f"size={c['size']!r} must be one side or {c['dim']} sides")
+            raise ValueError(f"{name('size')}={c['size']!r} must be one side or {c['dim']} sides")
         if c["data"] is None and len(set(sizes)) > 1:
-            raise ValueError(f"size={c['size']!r}: synthetic shapes are square; give one side")
+            raise ValueError(f"{name('size')}={c['size']!r}: synthetic shapes are square; give one side")
         c["size"] = sizes * c["dim"] if len(sizes) == 1 else sizes
     for key, low in (("samples", 1), ("val_samples", 1), ("classes", 2), ("base", 1), ("depth", 1),
-                     ("epochs", 0), ("batch_size", 1), ("seed", 0)):
-        check_int(key, c[key], minimum=low)
-    check_number("val_fraction", c["val_fraction"], 0, 1, minimum_open=True, maximum_open=True)
-    check_number("lr", c["lr"], 0, minimum_open=True)
-    check_choice("model", c["model"], tuple(MODELS))
-    check_choice("up", c["up"], UPSAMPLERS)
-    check_choice("loss", c["loss"], LOSSES)
-    check_bool("batch_norm", c["batch_norm"])
+                     ("epochs", 1), ("batch_size", 1), ("seed", 0)):
+        check_int(name(key), c[key], minimum=low, maximum=LIMITS.get(key))
+    check_number(name("val_fraction"), c["val_fraction"], 0, 1, minimum_open=True, maximum_open=True)
+    check_number(name("lr"), c["lr"], 0, minimum_open=True)
+    check_choice(name("up"), c["up"], UPSAMPLERS)
+    check_choice(name("loss"), c["loss"], LOSSES)
+    check_choice(name("mask_format"), c["mask_format"], MASK_FORMATS)
+    check_bool(name("batch_norm"), c["batch_norm"])
     if c["augment"] is not None:
-        check_bool("augment", c["augment"])
+        check_bool(name("augment"), c["augment"])
+    if c["data"] is None and c["classes"] - 1 > len(SHAPES[c["dim"]]):
+        shapes = SHAPES[c["dim"]]
+        raise ValueError(f"{name('classes')}={c['classes']}: synthetic {c['dim']}-D data has {len(shapes)} shape "
+                         f"classes ({', '.join(shapes)}) plus the background, so classes can be 2..{len(shapes) + 1}")
     return c
+
+
+def data_bytes(c: dict) -> int:
+    """Bytes the synthetic data of ``c`` holds in memory (0 for a folder: it is read batch by batch).
+
+    Every image is float32 and every mask int64: ``(samples + val_samples) * pixels * (4 + 8)``.
+
+    >>> data_bytes(check_config({}))              # 1200 images of 32 x 32
+    14745600
+    """
+    if c["data"] is not None:
+        return 0
+    side = c["size"][0] if c["size"] else DIM_DEFAULTS[c["dim"]]["size"]
+    return (c["samples"] + c["val_samples"]) * side ** c["dim"] * (4 + 8)
 
 
 class InMemory:
@@ -121,22 +155,45 @@ def data_info(dataset) -> dict:
                 class_names=list(dataset.class_names), spatial_dims=int(dataset.spatial_dims))
 
 
-def make_datasets(c: dict):
-    """``(train, val, info)`` for the configuration ``c`` (see the module docstring)."""
-    if c["data"] is None:
-        kind = SyntheticShapes3D if c["dim"] == 3 else SyntheticShapes
-        size = c["size"][0] if c["size"] else DIM_DEFAULTS[c["dim"]]["size"]
-        shapes = SHAPES[c["dim"]]
-        if c["classes"] - 1 > len(shapes):
-            raise ValueError(f"classes={c['classes']}: synthetic {c['dim']}-D data has {len(shapes)} shape classes "
-                             f"({', '.join(shapes)}) plus the background, so classes can be 2..{len(shapes) + 1}")
-        knobs = dict(SYNTHETIC[c["dim"]], shapes=shapes[:c["classes"] - 1])
-        train = kind(c["samples"], size=size, seed=c["seed"], **knobs)
-        val = kind(c["val_samples"], size=size, seed=c["seed"] + 1, **knobs)
-        return InMemory(train), InMemory(val), data_info(train)
-    folder = ImageMaskFolder(c["data"], size=None if c["size"] is None else tuple(c["size"][:2]))
+def _synthetic(c: dict):
+    """The two synthetic data sets of ``c`` (lazy: each item is drawn when read)."""
+    kind = SyntheticShapes3D if c["dim"] == 3 else SyntheticShapes
+    size = c["size"][0] if c["size"] else DIM_DEFAULTS[c["dim"]]["size"]
+    knobs = dict(SYNTHETIC[c["dim"]], shapes=SHAPES[c["dim"]][:c["classes"] - 1])
+    return (kind(c["samples"], size=size, seed=c["seed"], **knobs),
+            kind(c["val_samples"], size=size, seed=c["seed"] + 1, **knobs))
+
+
+def synthetic_info(c: dict) -> dict:
+    """:func:`data_info` of the synthetic data of ``c``, without drawing any of it.
+
+    >>> synthetic_info(check_config({}))["class_names"]
+    ['background', 'disc', 'cross']
+    """
+    return data_info(_synthetic(c)[0])
+
+
+def make_folder(c: dict) -> ImageMaskFolder:
+    """The :class:`~tconv.seg.data.ImageMaskFolder` of ``c["data"]``, checked for training."""
+    folder = ImageMaskFolder(c["data"], size=None if c["size"] is None else tuple(c["size"][:2]),
+                             mask_format=c["mask_format"])
+    if folder.num_classes < 2:
+        raise ValueError(f"every mask in {folder.root / 'masks'} is class 0 (the background): there is nothing to "
+                         "segment; masks hold class ids, 0 for the background and 1, 2, ... for the objects")
     if len(folder) < 2:
         raise ValueError(f"{c['data']}: {len(folder)} image/mask pair; training needs at least 2 (one to hold out)")
+    return folder
+
+
+def make_datasets(c: dict, folder: ImageMaskFolder | None = None):
+    """``(train, val, info)`` for the configuration ``c`` (see the module docstring).
+
+    ``folder`` is ``c["data"]`` already read by :func:`make_folder` (it is read here if not).
+    """
+    if c["data"] is None:
+        train, val = _synthetic(c)
+        return InMemory(train), InMemory(val), data_info(train)
+    folder = folder if folder is not None else make_folder(c)
     n_val = max(1, round(c["val_fraction"] * len(folder)))
     train, val = random_split(folder, [len(folder) - n_val, n_val], seed=c["seed"])
     return train, val, data_info(folder)
@@ -175,15 +232,19 @@ def model_config(c: dict, info: dict) -> dict:
     return dict(model="vnet", depth=c["depth"], batch_norm=c["batch_norm"], **common)
 
 
-def make_loss(name: str, num_classes: int):
+def make_loss(name: str, num_classes: int, fused: bool = False):
     """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for one of :data:`LOSSES`.
 
     The MONAI-style losses take class ids with a channel axis, ``masks[:, None]``, one-hot
-    encoded inside (``to_onehot_y=True``) after a softmax over the logits.
+    encoded inside (``to_onehot_y=True``) after a softmax over the logits. ``fused=True`` gives
+    ``"dicece"`` as one op (:func:`tconv.seg.losses.dice_ce_with_logits`: the same numbers,
+    softmax, both losses and the gradient in two passes), as the planned training step uses it.
     """
     check_choice("loss", name, LOSSES)
     if name == "ce":
         return F.cross_entropy
+    if name == "dicece" and fused:
+        return losses.dice_ce_with_logits
     onehot = dict(to_onehot_y=True, softmax=True)
     criterion = {
         "dice": lambda: losses.DiceLoss(**onehot),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +25,14 @@ import numpy as np
 from ... import random as tconv_random
 from ...serialization import atomic_write, load, save
 from .loop import TrainingDiverged, fit
-from .recipe import (check_config, make_augmentation, make_datasets, make_loaders, make_loss, make_model,
-                     make_optimizer, make_scheduler, model_config)
+from .memory import bytes_per_pixel, check_memory, format_bytes
+from .recipe import (DIM_DEFAULTS, check_config, data_bytes, data_info, make_augmentation, make_datasets, make_folder,
+                     make_loaders, make_loss, make_model, make_optimizer, make_scheduler, model_config, synthetic_info)
 
-__all__ = ["train_run", "load_checkpoint", "CHECKPOINT_FORMAT", "write_json"]
+__all__ = ["train_run", "load_checkpoint", "CHECKPOINT_FORMAT", "write_json", "new_run_folder", "RUN_FILES"]
+
+#: The files :func:`train_run` writes into a run folder (``tconv train`` adds the two figures).
+RUN_FILES = ("config.json", "history.json", "model.npz", "last.npz", "curves.png", "predictions.png")
 
 #: The ``format`` entry of a tconv segmentation checkpoint (``model.npz`` / ``last.npz``).
 CHECKPOINT_FORMAT = "tconv.seg/1"
@@ -60,34 +65,131 @@ def load_checkpoint(path) -> dict:
     return checkpoint
 
 
-def train_run(config: dict, out_dir, *, resume=None, progress: bool = True, on_epoch_end=None, log=print) -> dict:
+def new_run_folder(parent="runs") -> Path:
+    """Create and return a new, empty run folder ``parent/<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``, ... if taken).
+
+    The folder is made with ``os.mkdir`` (which fails if it exists), so two runs started in
+    the same second get two folders: a run folder is never shared.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as parent:
+    ...     a, b = new_run_folder(parent), new_run_folder(parent)
+    ...     a != b and a.is_dir() and b.is_dir()
+    True
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for attempt in range(1, 10_000):
+        folder = parent / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{parent}: could not create a new run folder for {stamp}")
+
+
+def _claim(out: Path, overwrite: bool, spell) -> None:
+    """Refuse ``out`` if it holds another run's files (unless ``overwrite``, which deletes them)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{spell('out')} {out}: exists and is not a folder")
+    found = [name for name in RUN_FILES if (out / name).exists()]
+    if not found:
+        return
+    if not overwrite:
+        raise ValueError(f"{spell('out')} {out} already holds a run ({', '.join(found)}); continue it with "
+                         f"{spell('resume')} {out / 'last.npz'}, replace it with {spell('overwrite')}, or choose "
+                         "another folder")
+    for name in found:
+        (out / name).unlink()
+
+
+def _item_pixels(c: dict, folder) -> int:
+    """Pixels (voxels) of the largest training image of ``c`` (``folder``: its ImageMaskFolder, or None)."""
+    if c["size"]:
+        return math.prod(c["size"])
+    if folder is None:
+        return DIM_DEFAULTS[c["dim"]]["size"] ** c["dim"]
+    return max(h * w for h, w in folder.image_sizes)
+
+
+def _check_run_memory(c: dict, info: dict, folder, max_memory, spell) -> None:
+    """The data, plus one training step or one validation batch, within ``max_memory`` (before either is made)."""
+    pixels = _item_pixels(c, folder)
+    network = model_config(c, info)
+    step = bytes_per_pixel(network, training=True) * c["batch_size"] * pixels
+    validation = bytes_per_pixel(network, training=False) * max(c["batch_size"], 16) * pixels
+    held = data_bytes(c)
+    parts = [f"one step {format_bytes(step)}"] + ([f"the data {format_bytes(held)}"] if held else [])
+    check_memory(f"training ({', '.join(parts)})", held + max(step, validation), max_memory,
+                 f"lower {spell('batch_size')}, {spell('size')}, {spell('base')}"
+                 + (f" or {spell('samples')}" if held else ""), flag=spell("max_memory"))
+
+
+def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, max_memory: int | None = None,
+              spell=None, progress: bool = True, on_epoch_end=None, log=print, planned: bool = True) -> dict:
     """Train ``config`` (see :mod:`.recipe`) into ``out_dir``; resume from the ``last.npz`` ``resume``.
+
+    ``out_dir`` must not hold another run's files (:data:`RUN_FILES`) unless it is the folder
+    being resumed or ``overwrite`` is True (then they are deleted first); a new folder is best
+    made with :func:`new_run_folder`. Resuming continues to ``config["epochs"]`` (default: the
+    stored number); fewer epochs than the run has trained is a ``ValueError``, and as many is
+    nothing to do: the result has ``finished=True`` and no file changes. Before any data or
+    model is made, the sizes are checked against :data:`~.recipe.LIMITS` and the memory the
+    run needs against ``max_memory`` bytes (default three quarters of this machine's;
+    :mod:`.memory`). ``spell(key)`` names configuration keys in messages (``tconv train``: its
+    flags). ``planned`` (default) trains with the model's forward recorded once and replayed
+    (:func:`tconv.compile`: the same numbers as the eager graph, fewer passes); ``False`` is eager.
 
     ``on_epoch_end(row, run)`` runs after each epoch's files are written (``run`` holds the
     model, the data and the folder: figures are drawn there); returning ``True`` stops. ``log``
-    prints one-line messages. Returns ``{"out_dir", "history", "best_miou", "best_epoch", "config"}``.
-    Raises :class:`TrainingDiverged` when the loss or the gradients stop being finite (the
-    files keep the last good epoch).
+    prints one-line messages. Returns ``{"out_dir", "history", "best_miou", "best_epoch",
+    "config", "finished"}`` (``best_epoch`` is None when no epoch had a finite validation mIoU:
+    then no ``model.npz`` is written). Raises :class:`TrainingDiverged` when the loss or the
+    gradients stop being finite (the files keep the last good epoch).
     """
+    spell = spell or (lambda key: key)
+    out = Path(out_dir)
     if resume is not None:
         checkpoint = load_checkpoint(resume)
         if not {"optimizer", "scheduler", "history"} <= set(checkpoint):
             raise ValueError(f"{os.fspath(resume)}: this checkpoint holds the model only (model.npz); resume from "
                              "last.npz, which also holds the optimizer and the history")
         stored = dict(checkpoint["config"])
-        c = check_config({**stored, "epochs": config.get("epochs", stored["epochs"])})
+        c = check_config({**stored, "epochs": config.get("epochs", stored["epochs"])}, spell)
+        done = int(checkpoint["epoch"])
+        if c["epochs"] < done:
+            raise ValueError(f"{os.fspath(resume)} has trained {done} epochs; {spell('epochs')}={c['epochs']} is "
+                             f"fewer, and a run cannot be shortened (its files stay as they are)")
+        history = [dict(row) for row in checkpoint["history"]]
+        if c["epochs"] == done:
+            best = max((row["val_miou"] for row in history if math.isfinite(row["val_miou"])), default=None)
+            best_epoch = next((row["epoch"] for row in history if row["val_miou"] == best), None)
+            return dict(out_dir=Path(resume).parent, history=history, best_miou=best, best_epoch=best_epoch,
+                        config=c, finished=True)
+        if not _same_folder(out, Path(resume).parent):
+            _claim(out, overwrite, spell)
     else:
         checkpoint = None
-        c = check_config(config)
-    out = Path(out_dir)
+        c = check_config(config, spell)
+        _claim(out, overwrite, spell)
+    if c["data"] is None:
+        check_memory("the synthetic data", data_bytes(c), max_memory, f"lower {spell('samples')} or {spell('size')}",
+                     flag=spell("max_memory"))
+        folder, info = None, synthetic_info(c)
+    else:
+        folder = make_folder(c)                              # reads the headers and masks, not the images
+        info = data_info(folder)
+    _check_run_memory(c, info, folder, max_memory, spell)
     out.mkdir(parents=True, exist_ok=True)
     tconv_random.manual_seed(c["seed"])                      # the model's initial weights
-    train, val, info = make_datasets(c)
+    train, val, info = make_datasets(c, folder)
     train_loader, val_loader = make_loaders(c, train, val)
     model = make_model(c, info)
     optimizer = make_optimizer(c, model)
     scheduler = make_scheduler(c, optimizer, len(train_loader))
-    loss = make_loss(c["loss"], info["num_classes"])
+    loss = make_loss(c["loss"], info["num_classes"], fused=planned)
     history, start = [], 0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
@@ -122,10 +224,18 @@ def train_run(config: dict, out_dir, *, resume=None, progress: bool = True, on_e
         train_loader.transform = make_augmentation(c, info, epoch)
 
     history = fit(model, train_loader, val_loader, loss=loss, optimizer=optimizer, scheduler=scheduler,
-                  epochs=c["epochs"],
+                  epochs=c["epochs"], planned=planned,
                   num_classes=info["num_classes"], start_epoch=start, history=history, progress=progress,
                   on_epoch_start=start_of_epoch, on_epoch_end=_appending(history, end_of_epoch))
-    return dict(out_dir=out, history=history, best_miou=best, best_epoch=best_epoch, config=c)
+    return dict(out_dir=out, history=history, best_miou=best if best_epoch is not None else None,
+                best_epoch=best_epoch, config=c, finished=False)
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _appending(history: list, callback):
