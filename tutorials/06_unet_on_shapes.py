@@ -368,28 +368,36 @@ failures_path = save(fig, OUT / "06_failures.png")
 fig
 
 # %% [markdown]
-# Look at the figure: in each of the worst images one shape is painted over another. A disc
+# Look at the figure: in most of the worst images one shape is painted over another. A disc
 # with a cross painted over it is no longer a solid disc (a ring around the cross, or a
 # crescent), and the network, which learned "round means disc", calls what is left a cross.
 #
-# Some of these failures are not the network's fault. When the disc and the cross are both
-# darker (or both brighter) than the background by about as much, they are clipped to the same
-# grey, and the image shows one blob: which of its pixels are "disc" and which "cross" cannot
-# be read from the image at all, only from how the generator drew it. Such a label is
-# *ambiguous*; in the full run the last of the four worst images is one (its disc and cross
-# pixels differ in mean intensity by less than the noise), and no model could score well on it.
-# The cell below measures that gap for each of the four.
+# Some failures are not the network's fault. When the disc and the cross are both darker (or
+# both brighter) than the background by about as much, they are clipped to the same grey and
+# the image shows one blob: the arms of the cross stick out of the disc, but inside the disc
+# nothing shows which pixels are "cross" and which "disc". That part of the label is
+# *ambiguous*: it comes from how the generator drew the shapes, not from the image, and no
+# model can get it right except by guessing. The cell below finds these images among the
+# validation images that hold both shapes (their disc and cross pixels differ in mean intensity
+# by less than the noise), says whether any of the four worst is one, and draws the three of
+# them the model scores worst: look for the blob.
 
 # %%
-for i in worst:
-    gap = abs(val_images[i, 0][val_masks[i] == 1].mean() - val_images[i, 0][val_masks[i] == 2].mean()) \
-        if {1, 2} <= set(np.unique(val_masks[i])) else float("nan")
-    print(f"image {i:3d}: mean intensity of its disc pixels minus its cross pixels: {gap:.3f}"
-          + ("  <- one blob: an ambiguous label" if gap < SYNTHETIC[2]["noise_std"] else ""))
+noise = SYNTHETIC[2]["noise_std"]
+both = [i for i in range(len(val_set)) if {1, 2} <= set(np.unique(val_masks[i]))]
+gap = {i: abs(val_images[i, 0][val_masks[i] == 1].mean() - val_images[i, 0][val_masks[i] == 2].mean())
+       for i in both}
+ambiguous = [i for i in both if gap[i] < noise]
+print(f"{len(ambiguous)} of the {len(both)} validation images with both shapes are one blob (disc and cross "
+      f"differ in mean intensity by less than the noise, {noise})")
+print("ambiguous among the four worst:", [int(i) for i in worst if int(i) in ambiguous] or "none in this run")
 if not TCONV_QUICK:
-    gaps = [abs(val_images[i, 0][val_masks[i] == 1].mean() - val_images[i, 0][val_masks[i] == 2].mean())
-            for i in worst]
-    assert min(gaps) < SYNTHETIC[2]["noise_std"] < max(gaps)          # some of them ambiguous, not all
+    assert len(ambiguous) >= 3                                 # the data hold such labels (seeded)
+if ambiguous:
+    shown = sorted(ambiguous, key=lambda i: per_image[i])[:3]
+    fig = plot_predictions(val_images[shown], val_masks[shown], val_pred[shown], class_names=val_set.class_names)
+    ambiguous_path = save(fig, OUT / "06_ambiguous.png")
+    fig
 
 # %% [markdown]
 # The whole validation set says the same: images with two shapes score lower than images with
@@ -400,7 +408,7 @@ n_shapes = np.array([len(val_set.shapes(i)) for i in range(len(val_set))])
 for n in (1, 2):
     print(f"images with {n} shape(s): {np.sum(n_shapes == n):3d}, mean IoU {per_image[n_shapes == n].mean():.3f}")
 if not TCONV_QUICK:
-    assert np.all(n_shapes[worst] == 2)
+    assert np.sum(n_shapes[worst] == 2) >= 2                   # most of the worst hold two shapes
     assert per_image[n_shapes == 2].mean() < per_image[n_shapes == 1].mean()
 
 # %% [markdown]
