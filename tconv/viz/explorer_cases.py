@@ -92,7 +92,7 @@ def seeded_ints(count: int, seed: int, low: int, high: int) -> list[int]:
     The page draws its input from 1..4 with ``seed`` and its kernel from 1..3 with ``seed + 1``.
 
     >>> seeded_ints(5, 0, 1, 4)
-    [4, 3, 3, 4, 4]
+    [4, 3, 3, 2, 2]
     """
     state = seed % 2147483646 + 1
     out = []

@@ -245,9 +245,9 @@
         changes[key] = raw;
       }
     }
-    if (changes.output_size !== null && "output_size" in changes) delete changes.output_padding;
-    if (changes.mode === "conv") {
+    if (changes.mode === "conv") {          // a convolution has neither; asking for one is an error
       if (changes.output_size === null) delete changes.output_size;
+      if (changes.output_padding === 0) delete changes.output_padding;
     }
     return changes;
   }
@@ -296,7 +296,9 @@
     if (state.params.padding.some(Array.isArray)) padKind = "pairs";
     if (state.params.input.length === 1) linked = false;
     else if (source !== "control") linked = PER_AXIS.every((name) => isUniform(state.params[name]));
-    pinned = null;
+    pinned = null;                  // positions of the old geometry mean nothing in the new one
+    hovered = null;
+    matrixCell = null;
     refresh();
     return message;
   }
@@ -552,7 +554,7 @@
   function board(width, height, parent, label) {
     const svg = svgEl("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label }, parent);
     const base = svgEl("g", {}, svg);
-    const overlay = svgEl("g", {}, svg);
+    const overlay = svgEl("g", { "pointer-events": "none" }, svg);     // the highlight never hides a cell
     return { svg, base, overlay };
   }
 
@@ -635,6 +637,7 @@
     const width = Math.max(holder.clientWidth, 280);
     if (g.ndim === 1) draw1D(holder, width);
     else draw2D(holder, width);
+    for (const [name, view] of Object.entries(views)) view.name = name;
     $("step").max = String(current.steps - 1);
     drawTitle();
     drawLegend();
@@ -936,8 +939,8 @@
     if (r < 0 || c < 0 || r >= gr.rows || c >= gr.cols) return;
     const [x, y] = gr.xy(r, c);
     const outside = view.outside && view.outside([r, c]);
-    svgEl("rect", { x, y, width: gr.size, height: gr.size, class: `cell lit${outside ? " cut" : ""}`, style: `fill:${color}` },
-          gr.b.overlay);
+    svgEl("rect", { x, y, width: gr.size, height: gr.size, class: `cell lit${outside ? " cut" : ""}`, style: `fill:${color}`,
+                    "data-view": view.name, "data-at": coords.join(",") }, gr.b.overlay);
     if (text !== null && text !== undefined) label(gr, r, c, text, "", "overlay");
   }
 
@@ -946,7 +949,8 @@
     const [r, c] = view.at(coords);
     const gr = view.gr;
     const [x, y] = gr.xy(r, c);
-    svgEl("rect", { x: x + 1, y: y + 1, width: gr.size - 2, height: gr.size - 2, class: "focus" }, gr.b.overlay);
+    svgEl("rect", { x: x + 1, y: y + 1, width: gr.size - 2, height: gr.size - 2, class: "focus",
+                    "data-view": view.name, "data-at": coords.join(",") }, gr.b.overlay);
   }
 
   function rowBox(gr, r) {
@@ -990,7 +994,7 @@
             text = `${xValue}·${values.kernel[t]}`;
           }
           mark(views.image, u, tapColor(t), text);
-          if (stairs) mark({ gr: stairs, at: (c) => [sel.pos, c[0]], outside: views.image.outside }, u, tapColor(t), text);
+          if (stairs) mark({ name: "stairs", gr: stairs, at: (c) => [sel.pos, c[0]], outside: views.image.outside }, u, tapColor(t), text);
           kernelTaps.add(t);
         }
       }
@@ -1011,7 +1015,7 @@
             text = `${xValue}·${values.kernel[t]}`;
           }
           mark(views.stuffed, v, tapColor(t), text);
-          if (stairs) mark({ gr: stairs, at: (c) => [sel.pos, c[0]] }, v, tapColor(t), text);
+          if (stairs) mark({ name: "stairs", gr: stairs, at: (c) => [sel.pos, c[0]] }, v, tapColor(t), text);
           kernelTaps.add(t);
         }
         void e;
@@ -1023,19 +1027,13 @@
           mark(views.feature, mi, tapColor(t), numbers ? product : tapText(t));
           if (stairs) {
             const u = j[0] + g.pads[0][0];
-            mark({ gr: stairs, at: () => [m, u] }, [u], tapColor(t), numbers ? product : tapText(t));
+            mark({ name: "stairs", gr: stairs, at: () => [m, u] }, [u], tapColor(t), numbers ? product : tapText(t));
           }
           kernelTaps.add(t);
         }
       }
     }
-    for (const t of kernelTaps) {
-      const view = views.kernel;
-      if (!view) continue;
-      const [r, c] = view.at(unflat(t, g.kernel));
-      const [x, y] = view.gr.xy(r, c);
-      svgEl("rect", { x: x + 1, y: y + 1, width: view.gr.size - 2, height: view.gr.size - 2, class: "focus" }, view.gr.b.overlay);
-    }
+    for (const t of kernelTaps) focus(views.kernel, unflat(t, g.kernel));
     if (matrixCell) focusInput(matrixCell[1]);
     highlightMatrix(sel);
     describeSelection(sel);
@@ -1180,7 +1178,8 @@
     const M = current.matrix;
     const band = (r, c) => {
       const [x, y] = r === null ? gr.xy(0, c) : gr.xy(r, 0);
-      svgEl("rect", { x, y, width: r === null ? gr.size : gr.cols * gr.size, height: r === null ? gr.rows * gr.size : gr.size, class: "band" }, b.overlay);
+      svgEl("rect", { x, y, width: r === null ? gr.size : gr.cols * gr.size, height: r === null ? gr.rows * gr.size : gr.size,
+                      class: "band", [r === null ? "data-col" : "data-row"]: r === null ? c : r }, b.overlay);
     };
     const rowOrCol = isOutputSide(sel.side) ? ["row", sel.pos] : ["col", sel.pos];
     if (rowOrCol[0] === "row") band(sel.pos, null);
