@@ -321,6 +321,12 @@ def test_clicking_pins_and_the_keyboard_moves_the_step(open_page):
     page.focus("body")
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.closest('#controls') !== null")
+    page.focus("#grids")
+    page.keyboard.press("End")
+    page.keyboard.press(" ")                           # Space plays: the step moves on by itself
+    page.wait_for_function("() => document.getElementById('step-label').textContent.startsWith('step 1 of 9')")
+    page.click("#play")                                # and the button pauses it
+    assert page.text_content("#play").endswith("play")
 
 
 # --------------------------------------------------------------------------- messages, the link, the file

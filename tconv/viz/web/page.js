@@ -708,7 +708,7 @@
         if (a.kind === "x" && c.kind === "x") {
           const m = flat([a.m, c.m], featureDims);
           cell(gs, a.v, c.v, "hot", { side: "feature", pos: m });
-          label(gs, a.v, c.v, labelFor("feature", m));
+          label(gs, a.v, c.v, state.numbers ? labelFor("feature", m) : `x${a.m}${c.m}`);
         } else {
           cell(gs, a.v, c.v, a.kind === "pad" || c.kind === "pad" ? "pad" : "zero");
           label(gs, a.v, c.v, "0", "muted");
@@ -833,7 +833,7 @@
       for (const c of st) {
         if (c.kind === "x") {
           cell(top, 0, c.v, "hot", { side: "feature", pos: c.m });
-          label(top, 0, c.v, labelFor("feature", c.m));
+          label(top, 0, c.v, state.numbers ? labelFor("feature", c.m) : `x${c.m}`);
         } else {
           cell(top, 0, c.v, c.kind === "pad" ? "pad" : "zero");
           label(top, 0, c.v, "0", "muted");
@@ -1246,22 +1246,26 @@
     });
     const words = g.transposed ? "kernel copies land on each output pixel" : "windows read each input pixel";
     const uneven = verdicts.filter((v) => v.values.length > 1);
+    const noun = g.transposed ? "copies" : "windows";
     let text = `How many ${words} (the transposed convolution of ones through a kernel of ones). `;
-    if (g.stride.every((s) => s === 1)) {
-      text += "Stride 1: the copies overlap by the same amount everywhere except near the border, so there is no " +
-        "checkerboard. Try stride 2 with kernel 3.";
-    } else if (verdicts.every((v) => v.values.length === 0)) {
-      text += "The input is too small to have an interior where every overlap is present.";
+    if (verdicts.every((v) => v.values.length === 0)) {
+      text += `Every pixel here is near the border, where fewer ${noun} reach: the counts follow the distance to ` +
+        "the edge, not the stride. Make the input larger to see the interior.";
     } else if (uneven.length) {
       const v = uneven[0];
-      const kernelText = g.dilation[v.x] > 1 ? `k̂ = ${v.kh}` : `k = ${g.kernel[v.x]}`;
-      text += `Uneven: inside, pixels get ${v.values.join(" or ")} copies per axis (${kernelText}, s = ${v.s}: ` +
-        `k mod s ≠ 0)` + (g.ndim === 2 ? "; in 2-D the counts multiply, so the unevenness squares: a checkerboard." :
-        ": the stripes of a checkerboard.") + " A kernel divisible by the stride (or resize, then convolve) avoids it.";
+      const [k, d] = [g.kernel[v.x], g.dilation[v.x]];
+      const why = d > 1 ? `k̂ = ${v.kh} (kernel ${k}, dilation ${d}), s = ${v.s}` : `k = ${k}, s = ${v.s}: k mod s = ${k % v.s} ≠ 0`;
+      text += `Uneven: away from the border, pixels get ${v.values.join(" or ")} ${noun} per axis (${why}).` +
+        (v.values[0] === 0 ? " Some get none at all: gaps, the stride is longer than the kernel reaches." : "") +
+        (g.ndim === 2 ? " In 2-D the counts multiply, so the unevenness squares: a checkerboard."
+          : " In 2-D the counts multiply: a checkerboard.") +
+        (g.transposed ? " A kernel divisible by the stride (or resize, then convolve) avoids it."
+          : " The gradient of this convolution is a transposed convolution with the same pattern.");
     } else {
-      const v = verdicts.find((w) => w.values.length) || verdicts[0];
-      text += `Even: every interior pixel gets ${v.values.join("")} cop${v.values[0] === 1 ? "y" : "ies"} per axis ` +
-        "(the kernel size is a multiple of the stride): no checkerboard from the overlap.";
+      const v = verdicts.find((w) => w.values.length);
+      const rule = g.stride.some((st) => st > 1) && g.dilation.every((dd) => dd === 1) ? " (k mod s = 0)" : "";
+      text += `Even: away from the border every pixel gets ${v.values[0]} ${noun} per axis${rule}: no checkerboard ` +
+        "from the overlap.";
     }
     $("overlap-caption").textContent = text;
   }
@@ -1544,16 +1548,28 @@
                         `tconv explorer: ${commandLine("explain").replace("tconv explain ", "")}`);
     void title;
     const top = 34;
+    // each drawing's title (an HTML heading on the page) becomes a line of text above it
+    const heading = (part) => {
+      const box = part.closest(".grid-box");
+      const title = box ? box.querySelector(".title") : part.closest("section").querySelector("h2");
+      return title ? title.textContent : "";
+    };
+    const textStyle = "font: 12px sans-serif; fill: #222";
     for (const part of parts) {
       const box = part.getBoundingClientRect();
       const x = box.left - origin.left;
       const y = box.top - origin.top;
+      svgEl("text", { x: x.toFixed(1), y: (y + top - 5).toFixed(1), style: textStyle }, root, heading(part));
       const group = svgEl("g", { transform: `translate(${x.toFixed(1)},${(y + top).toFixed(1)})` }, root);
       for (const child of part.childNodes) group.appendChild(child.cloneNode(true));
       width = Math.max(width, x + box.width);
       height = Math.max(height, y + top + box.height);
     }
-    const minY = Math.min(...parts.map((p) => p.getBoundingClientRect().top - origin.top));
+    const products = $("products").getBoundingClientRect();
+    width = Math.max(width, products.right - origin.left);
+    svgEl("text", { x: (products.left - origin.left).toFixed(1), y: (products.top - origin.top + top + 12).toFixed(1),
+                    style: textStyle }, root, $("products").textContent);
+    const minY = Math.min(...parts.map((p) => p.getBoundingClientRect().top - origin.top)) - 40;
     root.setAttribute("width", Math.ceil(width + 8));
     root.setAttribute("height", Math.ceil(height - minY + 8));
     root.setAttribute("viewBox", `0 ${Math.floor(minY)} ${Math.ceil(width + 8)} ${Math.ceil(height - minY + 8)}`);
