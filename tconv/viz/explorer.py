@@ -10,7 +10,8 @@ convolution), the matrix ``C`` or ``C.T`` with its tap pattern, the overlap of t
 (the checkerboard), the output-size formula with the numbers filled in, every input size that
 gives this output (why output_padding exists), and the tconv / PyTorch / Keras spellings.
 
-The page's own arithmetic is small (``web/arithmetic.js``) and is checked, in the page, against
+The page is written from the files of ``web/``: a template, a style sheet and eight small scripts
+(:data:`SCRIPTS`). Its own arithmetic is small (``web/arithmetic.js``) and is checked, in the page, against
 golden cases that tconv computes here (:mod:`tconv.viz.explorer_cases`):
 ``window.tconvExplorer.selfTest()``. The page's state lives in its address
 (``explorer.html#input=3,3&kernel=3,3&stride=2,2&padding=1,1&dilation=1,1&output_padding=1,1&mode=transposed``),
@@ -38,6 +39,9 @@ from .explorer_cases import LIMITS, check_limits, geometry_params, golden_cases
 __all__ = ["Explorer", "explorer", "PRESETS", "DEFAULT_GEOMETRY"]
 
 WEB = Path(__file__).resolve().parent / "web"
+#: The page's scripts, in the order they run: the arithmetic (checked by selfTest), the settings,
+#: the drawing helpers, the grids, the matrix, the highlight, the panels in words, the page.
+SCRIPTS = ("arithmetic.js", "settings.js", "svg.js", "grids.js", "matrix.js", "highlight.js", "panels.js", "page.js")
 
 #: What the page shows first: stride 2, kernel 3 (the checkerboard), padding 1 and output_padding 1.
 DEFAULT_GEOMETRY = conv_transpose_geometry((3, 3), (3, 3), stride=2, padding=1, output_padding=1)
@@ -162,10 +166,10 @@ def _page(data: dict) -> str:
     from .. import __version__
 
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
-    parts = {"STYLE": _read("explorer.css"), "VERSION": html.escape(__version__), "DATA": payload,
-             "ARITHMETIC": _read("arithmetic.js"), "PAGE": _read("page.js")}
+    scripts = "\n".join(f"<script>\n{_read(name)}</script>" for name in SCRIPTS)
+    parts = {"STYLE": _read("explorer.css"), "VERSION": html.escape(__version__), "DATA": payload, "SCRIPTS": scripts}
     template = _read("explorer.html")
     for name in parts:
         if template.count(f"/*{name}*/") != 1:
             raise RuntimeError(f"web/explorer.html should hold /*{name}*/ once")
-    return re.sub(r"/\*(STYLE|VERSION|DATA|ARITHMETIC|PAGE)\*/", lambda match: parts[match[1]], template)
+    return re.sub(r"/\*(STYLE|VERSION|DATA|SCRIPTS)\*/", lambda match: parts[match[1]], template)
