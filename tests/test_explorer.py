@@ -28,7 +28,7 @@ MAX_BYTES = 500_000
 
 
 def embedded_data(page: str) -> dict:
-    match = re.search(r'<script type="application/json" id="tconv-explorer-data">(.*?)</script>', page, re.S)
+    match = re.search(r'<script type="application/json" id="tconv-explorer-data">(.*?)</script>', page, re.DOTALL)
     assert match, "the page has no embedded data"
     return json.loads(match[1])
 
@@ -51,7 +51,7 @@ def default_page() -> str:
 
 
 def test_the_page_loads_nothing_and_names_no_address(default_page):
-    assert not re.search(r"https?:", default_page, re.I), "the page names an http(s) address"
+    assert not re.search(r"https?:", default_page, re.IGNORECASE), "the page names an http(s) address"
     assert "//cdn" not in default_page and "@import" not in default_page
     parser = _Tags()
     parser.feed(default_page)

@@ -199,7 +199,10 @@ def _expect(g, seed) -> dict:
 
 def _params(mode, input, kernel, stride=1, padding=0, dilation=1, output_padding=0, output_size=None) -> dict:
     ndim = len(input)
-    per_axis = lambda v: list(v) if isinstance(v, (tuple, list)) else [v] * ndim  # noqa: E731
+
+    def per_axis(value):
+        return list(value) if isinstance(value, (tuple, list)) else [value] * ndim
+
     pads = [list(p) if isinstance(p, tuple) else p for p in padding] if isinstance(padding, list) else \
         per_axis(padding)
     return {"mode": mode, "input": list(input), "kernel": per_axis(kernel), "stride": per_axis(stride),
