@@ -229,7 +229,9 @@ const TconvGrids = (() => {
     const size = cellSize(cols + 3, width - LEFT - 20, 12, 30);
     const gap = 0.6 * size;
     const height = HEAD + (rows + 1) * size + 2 * gap;
-    const b = board(LEFT + (cols + 3) * size + 4, height + size + 4, holder, g.transposed ? "transposed convolution" : "convolution");
+    const note = `kernel copies, ${g.stride[0]} apart`;
+    const b = board(Math.max(LEFT + (cols + 3) * size + 4, LEFT + 2 * size + 7 * note.length), height + size + 4, holder,
+                    g.transposed ? "transposed convolution" : "convolution");
     // the image side: a convolution's padded input on top, a transposed convolution's summed canvas below
     const imageY = g.transposed ? HEAD + rows * size + gap : HEAD;
     const stairsY = g.transposed ? HEAD : HEAD + size + gap;
@@ -258,7 +260,7 @@ const TconvGrids = (() => {
     sideText(b, LEFT - 8, stairsY + size / 2, g.transposed ? "copies" : "windows", true);
     if (g.transposed) {
       heading(b, featureColumn.x0 + size / 2, HEAD / 2, "x", "middle");
-      heading(b, stairs.x0, HEAD / 2, `each input pixel's copy of the kernel, ${g.stride[0]} further along than the last`);
+      heading(b, stairs.x0, HEAD / 2, note);
     } else {
       heading(b, featureColumn.x0 + size / 2, stairsY - gap / 2 - 2, "y", "middle");
     }
@@ -282,10 +284,12 @@ const TconvGrids = (() => {
     const gap = 0.6 * size;
     const stairsY = HEAD + size + gap;
     const height = stairsY + rows * size + gap;
-    const b = board(LEFT + (cols + 2) * size + 4, height + size + 4, holder, "equivalent convolution");
+    const note = "zeros inserted, padded; the rotated kernel slides by 1";
+    const b = board(Math.max(LEFT + (cols + 2) * size + 4, LEFT + 7 * note.length), height + size + 4, holder,
+                    "equivalent convolution");
     const top = grid(b, LEFT, HEAD, 1, cols, size);
     sideText(b, LEFT - 8, HEAD + size / 2, "input, stuffed", true);
-    heading(b, LEFT, HEAD / 2 - 2, "zeros inserted, padded; the rotated kernel slides by 1");
+    heading(b, LEFT, HEAD / 2 - 2, note);
     for (const c of st) {
       if (c.kind === "x") {
         cell(top, 0, c.v, "hot", { side: "feature", pos: c.m });
