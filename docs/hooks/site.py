@@ -171,7 +171,7 @@ def _add_gallery(files, config) -> None:
 
 
 def _add_explorer(files, config) -> None:
-    from tconv.viz.explorer import explorer
+    from tconv.viz.explorer_page import explorer
 
     _add(files, config, EXPLORER_PAGE, explorer().html)
 

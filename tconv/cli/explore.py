@@ -72,7 +72,7 @@ def run(args) -> int:
     geometry = _geometry(args)
     if args.view == "equivalent" and geometry is not None and not geometry.transposed:
         raise UsageError("--view equivalent is the paper's picture of a transposed convolution; add --transposed", PROG)
-    from ..viz.explorer import explorer
+    from ..viz.explorer_page import explorer
     from ..viz.saving import check_target
 
     try:

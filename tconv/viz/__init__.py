@@ -20,7 +20,7 @@ keeps its inline display and a script needs no display at all.
 >>> type(fig).__name__
 'Figure'
 """
-from .explorer import Explorer, explorer
+from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
 from .grids import animate_convolution, draw_convolution
 from .matrix import draw_matrix, matrix_data

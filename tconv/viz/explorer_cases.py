@@ -1,6 +1,6 @@
 """What the explorer page is checked against: its parameters, its limits, and golden cases from tconv.
 
-The page (:mod:`tconv.viz.explorer`) does its own small arithmetic in JavaScript; this module
+The page (:mod:`tconv.viz.explorer_page`) does its own small arithmetic in JavaScript; this module
 computes the same quantities with tconv for a fixed list of geometries and embeds them in the
 page, where ``window.tconvExplorer.selfTest()`` compares the two. The page's parameters are the
 command line's (``tconv explain``): per-axis lists of ints, the padding per axis an int or a

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..geometry import conv_geometry, conv_transpose_geometry
-from .explorer import explorer
+from .explorer_page import explorer
 from .kinds import make_figure
 from .saving import save, save_text
 
