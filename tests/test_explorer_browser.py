@@ -290,6 +290,23 @@ def test_a_convolution_window_and_a_one_d_staircase(open_page):
     assert shown["products"].startswith("y[4] = x[1]·w[2] + x[2]·w[0]")
 
 
+def test_the_equivalent_view_window_covers_the_row_of_c_transposed(open_page):
+    # the paper's view: the rotated kernel's window over the stuffed input covers exactly the input
+    # pixels of the output's row of C.T (all other cells under it are inserted zeros or padding)
+    page = open_page("input=3,3&kernel=3,3&stride=2,2&padding=1,1&output_padding=1,1&mode=transposed&view=equivalent")
+    g = page_geometry(api(page, "get"))
+    dense = np.array(tconv_matrix(g))
+    e = g.equivalent_conv()
+    for pos in (0, 14, 35):
+        page.hover(f'#grids [data-side="image"][data-pos="{pos}"]')
+        window = coords(lit(page)["lit"], "stuffed")
+        assert len(window) == 9
+        on_pixels = sorted(tuple((v - b) // s for v, (b, _), s in zip(w, e["padding"], g.stride)) for w in window
+                           if all(0 <= v - b < n and (v - b) % s == 0 for v, (b, _), n, s in
+                                  zip(w, e["padding"], e["stuffed_size"], g.stride)))
+        assert on_pixels == sorted(np.unravel_index(m, g.input_size) for m in np.nonzero(dense[pos] >= 0)[0])
+
+
 def test_hovering_the_matrix_lights_a_row_and_a_column(open_page):
     page = open_page()
     api(page, "set", {"mode": "conv", "input": [4, 4], "kernel": 3, "stride": 1, "padding": 0})
