@@ -24,7 +24,8 @@ import warnings
 __all__ = ["main", "build_parser", "UsageError", "COMMANDS", "describe_os_error", "respell"]
 
 #: Subcommand name -> module of :mod:`tconv.cli`, in the order ``tconv --help`` lists them.
-COMMANDS = {"explain": "explain", "figure": "figure", "train": "train", "predict": "predict", "evaluate": "evaluate"}
+COMMANDS = {"explain": "explain", "figure": "figure", "explore": "explore", "train": "train", "predict": "predict",
+            "evaluate": "evaluate"}
 
 
 class UsageError(Exception):
