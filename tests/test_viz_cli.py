@@ -33,7 +33,7 @@ def test_an_invalid_geometry_gives_explains_error_and_no_file(capsys, tmp_path):
     _, _, explained = run(capsys, "explain", "--input", "4", "--kernel", "3", "--stride", "0")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err == explained.replace("tconv explain:", "tconv figure:")
-    assert err == "tconv figure: error: stride=(0,) must be positive on every axis\n"
+    assert err == "tconv figure: error: --stride (0,) must be positive on every axis\n"
     assert os.listdir(tmp_path) == []
 
 

@@ -160,6 +160,7 @@ class ImageMaskFolder:
     def _scan_masks(self, num_classes) -> int:
         """Read every mask: readable, the image's size, its format, ids < ``num_classes``; the largest id."""
         counts: dict = {}
+        binary, small_ids = None, None            # a 0/255 mask, and a mask of small ids without 255
         for image_path, mask_path, image_size in zip(self.image_paths, self.mask_paths, self.image_sizes):
             mask = read_mask(mask_path, self.palette)
             if mask.shape != image_size:
@@ -168,8 +169,17 @@ class ImageMaskFolder:
             values, times = np.unique(mask, return_counts=True)
             for value, n in zip(values.tolist(), times.tolist()):
                 counts[value] = counts.get(value, 0) + n
+            present = set(values.tolist())
+            if 255 in present and present <= {0, 255}:
+                binary = binary or mask_path
+            elif 255 not in present and present & set(range(1, 255)):
+                small_ids = small_ids or mask_path
             if self.mask_format == "binary":
                 apply_mask_format(mask, "binary", mask_path)            # names the file with other values
+        if self.mask_format == "auto" and binary is not None and small_ids is not None:
+            raise ValueError(f"{self.root / 'masks'}: the masks disagree: {binary} holds only 0 and 255 (a binary "
+                             f"mask) but {small_ids} holds small class ids without 255; say which they are with "
+                             "mask_format='binary' (0/255), 'ids' or 'void' (tconv train --mask-format)")
         if self.mask_format == "auto":
             self.mask_format = detect_mask_format(counts)
             if self.mask_format != "ids":
