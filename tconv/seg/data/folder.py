@@ -29,6 +29,8 @@ from .mask_format import MASK_FORMATS, MaskFormatWarning, apply_mask_format, des
 __all__ = ["ImageMaskFolder", "IMAGE_EXTENSIONS", "MASK_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+#: The largest side ``size=`` may resize to (a 16384 x 16384 float32 image is 1 GiB).
+MAX_SIDE = 16384
 MASK_EXTENSIONS = (".png", ".tif", ".tiff")
 _LOSSY_EXTENSIONS = (".jpg", ".jpeg")
 
@@ -110,7 +112,7 @@ class ImageMaskFolder:
         if not self.root.is_dir():
             raise ValueError(f"{self.root}: root is not a folder; the layout is root/images/ and root/masks/")
         self.palette = None if palette is None else parse_palette(palette)
-        self.size = None if size is None else check_spatial_size("size", size, 2)
+        self.size = None if size is None else check_spatial_size("size", size, 2, maximum=MAX_SIDE)
         if num_classes is not None:
             num_classes = check_int("num_classes", num_classes, minimum=1)
         if in_channels is not None:
