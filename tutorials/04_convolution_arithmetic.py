@@ -386,6 +386,21 @@ assert "padding=((0, 1), (0, 1))" in keras_report
 assert "padding=1, output_padding=1" in keras_report and "NOT the same values" in keras_report
 
 # %% [markdown]
+# **The same, interactively.** `tconv explore -o explorer.html` (or `tconv.viz.explorer(geometry)`,
+# which also shows inline in a notebook) writes one web page that needs no network: move the
+# sliders of any geometry and hover a cell to see its window, the kernel copy it paints, its row
+# and column of `C`, the overlap of the copies, every input size that gives the same output (the
+# buttons switch `output_padding`), and the Keras table of section 5 with buttons that show tconv's
+# exact spelling and PyTorch's one-pixel-shifted twin. Here, the odd case's transposed twin:
+
+# %%
+twin = tconv.conv_transpose_geometry((3, 3), (3, 3), stride=2, padding=1, output_padding=1)
+explorer_path = tconv.viz.explorer(twin).save(OUT / "04_explorer.html")
+print(f"open {explorer_path} in a browser; its address keeps the settings, e.g. #input=3,3&kernel=3,3&stride=2,2&"
+      "padding=1,1&dilation=1,1&output_padding=1,1&mode=transposed")
+assert os.path.getsize(explorer_path) < 500_000
+
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise ends with `check("04.k", answer)`, which prints *right*, or *not yet* with a

@@ -9,6 +9,7 @@ flags into its configuration and prints.
 from __future__ import annotations
 
 import argparse
+import os
 
 from . import UsageError
 
@@ -96,6 +97,10 @@ def add_arguments(parser) -> None:
         "and stop")
 
 
+#: The library's argument names in messages -> the flags that set them (tconv.cli.respell).
+LIBRARY_NAMES = {"mask_format": "--mask-format", "batch_size": "--batch-size", "size": "--size",
+                 "val_fraction": "--val-fraction"}
+
 #: flag -> configuration key, for the flags that set the training configuration.
 CONFIG_FLAGS = {"data": "data", "val_fraction": "val_fraction", "size": "size", "samples": "samples",
                 "val_samples": "val_samples",
@@ -113,6 +118,18 @@ def flag(key: str) -> str:
     return "--model" if key == "dim" else "--" + key.replace("_", "-")
 
 
+#: Flags that only some configurations read: (flag, the configurations it is for, when it is not read).
+UNREAD_FLAGS = (
+    ("samples", "synthetic data", lambda a: a.data is not None),
+    ("val_samples", "synthetic data", lambda a: a.data is not None),
+    ("classes", "synthetic data (with --data the masks say how many classes)", lambda a: a.data is not None),
+    ("mask_format", "--data", lambda a: a.data is None),
+    ("val_fraction", "--data", lambda a: a.data is None),
+    ("depth", "unet and vnet", lambda a: a.model == "fcn"),
+    ("up", "unet", lambda a: a.model in ("fcn", "vnet")),
+)
+
+
 def _config(args) -> dict:
     config = {key: getattr(args, flag) for flag, key in CONFIG_FLAGS.items() if getattr(args, flag) is not None}
     if args.resume is not None:
@@ -120,6 +137,14 @@ def _config(args) -> dict:
         if extra:
             raise UsageError(f"--resume continues the stored configuration; drop {', '.join(extra)} (only --epochs "
                              "may change)", PROG)
+        return config
+    for name, meant_for, unread in UNREAD_FLAGS:
+        if getattr(args, name) is not None and unread(args):
+            raise UsageError(f"{flag(name)} is for {meant_for}; this run would ignore it: drop it", PROG)
+    if args.out is not None and not str(args.out).strip():
+        raise UsageError("--out is empty; give the run folder's path", PROG)
+    if args.data is not None and not os.path.isdir(args.data):
+        raise UsageError(f"--data {args.data}: no such folder (--data needs DIR/images/ and DIR/masks/)", PROG)
     return config
 
 
@@ -129,10 +154,13 @@ def set_threads(threads, prog: str) -> None:
         return
     import tconv
 
-    try:
-        tconv.set_num_threads(threads)
-    except ValueError as error:
-        raise UsageError(f"--threads {threads}: {error}", prog) from None
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    if not 1 <= threads <= most:
+        raise UsageError(f"--threads {threads} must be an int from 1 to {most} (the threads this machine allows; "
+                         "NUMBA_NUM_THREADS)", prog)
+    tconv.set_num_threads(threads)
 
 
 def max_memory(args, prog: str):
@@ -160,6 +188,8 @@ def run(args) -> int:
             check_config(config, flag)
         except (ValueError, TypeError) as error:
             raise UsageError(str(error), PROG) from None
+    elif not os.path.isfile(args.resume):
+        raise UsageError(f"--resume {args.resume}: no such file (give a run's last.npz)", PROG)
     if args.out:
         out = Path(args.out)
     elif args.resume:

@@ -12,13 +12,15 @@ keeps its inline display and a script needs no display at all.
 * every view of one operator: :func:`plot_views`;
 * a U-Net: :func:`draw_unet`, :func:`unet_levels`, :func:`model_levels` (a built model), :class:`UNetLevel`;
 * a training run: :func:`plot_history`, :func:`plot_predictions`, :func:`overlay`;
-* the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes).
+* the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
+* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes).
 
 >>> from tconv.geometry import conv_geometry
 >>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)))
 >>> type(fig).__name__
 'Figure'
 """
+from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
 from .grids import animate_convolution, draw_convolution
 from .matrix import draw_matrix, matrix_data
@@ -39,4 +41,5 @@ __all__ = [
     "UNetLevel", "unet_levels", "model_levels", "describe_unet", "draw_unet",
     "plot_history", "plot_predictions", "overlay",
     "make_pack", "pack_entries",
+    "Explorer", "explorer",
 ]
