@@ -14,9 +14,9 @@ same weights and train on the same batches; steps alternate (one tconv step, one
 so the machine's drift affects both alike. Reported: each framework's median step time with
 its interquartile range, and the ratio of the medians of the pairwise ratios, with the load
 average. ``--layers`` times each of the 18 forward convolutions of the network at the recipe's
-shapes, both frameworks alternated per repetition. ``--plan`` times tconv's planned step
-(``tconv.compile``) instead of the eager one, when it exists. Results go to
-``benchmarks/results/recipe_step.json``.
+shapes, both frameworks alternated per repetition. tconv's step is the planned one, as ``tconv
+train`` runs it (the model's forward recorded once and replayed, ``tconv.compile``);
+``--eager`` times the eager graph instead. Results go to ``benchmarks/results/recipe_step.json``.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def recipe(threads: int):
 def tconv_step(r, images, masks):
     from tconv import Tensor
 
-    loss = r["loss_fn"](r["model"](Tensor(images)), masks)
+    loss = r["loss_fn"](r["forward"](Tensor(images)), masks)
     r["optimizer"].zero_grad()
     loss.backward()
     r["optimizer"].step()
@@ -167,7 +167,7 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true", help="print tconv's profiler table over 10 steps")
     parser.add_argument("--layers", action="store_true", help="time each forward convolution alone")
     parser.add_argument("--repeats", type=int, default=15, help="repetitions per layer with --layers")
-    parser.add_argument("--plan", action="store_true", help="time the planned step (tconv.compile) too")
+    parser.add_argument("--eager", action="store_true", help="tconv's eager graph instead of the planned step")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     from bench_conv import set_threads_env
@@ -178,23 +178,22 @@ def main(argv=None):
     import tconv
 
     r = recipe(args.threads)
-    result = dict(threads=args.threads, steps=args.steps, load_average=os.getloadavg())
+    r["forward"] = r["model"] if args.eager else tconv.compile(r["model"])
+    if not args.eager:                                 # as tconv train's planned step: the fused loss
+        from tconv.seg.train.recipe import make_loss
+
+        r["loss_fn"] = make_loss(r["config"]["loss"], 3, fused=True)
+    result = dict(threads=args.threads, steps=args.steps, load_average=os.getloadavg(),
+                  tconv_step="eager" if args.eager else "planned")
     ours, theirs, first = time_steps(r, args.steps)
     ratios = [a / b for a, b in zip(ours, theirs)]
     result.update(first_losses=first, tconv_ms=[1000 * q for q in quartiles(ours)],
                   torch_ms=[1000 * q for q in quartiles(theirs)], ratio=quartiles(ratios))
-    print(f"recipe step ({args.threads} threads, load {result['load_average'][0]:.2f}): "
+    print(f"recipe step ({result['tconv_step']}, {args.threads} threads, load {result['load_average'][0]:.2f}): "
           f"tconv {result['tconv_ms'][1]:.1f} ms [{result['tconv_ms'][0]:.1f}-{result['tconv_ms'][2]:.1f}], "
           f"torch {result['torch_ms'][1]:.1f} ms [{result['torch_ms'][0]:.1f}-{result['torch_ms'][2]:.1f}], "
           f"ratio {result['ratio'][1]:.2f} [{result['ratio'][0]:.2f}-{result['ratio'][2]:.2f}]; "
           f"first losses {first[0]:.6f} / {first[1]:.6f}", flush=True)
-    if args.plan and hasattr(tconv, "compile"):
-        planned = tconv.compile(lambda images, masks: tconv_step(r, images, masks))
-        ours_p, theirs_p, _ = time_steps(r, args.steps, step=lambda r_, i, m: planned(i, m))
-        ratios_p = [a / b for a, b in zip(ours_p, theirs_p)]
-        result.update(planned_ms=[1000 * q for q in quartiles(ours_p)], planned_ratio=quartiles(ratios_p))
-        print(f"planned step: tconv {result['planned_ms'][1]:.1f} ms, ratio {result['planned_ratio'][1]:.2f} "
-              f"[{result['planned_ratio'][0]:.2f}-{result['planned_ratio'][2]:.2f}]", flush=True)
     if args.profile:
         with tconv.profiler.profile(steps=10) as prof:
             for i in range(10):

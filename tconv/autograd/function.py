@@ -45,7 +45,7 @@ import time
 import numpy as np
 
 from .._checks import as_float_array
-from . import profiler
+from . import plan, profiler
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
@@ -137,9 +137,14 @@ def defop(forward):
             out, vjp = _profiled(prof, name, forward, arrays, settings, record)
         out = np.asarray(out)
         if not record:
-            return Tensor(out)
-        parents = tuple(t if isinstance(t, Tensor) and t.requires_grad else None for t in inputs)
-        return Tensor._from_op(out, parents, vjp, name)
+            result = Tensor(out)
+        else:
+            parents = tuple(t if isinstance(t, Tensor) and t.requires_grad else None for t in inputs)
+            result = Tensor._from_op(out, parents, vjp, name)
+        tracer = plan.tracing()
+        if tracer is not None:                       # tconv.compile is recording this forward
+            tracer.record(name, forward, inputs, arrays, settings, result)
+        return result
 
     op.forward = forward
     return op

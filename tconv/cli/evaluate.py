@@ -27,6 +27,8 @@ examples:
   tconv evaluate runs/20261201-1200/model.npz --data my_test_data --out my_test_diagnostics
 """
 PROG = "tconv evaluate"
+#: The library's argument names in messages -> what the user knows them as (tconv.cli.respell).
+LIBRARY_NAMES = {"num_classes": "the model's number of classes", "mask_format": "--mask-format"}
 
 
 def add_arguments(parser) -> None:

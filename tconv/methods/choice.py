@@ -31,29 +31,43 @@ from .base import Method, PoolKernels
 from .runtime import keep_freed_memory
 from .unfold import NumpyKernels, adjoint_as_convolution, is_pointwise, is_tiling
 
-__all__ = ["winograd_pays", "factorization", "fast_method", "FAST_METHODS"]
+__all__ = ["winograd_pays", "winograd_tiles", "factorization", "fast_method", "FAST_METHODS"]
 
 
 def winograd_pays(geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
     """Whether the default method runs the convolution ``c_in -> c_out`` on ``geometry`` with Winograd.
 
     ``c_in``/``c_out`` are the channels of the convolution actually computed (for an adjoint:
-    ``C_feature -> C_image``). The rule, from the benchmark layers (docs/benchmarks.md, one
-    thread, forward and forward + backward): Winograd when it applies
+    ``C_feature -> C_image``). The rule, from the recipe's layers (batch 8, one thread, the
+    three products of a training step; docs/benchmarks.md): Winograd when it applies
     (:func:`tconv.winograd.covers`), each group has at least 4 input and 4 output channels
     (fewer make the GEMMs degenerate and the transforms dominate) and the output has at
-    least 1024 points per image. Measured: 10-25% faster than unfold + GEMM at 32x32 and
-    64x64 (16-32 channels), 2x on the 32³ 3-D layer, a tie at 16x16 (32-64 channels).
+    least 256 points (16 x 16) per image. Measured with F(2x2, 3x3) tiles: 20-30% faster than
+    unfold + GEMM at 16x16 and 32x32 (16-64 channels), 40% at 64x64; a tie at 8x8, slower at 4x4.
 
     >>> from tconv.geometry import conv_geometry
     >>> g = conv_geometry((64, 64), (3, 3), padding=1)
     >>> winograd_pays(g, 16, 16, 1), winograd_pays(g, 1, 16, 1)
     (True, False)
-    >>> winograd_pays(conv_geometry((16, 16), (3, 3), padding=1), 64, 64, 1)
+    >>> winograd_pays(conv_geometry((8, 8), (3, 3), padding=1), 64, 64, 1)
     False
     """
     return (theory.covers(geometry) and min(c_in, c_out) // groups >= 4
-            and math.prod(geometry.feature_size) >= 1024)
+            and math.prod(geometry.feature_size) >= 256)
+
+
+def winograd_tiles(output_size) -> tuple[int, ...]:
+    """The output tile ``m`` per axis the fast methods use: F(2, 3) up to 32 outputs, F(4, 3) beyond.
+
+    F(4, 3) needs fewer multiplications (2.25 per output against 4 in 2-D) but its 36 GEMMs per
+    layer have 4x fewer columns than F(2, 3)'s 16, and on maps of 32 x 32 and less the GEMMs'
+    efficiency decides: F(2x2, 3x3) measured 10-30% faster there (batch 8, one thread); at
+    64 x 64 the two tie, and beyond F(4x4, 3x3) is chosen (:func:`tconv.winograd.tile_sizes`).
+
+    >>> winograd_tiles((32, 32)), winograd_tiles((128, 128))
+    ((2, 2), (4, 4))
+    """
+    return tuple(2 if o <= 32 else m for o, m in zip(output_size, theory.tile_sizes(output_size)))
 
 
 def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: int = 1,
@@ -74,7 +88,7 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
         raise ValueError(f"method={method!r}: factorization describes {tuple(FAST_METHODS)}")
 
     def winograd_text(size, flipped=False):
-        m = theory.tile_sizes(size)
+        m = winograd_tiles(size)
         tile = "x".join(str(v) for v in m)
         points = math.prod(v + 2 for v in m)
         what = ("C.T is the stride-1 convolution with the flipped, channel-swapped kernel, per tile"
@@ -113,17 +127,20 @@ def _dispatching(policy: str, kernels, winograd_kernels):
 
     def forward_(image, weight, geometry, groups, keep_cols=None):
         if _use_winograd(policy, geometry, image.shape[1], weight.shape[0], groups):
-            return winograd.forward(image, weight, geometry, groups, winograd_kernels, keep_cols)
+            return winograd.forward(image, weight, geometry, groups, winograd_kernels, keep_cols,
+                                    tiles=winograd_tiles(geometry.feature_size))
         return unfold.forward(image, weight, geometry, groups, kernels, keep_cols)
 
     def adjoint_(feature, weight, geometry, groups):
         if _use_winograd(policy, geometry, weight.shape[0], weight.shape[1] * groups, groups):
-            return winograd.adjoint(feature, weight, geometry, groups, winograd_kernels)
+            return winograd.adjoint(feature, weight, geometry, groups, winograd_kernels,
+                                    tiles=winograd_tiles(geometry.image_size))
         return unfold.adjoint(feature, weight, geometry, groups, kernels)
 
     def weight_grad_(image, feature, geometry, groups, cols=None):
         if _use_winograd(policy, geometry, image.shape[1], feature.shape[1], groups):
-            return winograd.weight_grad(image, feature, geometry, groups, winograd_kernels, cols)
+            return winograd.weight_grad(image, feature, geometry, groups, winograd_kernels, cols,
+                                        tiles=winograd_tiles(geometry.feature_size))
         return unfold.weight_grad(image, feature, geometry, groups, kernels, cols)
 
     return forward_, adjoint_, weight_grad_

@@ -37,7 +37,8 @@ import numpy as np
 from .._checks import check_int
 
 __all__ = ["set_num_threads", "get_num_threads", "set_blas_threads", "get_blas_threads", "threads", "split",
-           "chunks", "run_parts", "map_blocks", "scratch", "single_threaded_blas", "keep_freed_memory"]
+           "chunks", "run_parts", "map_blocks", "scratch", "single_threaded_blas", "keep_freed_memory",
+           "PARALLEL_MIN_BYTES"]
 
 _state: dict = {}
 _lock = threading.Lock()
@@ -156,18 +157,26 @@ def split(n: int, threads: int) -> list[slice]:
     return [slice(bounds[i], bounds[i + 1]) for i in range(parts)]
 
 
+#: A batch whose temporaries take less than this many bytes in all runs in the calling thread:
+#: waking a second thread (and switching BLAS to one thread and back) costs more than it saves.
+PARALLEL_MIN_BYTES = 0
+
+
 def chunks(n: int, per_sample_bytes: int, budget_bytes: int, threads: int | None = None) -> list[slice]:
     """The batch cut into one part per thread, each part cut again so a chunk's buffers stay under the budget.
 
     ``per_sample_bytes`` is what one batch element's temporaries take (its column buffer, its
     transformed tiles); a chunk holds at least one element. ``threads`` defaults to
-    :func:`get_num_threads`.
+    :func:`get_num_threads`, and to 1 when the whole batch's temporaries take less than
+    :data:`PARALLEL_MIN_BYTES`.
 
     >>> chunks(8, per_sample_bytes=100, budget_bytes=300, threads=2)
     [slice(0, 3, None), slice(3, 4, None), slice(4, 7, None), slice(7, 8, None)]
     """
     step = max(1, budget_bytes // max(per_sample_bytes, 1))
-    parts = split(n, get_num_threads() if threads is None else threads)
+    if threads is None:
+        threads = get_num_threads() if n * per_sample_bytes >= PARALLEL_MIN_BYTES else 1
+    parts = split(n, threads)
     return [slice(i, min(i + step, part.stop)) for part in parts for i in range(part.start, part.stop, step)]
 
 

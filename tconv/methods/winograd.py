@@ -12,7 +12,10 @@ Shapes follow :class:`tconv.methods.Method`. The batch is cut into one part per 
 each part into blocks whose ``V`` and ``M`` fit in cache (:data:`BLOCK_BYTES`,
 :func:`tconv.methods.runtime.chunks`); the parts run in parallel threads. ``kernels`` is the
 module of the transforms (:mod:`tconv.kernels.winograd`, default) or an object with their
-NumPy twins. The theory (the Toom-Cook matrices, the link to ``C``) is :mod:`tconv.winograd`.
+NumPy twins. ``tiles`` (the output tile size ``m`` per axis) defaults to
+:func:`tconv.winograd.tile_sizes`; the fast methods pass the measured choice of
+:func:`tconv.methods.choice.winograd_tiles`. The theory (the Toom-Cook matrices, the link to
+``C``) is :mod:`tconv.winograd`.
 
 >>> from tconv.geometry import conv_geometry
 >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -144,14 +147,14 @@ def _transform_input(image, m, before, out_size, kernels, reuse=False):
 BLOCK_BYTES = 2 << 20
 
 
-def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
+def _convolve(image, weight, out_size, before, groups, kernels, keep=None, tiles=None):
     """The stride-1 3x3 correlation of ``image`` with ``weight``: ``(N, C_out, *out_size)``.
 
     ``before``: the padding before each axis (negative: a crop); reads past the image's end
     are zeros. Blocks of the batch run in parallel threads (:mod:`tconv.methods.runtime`).
     """
     kernels = _kernels(kernels)
-    m = theory.tile_sizes(out_size)
+    m = tuple(tiles) if tiles is not None else theory.tile_sizes(out_size)
     U = transform_weight(weight, groups, m)                            # (α^n, g, C_out/g, C_in/g)
     n, c_out = image.shape[0], weight.shape[0]
     out = np.empty((n, c_out) + tuple(out_size), dtype=image.dtype)
@@ -174,7 +177,7 @@ def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
     return out
 
 
-def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=None, keep_cols=None):
+def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=None, keep_cols=None, tiles=None):
     """``C @ image`` for a geometry :func:`tconv.winograd.covers` accepts: ``(N, C_out, *feature)``.
 
     ``keep_cols``, a list, receives the :class:`TransformedTiles` for :func:`weight_grad`.
@@ -186,10 +189,10 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=None, ke
            [81., 90.]])
     """
     before = tuple(b for b, _ in geometry.padding)
-    return _convolve(image, weight, geometry.feature_size, before, groups, kernels, keep_cols)
+    return _convolve(image, weight, geometry.feature_size, before, groups, kernels, keep_cols, tiles)
 
 
-def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=None):
+def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=None, tiles=None):
     """``C.T @ feature``: the stride-1 correlation with the flipped, channel-swapped kernel.
 
     With stride 1, ``C.T @ y`` pads ``y`` by ``k - 1 - p_before`` before each axis (negative:
@@ -204,10 +207,11 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=None):
            [1., 2., 2., 1.]])
     """
     before = tuple(2 - b for b, _ in geometry.padding)
-    return _convolve(feature, flip_and_swap(weight, groups), geometry.image_size, before, groups, kernels)
+    return _convolve(feature, flip_and_swap(weight, groups), geometry.image_size, before, groups, kernels,
+                     tiles=tiles)
 
 
-def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=None, cols=None):
+def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=None, cols=None, tiles=None):
     """``dL/dW = Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ V] G`` per channel pair: ``(C_f, C_i/g, 3, 3[, 3])``.
 
     ``feature`` is ``dL/dY`` (``(N, C_f, *feature)``); ``V`` are the transformed input tiles,
@@ -224,7 +228,7 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=Non
     kernels = _kernels(kernels)
     kept = [c for c in (cols or ()) if isinstance(c, TransformedTiles)]
     before = tuple(b for b, _ in geometry.padding)
-    m = kept[0].m if kept else theory.tile_sizes(geometry.feature_size)
+    m = kept[0].m if kept else tuple(tiles) if tiles is not None else theory.tile_sizes(geometry.feature_size)
     matrices = _per_axis(m)
     A = _kernel_matrices(tuple(m), feature.dtype)["A"]
     geom = _geom(m, (0,) * len(m), _columns(geometry.feature_size, m))      # zeros in the extra column

@@ -15,7 +15,8 @@ keeps its inline display and a script needs no display at all.
 * your own data and a model's errors: :func:`plot_data_report` (``tconv doctor``),
   :func:`plot_lr_find` (``tconv lr-find``), and the
   diagnostics of :mod:`tconv.viz.diagnostics` (``tconv train``, ``tconv evaluate --out``);
-* the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes).
+* the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
+* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes).
 
 >>> from tconv.geometry import conv_geometry
 >>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)))
@@ -25,6 +26,7 @@ keeps its inline display and a script needs no display at all.
 from .diagnostics import (error_map, overlay_slices, plot_confusion, plot_errors, plot_probability, plot_worst,
                           save_diagnostics)
 from .doctor import plot_data_report
+from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
 from .lr_find import plot_lr_find
 from .grids import animate_convolution, draw_convolution
@@ -47,4 +49,5 @@ __all__ = [
     "plot_history", "plot_predictions", "overlay", "plot_data_report", "plot_lr_find",
     "plot_confusion", "plot_errors", "plot_probability", "plot_worst", "save_diagnostics", "error_map", "overlay_slices",
     "make_pack", "pack_entries",
+    "Explorer", "explorer",
 ]

@@ -40,6 +40,10 @@ __all__ = ["ImageMaskFolder", "IMAGE_EXTENSIONS", "MASK_EXTENSIONS", "VOLUME_EXT
            "FOLDER_MASK_EXTENSIONS", "LOSSY_EXTENSIONS", "folder_dims", "file_dims"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+#: The largest side ``size=`` may resize to (a 16384 x 16384 float32 image is 1 GiB).
+MAX_SIDE = 16384
+#: The largest side ``size=`` may resize a volume to (1024^3 float32 voxels are 4 GiB).
+MAX_VOLUME_SIDE = 1024
 MASK_EXTENSIONS = (".png", ".tif", ".tiff")
 LOSSY_EXTENSIONS = (".jpg", ".jpeg")
 #: What a folder may hold: images or volumes, and their masks.
@@ -174,7 +178,8 @@ class ImageMaskFolder:
         self.image_paths = tuple(images[name] for name in self.names)
         self.mask_paths = tuple(masks[name] for name in self.names)
         self.spatial_dims = self._kind()
-        self.size = None if size is None else check_spatial_size("size", size, self.spatial_dims)
+        largest = MAX_SIDE if self.spatial_dims == 2 else MAX_VOLUME_SIDE
+        self.size = None if size is None else check_spatial_size("size", size, self.spatial_dims, maximum=largest)
         if self.spatial_dims == 3 and (self.palette is not None or auto_colours):
             raise ValueError(f"{self.root}: palette= reads RGB image masks; volume masks hold class ids")
         #: The colours of the RGB masks in class-id order (``palette`` as a list), or None.
@@ -248,6 +253,7 @@ class ImageMaskFolder:
         counts: dict = {}
         per_mask = []
         axes = "HxW" if self.spatial_dims == 2 else "DxHxW"
+        binary, small_ids = None, None            # a 0/255 mask, and a mask of small ids without 255
         for image_path, mask_path, image_size in zip(self.image_paths, self.mask_paths, self.image_sizes):
             mask = self._read_mask(mask_path)
             if mask.shape != tuple(image_size):
@@ -257,8 +263,17 @@ class ImageMaskFolder:
             per_mask.append(dict(zip(values.tolist(), times.tolist())))
             for value, n in per_mask[-1].items():
                 counts[value] = counts.get(value, 0) + n
+            present = set(values.tolist())
+            if 255 in present and present <= {0, 255}:
+                binary = binary or mask_path
+            elif 255 not in present and present & set(range(1, 255)):
+                small_ids = small_ids or mask_path
             if self.mask_format == "binary":
                 apply_mask_format(mask, "binary", mask_path)            # names the file with other values
+        if self.mask_format == "auto" and binary is not None and small_ids is not None:
+            raise ValueError(f"{self.root / 'masks'}: the masks disagree: {binary} holds only 0 and 255 (a binary "
+                             f"mask) but {small_ids} holds small class ids without 255; say which they are with "
+                             "mask_format='binary' (0/255), 'ids' or 'void' (tconv train --mask-format)")
         if self.mask_format == "auto":
             self.mask_format = detect_mask_format(counts)
             if self.mask_format != "ids":

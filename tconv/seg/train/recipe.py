@@ -16,6 +16,9 @@ message naming them.
 """
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 
 from ..._checks import check_bool, check_choice, check_int, check_number
@@ -42,7 +45,7 @@ DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, clas
 #: ``size=100000`` must be a one-line error, not a 74.5 GiB allocation). Memory is checked as
 #: well (:func:`tconv.seg.train.run.train_run`): these bound each number alone.
 LIMITS = dict(size={2: 8192, 3: 512}, samples=1_000_000, val_samples=1_000_000, batch_size=4096, base=512, depth=6,
-              epochs=100_000, seed=2**32 - 1)
+              epochs=100_000, seed=2**32 - 1, width=1024, classes=256)
 #: The network's size per model: V-Net lite works on volumes, so it is kept small.
 MODEL_DEFAULTS = {"unet": dict(base=16, depth=3), "fcn": dict(base=16, depth=3), "vnet": dict(base=4, depth=2)}
 #: The synthetic data per number of spatial axes: 32x32 images, 16x16x16 volumes.
@@ -88,6 +91,8 @@ def check_config(config: dict, spell=None) -> dict:
         c["samples"] = DIM_DEFAULTS[3 if c["model"] == "vnet" else c["dim"]]["samples"]
     if c["data"] is not None and not isinstance(c["data"], str):
         raise TypeError(f"{name('data')}={c['data']!r} must be a folder path or None (synthetic shapes)")
+    if c["data"] is not None:
+        c["data"] = os.path.abspath(c["data"])         # stored absolute: a resumed run may start elsewhere
     check_choice(name("dim"), c["dim"], (2, 3))
     if c["model"] == "vnet" and c["data"] is None:
         c["dim"] = 3
@@ -118,6 +123,20 @@ def check_config(config: dict, spell=None) -> dict:
         shapes = SHAPES[c["dim"]]
         raise ValueError(f"{name('classes')}={c['classes']}: synthetic {c['dim']}-D data has {len(shapes)} shape "
                          f"classes ({', '.join(shapes)}) plus the background, so classes can be 2..{len(shapes) + 1}")
+    deepest = 5 if c["model"] == "vnet" else LIMITS["depth"]
+    if c["depth"] > deepest:
+        raise ValueError(f"{name('depth')}={c['depth']}: {c['model']} goes at most {deepest} levels deep")
+    halvings = 3 if c["model"] == "fcn" else c["depth"]
+    widest = c["base"] * (8 if c["model"] == "fcn" else 2 ** c["depth"])
+    if widest > LIMITS["width"]:
+        raise ValueError(f"{name('base')}={c['base']} with {name('depth')}={c['depth']} gives {widest} channels at the "
+                         f"bottom of the {c['model']}; at most {LIMITS['width']} (lower {name('base')} or "
+                         f"{name('depth')})")
+    side = min(c["size"]) if c["size"] else (DIM_DEFAULTS[c["dim"]]["size"] if c["data"] is None else None)
+    if side is not None and side < 2 ** halvings:
+        raise ValueError(f"{name('size')} {side}: the {c['model']} halves the size {halvings} times, so images need "
+                         f"at least {2 ** halvings} pixels per side; raise {name('size')} to {2 ** halvings} or lower "
+                         f"{name('depth')}")
     return c
 
 
@@ -186,6 +205,30 @@ def make_folder(c: dict) -> ImageMaskFolder:
     if folder.num_classes < 2:
         raise ValueError(f"every mask in {folder.root / 'masks'} is class 0 (the background): there is nothing to "
                          "segment; masks hold class ids, 0 for the background and 1, 2, ... for the objects")
+    if folder.num_classes > LIMITS["classes"]:
+        raise ValueError(f"{folder.root / 'masks'}: the largest class id is {folder.num_classes - 1}, so the model "
+                         f"would score {folder.num_classes} classes (at most {LIMITS['classes']}, the ids an 8-bit "
+                         "prediction can hold); masks hold class ids 0, 1, 2, ..., not grey levels")
+    absent = [k for k in range(1, folder.num_classes) if not folder.class_pixels.get(k)]
+    if absent:
+        shown = ", ".join(map(str, absent[:8])) + (" ..." if len(absent) > 8 else "")
+        warnings.warn(f"{folder.root / 'masks'}: class ids {shown} never occur ({len(absent)} of "
+                      f"{folder.num_classes - 1} object classes are empty; the masks hold "
+                      f"{sorted(folder.class_pixels)[:8]}): the model scores them anyway; if the values are grey "
+                      "levels, save the masks as class ids 0, 1, 2, ...", stacklevel=2)
+    if c["size"] is None and len(set(folder.image_sizes)) > 1 and c["batch_size"] > 1:
+        first, other = folder.image_sizes[0], next(s for s in folder.image_sizes if s != folder.image_sizes[0])
+        axes = "H W" if len(first) == 2 else "D H W"
+        raise ValueError(f"{c['data']}: the images have different sizes ({' x '.join(map(str, first))} and "
+                         f"{' x '.join(map(str, other))}), so they cannot share a batch; resize them all with size=(...) "
+                         f"(tconv train --size {axes}), or train with batch_size=1")
+    if c["size"] is None:
+        halvings = 3 if c["model"] == "fcn" else c["depth"]
+        small = [size for size in folder.image_sizes if min(size) < 2 ** halvings]
+        if small:
+            raise ValueError(f"{c['data']}: an image of {' x '.join(map(str, small[0]))} pixels is too small for the "
+                             f"{c['model']}, which halves the size {halvings} times (at least {2 ** halvings} per side); "
+                             "give --size, or lower --depth")
     if len(folder) < 2:
         raise ValueError(f"{c['data']}: {len(folder)} image/mask pair; training needs at least 2 (one to hold out)")
     return folder
@@ -201,6 +244,9 @@ def make_datasets(c: dict, folder: ImageMaskFolder | None = None):
         return InMemory(train), InMemory(val), data_info(train)
     folder = folder if folder is not None else make_folder(c)
     n_val = max(1, round(c["val_fraction"] * len(folder)))
+    if n_val >= len(folder):
+        raise ValueError(f"val_fraction={c['val_fraction']} holds out {n_val} of the {len(folder)} image/mask pairs "
+                         "and leaves none to train on; lower it")
     train, val = random_split(folder, [len(folder) - n_val, n_val], seed=c["seed"])
     return train, val, data_info(folder)
 
@@ -238,18 +284,23 @@ def model_config(c: dict, info: dict) -> dict:
     return dict(model="vnet", depth=c["depth"], batch_norm=c["batch_norm"], **common)
 
 
-def make_loss(name: str, num_classes: int, weight=None):
+def make_loss(name: str, num_classes: int, fused: bool = False, weight=None):
     """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for one of :data:`LOSSES`.
 
     The MONAI-style losses take class ids with a channel axis, ``masks[:, None]``, one-hot
-    encoded inside (``to_onehot_y=True``) after a softmax over the logits. ``weight``: one
-    class weight per class, for the losses of :data:`~.options.WEIGHTED_LOSSES`.
+    encoded inside (``to_onehot_y=True``) after a softmax over the logits. ``fused=True`` gives
+    ``"dicece"`` as one op (:func:`tconv.seg.losses.dice_ce_with_logits`: the same numbers,
+    softmax, both losses and the gradient in two passes), as the planned training step uses it.
+    ``weight``: one class weight per class, for the losses of :data:`~.options.WEIGHTED_LOSSES`
+    (the fused op takes none, so a weighted ``"dicece"`` is the composed loss).
     """
     check_choice("loss", name, LOSSES)
     check_class_weights("weight", None if weight is None else list(weight), name)
     weight = None if weight is None else np.asarray(weight, np.float32)
     if name == "ce":
         return F.cross_entropy if weight is None else (lambda logits, masks: F.cross_entropy(logits, masks, weight))
+    if name == "dicece" and fused and weight is None:
+        return losses.dice_ce_with_logits
     onehot = dict(to_onehot_y=True, softmax=True)
     weighted = {} if weight is None else dict(weight=weight)
     criterion = {

@@ -206,7 +206,7 @@ def _prepared(config: dict, max_memory, spell):
     data = prepare_data(c, max_memory, spell)
     train_loader, _ = make_loaders(c, data["train"], data["val"])
     model = make_model(c, data["info"])
-    loss = make_loss(c["loss"], data["info"]["num_classes"], c["class_weights"])
+    loss = make_loss(c["loss"], data["info"]["num_classes"], weight=c["class_weights"])
     return c, data, train_loader, model, loss, make_optimizer(c, model)
 
 
