@@ -197,7 +197,7 @@ def _build(args) -> Request:
 def _onnx_request(args, mode, size, kernel, stride, dilation, ndim, c_in, c_out, groups) -> Request:
     """``--onnx AUTO_PAD``: the node's pads (``--padding``), output_padding and output_shape (``--output-size``)."""
     from ..translate import onnx_conv_transpose
-    from . import respell
+    from ..translate.spelling import COMMAND_LINE_NAMES, respell
 
     pads = None
     if args.padding is not None:
@@ -214,7 +214,6 @@ def _onnx_request(args, mode, size, kernel, stride, dilation, ndim, c_in, c_out,
     try:
         onnx = onnx_conv_transpose(size, kernel, stride, pads, output_padding, dilation, mode, output_shape, groups)
     except ValueError as error:
-        flags = {"output_shape": "--output-size", "output_padding": "--output-padding", "pads": "--padding",
-                 "auto_pad": "--onnx"}
+        flags = dict(COMMAND_LINE_NAMES, output_shape="--output-size", pads="--padding", auto_pad="--onnx")
         raise UsageError(respell(str(error), flags)) from None
     return Request(onnx.geometry, c_in, c_out, groups, onnx=onnx)
