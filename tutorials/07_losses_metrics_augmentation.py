@@ -794,7 +794,7 @@ assert rare_share < 0.02 and rare_weights[1] > 20 * rare_weights[0]
 # every epoch.
 
 # %%
-rare_epochs = 5 if QUICK else 8
+rare_epochs = 4 if QUICK else 8
 rare_curves = {}
 for name, weight in (("cross-entropy", None), ("weighted cross-entropy", rare_weights)):
     tconv.manual_seed(0)
