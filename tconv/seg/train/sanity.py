@@ -100,8 +100,8 @@ def overfit_verdict(result: dict, lr_flag: str = "--lr") -> list[str]:
     if not math.isfinite(last):
         lines.append(f"  - the loss became {last}: the learning rate is too high (lower {lr_flag}, or run tconv lr-find)")
     elif last > 0.8 * first:
-        lines.append(f"  - the loss barely moved: the learning rate may be far too low or too high (tconv lr-find "
-                     f"suggests one), or the masks do not match the images")
+        lines.append("  - the loss barely moved: the learning rate may be far too low or too high (tconv lr-find "
+                     "suggests one), or the masks do not match the images")
     lines += ["  - the masks are class ids that match their images: tconv doctor DATA shows a sample of each, "
               "and reads 0/255 masks (--mask-format) and colour masks (--mask-colors) as ids",
               "  - the objects survive the resizing (--size) and the network is large enough (--base, --depth)",
