@@ -195,3 +195,9 @@ def test_every_command_module_is_a_command_and_every_command_a_module():
     modules = {path.stem for path in (ROOT / "tconv" / "cli").glob("*.py") if not path.stem.startswith("_")}
     assert set(COMMANDS.values()) == modules
     assert all(re.fullmatch(r"[a-z]+", name) for name in COMMANDS)
+
+
+def test_every_command_has_a_row_in_the_commands_table():
+    page = (ROOT / "docs" / "cli.md").read_text()
+    rows = re.findall(r"^\| `tconv (\w+)` \|", page, re.M)
+    assert rows == list(COMMANDS)
