@@ -111,7 +111,8 @@ def add_arguments(parser) -> None:
                                 metavar=option.metavar, help=text)
     add = parser.add_argument
     add("--dpi", type=float, help="resolution, 20 to 1200 (default 150 for figures, 100 for animations)")
-    add("--fps", type=float, help="animation frames per second, 0.1 to 50 (default about 1.1)")
+    animated = ", ".join(_command_flags()["--fps"])
+    add("--fps", type=float, help=f"{animated}: animation frames per second, 0.1 to 50 (default about 1.1)")
     add("--jobs", type=int, help="pack: processes rendering the figures (default 2, at most 32)")
     add("--overwrite", action="store_true", help="pack: write into a folder whose files are not an earlier pack's")
 
