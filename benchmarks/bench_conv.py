@@ -9,7 +9,7 @@ The suite is the tiny U-Net's layers at batch 16 (plus a 3-D layer). For each la
 for ``forward`` and ``forward+backward`` (input and weight gradients) it times:
 
 * ``fast``: tconv's default method (per layer unfold + GEMM or Winograd, see
-  ``tconv.fast_methods.factorization``; the table's last column says which);
+  ``tconv.methods.choice.factorization``; the table's last column says which);
 * ``torch``: ``torch.nn.functional`` on the CPU with the same thread count;
 * ``unfold``: tconv's unfold + GEMM everywhere (``method="unfold"``), forward + backward;
 * ``matrix``: tconv's explicit sparse matrix ``C`` (skipped where ``C`` is too large);
@@ -138,7 +138,8 @@ def tconv_runner(case, x, w, method):
     """forward and forward+backward closures running one tconv method's three products."""
     import numpy as np
 
-    from tconv.conv import get_method, prepare_conv, prepare_conv_transpose
+    from tconv.methods import get_method
+    from tconv.ops.conv import prepare_conv, prepare_conv_transpose
 
     name, kind, n, c_in, c_out, size, k, s, p, op = case
     ndim = len(size)
@@ -276,17 +277,17 @@ def _spread(ratios):
 
 
 def factorization_of(case) -> str:
-    """Which factorization tconv's default runs for the layer's forward (``tconv.fast_methods.factorization``)."""
-    from tconv import fast_methods
+    """Which factorization tconv's default runs for the layer's forward (``tconv.methods.choice.factorization``)."""
+    from tconv.methods import choice
     from tconv.geometry import conv_geometry, conv_transpose_geometry
 
     name, kind, n, c_in, c_out, size, k, s, p, op = case
     ndim = len(size)
     if kind == "conv":
         geometry = conv_geometry(size, (k,) * ndim, s, p)
-        return fast_methods.factorization(geometry, c_in, c_out)["forward"].split(":")[0]
+        return choice.factorization(geometry, c_in, c_out)["forward"].split(":")[0]
     geometry = conv_transpose_geometry(size, (k,) * ndim, s, p, op)
-    return fast_methods.factorization(geometry, c_out, c_in)["adjoint"].split(":")[0]
+    return choice.factorization(geometry, c_out, c_in)["adjoint"].split(":")[0]
 
 
 HEADER = (f"{'layer':30s} {'fast fwd':>9s} {'GF/s':>6s} {'torch':>8s} {'ratio':>6s} | "

@@ -20,6 +20,7 @@ concatenation, bias, the loss, the graph walk and Adam all count as overhead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -74,14 +75,14 @@ def build_torch_unet(torch):
 
 
 class KernelTimer:
-    """Wraps the default convolution backend and adds up the time spent inside it."""
+    """Runs the default method, timed: a copy registered as ``"<default>-timed"`` and used for the block."""
 
     def __init__(self):
-        from tconv import methods as conv
+        from tconv import methods
 
-        self.conv = conv
-        self.name = conv.get_default_method()
-        self.original = conv._METHODS[self.name]
+        self.methods = methods
+        self.name = methods.get_default_method()
+        self.original = methods.get_method(self.name)
         self.seconds = 0.0
 
     def _timed(self, fn):
@@ -95,12 +96,15 @@ class KernelTimer:
 
     def __enter__(self):
         b = self.original
-        self.conv._METHODS[self.name] = b._replace(forward=self._timed(b.forward), adjoint=self._timed(b.adjoint),
-                                                   weight_grad=self._timed(b.weight_grad))
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(self.methods.registered(
+            f"{self.name}-timed", self._timed(b.forward), self._timed(b.adjoint), self._timed(b.weight_grad),
+            keeps_columns=b.keeps_columns, pool=b.pool, resize=b.resize))
+        self._stack.enter_context(self.methods.use_method(f"{self.name}-timed"))
         return self
 
     def __exit__(self, *exc):
-        self.conv._METHODS[self.name] = self.original
+        self._stack.close()
 
 
 def main(argv=None):

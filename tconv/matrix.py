@@ -21,7 +21,8 @@ import math
 from ._checks import as_float_array, check_groups, refuse_tensor
 from .geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 
-__all__ = ["ConvMatrix", "conv_matrix", "conv_transpose_matrix", "axis_nonzeros", "count_nonzeros"]
+__all__ = ["ConvMatrix", "conv_matrix", "conv_transpose_matrix", "build_matrix", "axis_nonzeros", "count_nonzeros",
+           "LECTURE_M", "LECTURE_K", "LECTURE_Y", "LECTURE_CONV", "LECTURE_TRANSPOSED"]
 
 #: ``toarray()`` refuses to allocate more than this many bytes unless told otherwise.
 DENSE_LIMIT_BYTES = 1 << 30
@@ -31,6 +32,15 @@ PATTERN_LIMIT_BYTES = 2 << 30
 _BYTES_PER_NONZERO = 48
 #: :func:`axis_nonzeros` counts by looping over the shorter of the output positions and the taps.
 _MAX_COUNT_LOOP = 10**6
+
+
+#: The lecture notes' example (Dumoulin & Visin 2016, section 4.1): image ``M``, kernel ``K``, the vector
+#: ``y`` the transposed convolution takes back up, and the printed results ``C @ vec(M)`` and ``C.T @ y``.
+LECTURE_M = np.array([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]], dtype=float)
+LECTURE_K = np.array([[1, 4, 1], [1, 4, 3], [3, 3, 1]], dtype=float)
+LECTURE_Y = np.array([2.0, 1.0, 4.0, 4.0])
+LECTURE_CONV = np.array([[122, 148], [126, 134]], dtype=float)
+LECTURE_TRANSPOSED = np.array([[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]], dtype=float)
 
 
 def axis_nonzeros(image: int, feature: int, k: int, s: int, before: int, d: int) -> int:
@@ -228,8 +238,8 @@ class ConvMatrix:
         return self.T.__matmul__(other.T).T
 
 
-def _build(weight: np.ndarray, geometry: ConvGeometry, groups: int,
-           max_bytes: int = PATTERN_LIMIT_BYTES) -> ConvMatrix:
+def build_matrix(weight: np.ndarray, geometry: ConvGeometry, groups: int,
+                 max_bytes: int = PATTERN_LIMIT_BYTES) -> ConvMatrix:
     """The convolution matrix (image -> feature) of ``weight`` laid out as a conv weight.
 
     Refuses (``ValueError``, before allocating) a pattern that would need more than
@@ -321,7 +331,7 @@ def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1, 
                          f"with groups={groups} expects C_in = weight.shape[1] * groups = "
                          f"{weight.shape[1] * groups}")
     geometry = conv_geometry(input_shape[1:], weight.shape[2:], stride, padding, dilation)
-    return _build(weight, geometry, groups, max_bytes)
+    return build_matrix(weight, geometry, groups, max_bytes)
 
 
 def conv_transpose_matrix(weight, input_shape, stride=1, padding=0, output_padding=0, groups=1,
@@ -356,4 +366,4 @@ def conv_transpose_matrix(weight, input_shape, stride=1, padding=0, output_paddi
                          f"weight of shape {weight.shape} expects weight.shape[0] = {weight.shape[0]}")
     geometry = conv_transpose_geometry(input_shape[1:], weight.shape[2:], stride, padding,
                                        output_padding, dilation, output_size)
-    return _build(weight, geometry.transpose(), groups, max_bytes).T
+    return build_matrix(weight, geometry.transpose(), groups, max_bytes).T

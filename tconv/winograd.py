@@ -1,6 +1,6 @@
 r"""Winograd's minimal filtering: one more exact way of writing ``C @ x`` for 3x3, stride-1 convolutions.
 
-The fast path of :mod:`tconv.fast` factors the convolution matrix as ``C = (W ⊗ I) · P``
+The fast path of :mod:`tconv.methods.unfold` factors the convolution matrix as ``C = (W ⊗ I) · P``
 (unfold, then one GEMM). For a stride-1 3-tap kernel there is a factorization with fewer
 multiplications (Winograd 1980; Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
 Networks"). It is the same matrix ``C``, written per output tile as a product of three
@@ -46,7 +46,7 @@ for unfold + GEMM. The tiles partition the output rows, so the whole ``C`` is th
 placed at each tile's rows and input columns. With channels, ``diag(vec(G g Gᵀ))`` becomes
 one ``C_out x C_in`` matrix per point ``ξ`` of the transformed tile: summed over input
 channels, the whole layer is a batch of ``α²`` GEMMs ``(C_out x C_in) @ (C_in x tiles)``
-between two cheap transforms, which is how :mod:`tconv.winograd_batch` runs it.
+between two cheap transforms, which is how :mod:`tconv.methods.winograd` runs it.
 
 >>> t = toom_cook(2)
 >>> t.BT.astype(int).tolist()            # rows: the points 0, 1, -1, ∞ (see toom_cook for the signs)
@@ -61,10 +61,10 @@ array([-2., -2.])
 >>> W.shape, bool(np.allclose(W, C))
 ((4, 16), True)
 
-On batches (:mod:`tconv.winograd_batch`: ``forward``, ``adjoint``, ``weight_grad``): the input transform
+On batches (:mod:`tconv.methods.winograd`: ``forward``, ``adjoint``, ``weight_grad``): the input transform
 and the output transform are Numba kernels (:mod:`tconv.kernels.winograd`, with NumPy
 twins), the ``α²`` GEMMs one ``np.matmul`` on stacked operands; blocks of the batch run in
-parallel threads (:mod:`tconv.kernels.batch_split`). The input gradient of a stride-1
+parallel threads (:mod:`tconv.methods.runtime`). The input gradient of a stride-1
 convolution is a stride-1 convolution too (flipped kernel), so it runs the same way, and
 the weight gradient reuses the forward's transformed tiles. In float32, F(2, 3) is as
 accurate as unfold + GEMM (about 2e-7 of the output's scale); F(4, 3)'s larger entries give

@@ -95,12 +95,9 @@ def test_use_method_reaches_pooling(monkeypatch):
         return numpy_pool.max_pool(*args)
 
     m = methods.get_method("numpy")
-    methods.register_method("spy", m.forward, m.adjoint, m.weight_grad, pool=numpy_pool._replace(max_pool=spy))
-    try:
+    with methods.registered("spy", m.forward, m.adjoint, m.weight_grad, pool=numpy_pool._replace(max_pool=spy)):
         with tconv.use_method("spy"):
             tconv.max_pool2d(np.ones((1, 1, 4, 4)), 2)
-    finally:
-        del methods._METHODS["spy"]
     assert calls == ["max_pool"]
 
 

@@ -56,3 +56,14 @@ def test_train_step_benchmark_runs_and_its_losses_agree(tmp_path):
     assert 0.0 <= result["tconv_overhead_share"] <= 1.0
     if "first_loss" in result:                    # PyTorch installed: the same network, the same loss
         assert abs(result["first_loss"]["tconv"] - result["first_loss"]["torch"]) < 1e-4
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("mode", [[], ["--eager"]])
+def test_recipe_step_benchmark_runs_and_both_frameworks_start_equal(tmp_path, mode):
+    bench = _load("bench_recipe_step")
+    bench.main(["--threads", "1", "--steps", "2", *mode, "--out", str(tmp_path)])
+    result = json.loads((tmp_path / "recipe_step.json").read_text())
+    ours, theirs = result["first_losses"]
+    assert abs(ours - theirs) < 1e-4 and result["tconv_ms"][1] > 0 and result["torch_ms"][1] > 0
+    assert result["tconv_step"] == ("eager" if mode else "planned")

@@ -148,7 +148,7 @@ def test_out_naming_another_run_is_refused_unless_overwrite(trained, tmp_path, c
     shutil.copytree(trained, out)
     before = digest(out)
     code, _, err = run(capsys, "train", *TINY, "--epochs", "1", "--seed", "3", "--out", out)
-    one_line_error(code, err, "already holds a run", "--resume", "--overwrite")
+    one_line_error(code, err, "already holds files of a run", "--resume", "--overwrite")
     assert digest(out) == before
     code, _, err = run(capsys, "train", *TINY, "--epochs", "1", "--seed", "3", "--out", out, "--overwrite")
     assert code == 0, err
@@ -428,3 +428,137 @@ def test_evaluate_checks_the_memory_of_a_folder_of_large_images(trained, tmp_pat
     Image.new("L", (2000, 1500), 1).save(data / "masks" / "big.png")
     code, _, err = run(capsys, "evaluate", trained / "model.npz", "--data", data, "--max-memory", "0.05")
     one_line_error(code, err, "3,000,000 pixels", "needs about", "--max-memory")
+
+
+# ------------------------------------------------------------------ what a tired user found next (QA, 2026-12-06)
+
+
+def test_a_wide_model_is_refused_by_arithmetic_before_anything_is_built(tmp_path, capsys, monkeypatch):
+    from tconv.seg import models
+
+    def built(*args, **kwargs):
+        raise AssertionError("a model was built before its width was checked")
+    monkeypatch.setattr(models, "build_model", built)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "train", "--base", "128", "--depth", "6", "--size", "64", "--no-progress")
+    one_line_error(code, err, "8192 channels", "at most 1024", "--base")
+    code, _, err = run(capsys, "train", "--depth", "6", "--no-progress")
+    one_line_error(code, err, "--size 32", "at least 64")
+
+
+def test_overwrite_keeps_the_old_run_when_the_new_one_is_refused(trained, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(trained, out)
+    before = digest(out)
+    code, _, err = run(capsys, "train", "--data", tmp_path / "missing", "--out", out, "--overwrite", "--no-progress")
+    one_line_error(code, err, "--data")
+    code, _, err = run(capsys, "train", *TINY, "--out", out, "--overwrite", "--max-memory", "0.000001")
+    one_line_error(code, err, "--max-memory")
+    assert digest(out) == before
+
+
+def test_a_run_refused_after_its_folder_was_made_leaves_nothing_to_refuse_later(tmp_path, capsys):
+    data = _masks_folder(tmp_path / "data", [0, 1], n=2)
+    out = tmp_path / "run"
+    code, _, err = run(capsys, "train", "--data", data, "--val-fraction", "0.99", "--out", out, "--no-progress")
+    one_line_error(code, err, "leaves none to train on")
+    assert not out.exists() or os.listdir(out) == []
+    code, _, err = run(capsys, "train", "--data", data, "--base", "2", "--depth", "1", "--epochs", "1",
+                       "--out", out, "--no-progress")
+    assert code == 0, err
+
+
+def test_resuming_into_a_new_folder_keeps_the_best_model(tmp_path, capsys, monkeypatch):
+    from tconv.seg.train import loop
+
+    out = tmp_path / "run"
+    assert run(capsys, "train", *TINY, "--epochs", "1", "--out", out)[0] == 0
+    real = loop.evaluate
+    monkeypatch.setattr(loop, "evaluate", lambda *a, **k: dict(real(*a, **k), miou=-1.0))    # no better epoch
+    fork = tmp_path / "fork"
+    code, printed, err = run(capsys, "train", "--resume", out / "last.npz", "--epochs", "2", "--out", fork,
+                             "--no-progress")
+    assert code == 0, err
+    assert (fork / "model.npz").read_bytes() == (out / "model.npz").read_bytes()
+    assert f"tconv predict {fork / 'model.npz'}" in printed
+
+
+def test_an_animation_too_large_for_memory_is_refused_before_drawing(tmp_path, capsys):
+    code, _, err = run(capsys, "figure", "conv", "--input", "12", "12", "--kernel", "3", "--animate", "--dpi", "1200",
+                       "-o", tmp_path / "x.gif")
+    one_line_error(code, err, "megapixels", "lower the dpi")
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_predict_decodes_every_input_before_writing_any(trained, tmp_path, capsys):
+    images = tmp_path / "images"
+    images.mkdir()
+    grey(images / "a.png")
+    good = images / "b.png"
+    grey(good)
+    good.write_bytes(good.read_bytes()[:60])                # a valid header, truncated pixel data
+    code, _, err = run(capsys, "predict", trained / "model.npz", images, "--out", tmp_path / "out")
+    one_line_error(code, err, "b.png")
+    assert not (tmp_path / "out").exists()
+
+
+def test_predict_does_not_write_through_a_symbolic_link_in_out(trained, tmp_path, capsys):
+    photo = grey(tmp_path / "photo.png")
+    keep = tmp_path / "important.txt"
+    keep.write_text("mine")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "photo_overlay.png").symlink_to(keep)
+    code, _, err = run(capsys, "predict", trained / "model.npz", photo, "--out", out, "--overwrite")
+    one_line_error(code, err, "symbolic link", "important.txt")
+    assert keep.read_text() == "mine"
+
+
+def test_masks_whose_values_are_grey_levels_warn_or_are_refused(tmp_path, capsys):
+    sparse = _masks_folder(tmp_path / "sparse", [0, 7], n=3)
+    code, _, err = run(capsys, "train", "--data", sparse, "--base", "2", "--depth", "1", "--epochs", "1",
+                       "--out", tmp_path / "r1", "--no-progress")
+    assert code == 0 and "class ids 1, 2, 3, 4, 5, 6 never occur" in err, err
+    wide = tmp_path / "wide"
+    for sub in ("images", "masks"):
+        (wide / sub).mkdir(parents=True)
+    for i in range(2):
+        grey(wide / "images" / f"m{i}.png")
+        Image.fromarray(np.array([[0, 1000], [1000, 0]] * 8, np.uint16).reshape(16, 2).repeat(8, 1)).save(
+            wide / "masks" / f"m{i}.png")
+    code, _, err = run(capsys, "train", "--data", wide, "--out", tmp_path / "r2", "--no-progress")
+    one_line_error(code, err, "1001 classes", "at most 256")
+
+
+def test_masks_that_disagree_on_their_format_are_refused_in_auto_mode(tmp_path, capsys):
+    data = _masks_folder(tmp_path / "data", [0, 255], n=2)
+    Image.fromarray(np.tile(np.array([[0, 1], [1, 0]], np.uint8), (8, 8))).save(data / "masks" / "m1.png")
+    code, _, err = run(capsys, "train", "--data", data, "--out", tmp_path / "run", "--no-progress")
+    one_line_error(code, err, "the masks disagree", "--mask-format")
+
+
+def test_flags_a_run_would_ignore_are_refused_and_data_is_stored_absolute(tmp_path, capsys, monkeypatch):
+    data = _masks_folder(tmp_path / "data", [0, 1], n=2)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "train", "--data", "data", "--samples", "50", "--no-progress")
+    one_line_error(code, err, "--samples is for synthetic data")
+    code, _, err = run(capsys, "train", "--model", "fcn", "--up", "resize", "--no-progress")
+    one_line_error(code, err, "--up is for unet")
+    assert run(capsys, "train", "--data", "data", "--base", "2", "--depth", "1", "--epochs", "1", "--out", "run",
+               "--no-progress")[0] == 0
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["data"] == str(data)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["train", "--threads", "0"], "--threads 0 must be an int from 1"),
+    (["train", "extra"], "tconv train: error: unrecognized arguments: extra"),
+    (["train", "--ov"], "unrecognized arguments: --ov"),
+    (["explain", "--input", "4", "--kernel", "3", "--padding", "-1"], "negative"),
+    (["train", "--resume", "nowhere/last.npz"], "--resume nowhere/last.npz: no such file"),
+])
+def test_command_line_messages_name_what_was_typed(tmp_path, capsys, monkeypatch, argv, fragment):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    one_line_error(code, err, fragment)

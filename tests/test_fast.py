@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from strategies import assert_close, conv_geometry, reduction_length, rng_from, seeds
 
 import tconv
-from tconv import fast
-from tconv.conv import get_method
+from tconv.layout import as_3d
+from tconv.methods import get_method
+from tconv.methods import unfold as fast
 from tconv.kernels import im2col
 
 FAST_METHODS = ("numba", "numpy")
@@ -81,12 +82,12 @@ def test_numba_kernels_equal_their_numpy_twins_exactly_on_integers(case, seed):
     taps, length = int(np.prod(geometry.kernel_size)), int(np.prod(geometry.feature_size))
     cols_a = np.full((image.shape[0], image.shape[1] * taps, length), np.nan)
     cols_b = cols_a.copy()
-    im2col.unfold(fast.as_3d(image), geom, cols_a)
-    im2col.unfold_numpy(fast.as_3d(image), geom, cols_b)
+    im2col.unfold(as_3d(image), geom, cols_a)
+    im2col.unfold_numpy(as_3d(image), geom, cols_b)
     np.testing.assert_array_equal(cols_a, cols_b)
     back_a, back_b = np.zeros_like(image), np.zeros_like(image)
-    im2col.fold(cols_a, geom, fast.as_3d(back_a))
-    im2col.fold_numpy(cols_b, geom, fast.as_3d(back_b))
+    im2col.fold(cols_a, geom, as_3d(back_a))
+    im2col.fold_numpy(cols_b, geom, as_3d(back_b))
     np.testing.assert_array_equal(back_a, back_b)
 
 

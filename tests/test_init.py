@@ -123,7 +123,7 @@ def test_bilinear_transposed_conv_matches_the_reference_values():
 
 
 def test_bilinear_layer_interior_equals_bilinear_upsampling():
-    from tconv.resize import interpolate
+    from tconv.ops.resize import interpolate
     x = RNG(0).normal(size=(1, 2, 5, 6))
     up = nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1, bias=False, dtype=np.float64)
     init.bilinear_(up.weight)

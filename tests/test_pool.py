@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from strategies import rng_from, seeds
 
 import tconv
-from tconv import pool
+from tconv.ops import pool
 
 
 @st.composite

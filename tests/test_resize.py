@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import rng_from, seeds
 
-from tconv import resize
+from tconv.ops import resize
 
 LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
 

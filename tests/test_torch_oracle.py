@@ -13,7 +13,7 @@ from hypothesis import given
 
 import tconv
 from tconv import conv_matrix, conv_transpose_matrix
-from tconv.conv import get_method
+from tconv.methods import get_method
 from strategies import (assert_close, conv_geometry as cases, either_geometry as either, reduction_length,
                         rng_from, seeds)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import tconv
 from tconv.geometry import conv_geometry, conv_transpose_geometry, effective_kernel
-from tconv.spelling import framework_calls
+from tconv.translate.spelling import framework_calls
 from tconv.translate import keras_conv_transpose, keras_output_size
 
 METHOD = "matrix"  # the teaching path; the claims are about geometry, not about a backend

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import tconv
 from tconv import conv_matrix, conv_transpose_matrix, reference
-from tconv.conv import get_method
+from tconv.methods import get_method
 from strategies import (assert_close, conv_case_arrays, conv_geometry as cases, either_geometry as either,
                         reduction_length, rng_from, seeds)
 
@@ -391,14 +391,10 @@ def test_default_method_is_used(restore_default_method):
         calls.append(geometry)
         return impl.forward(image, weight, geometry, groups)
 
-    tconv.conv.register_method("spy", spy, impl.adjoint, impl.weight_grad)
-    try:
-        tconv.set_default_method("spy")
+    with tconv.methods.registered("spy", spy, impl.adjoint, impl.weight_grad), tconv.use_method("spy"):
         out = tconv.conv1d(np.arange(5.0)[None], np.ones((1, 1, 2)))
-        assert len(calls) == 1
-        np.testing.assert_array_equal(out, [[1, 3, 5, 7]])
-    finally:
-        tconv.methods._METHODS.pop("spy", None)
+    assert len(calls) == 1 and "spy" not in tconv.available_methods()
+    np.testing.assert_array_equal(out, [[1, 3, 5, 7]])
 
 
 def test_pointwise_transposed_conv_with_output_padding(method):

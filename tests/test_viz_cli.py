@@ -33,7 +33,7 @@ def test_an_invalid_geometry_gives_explains_error_and_no_file(capsys, tmp_path):
     _, _, explained = run(capsys, "explain", "--input", "4", "--kernel", "3", "--stride", "0")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err == explained.replace("tconv explain:", "tconv figure:")
-    assert err == "tconv figure: error: stride=(0,) must be positive on every axis\n"
+    assert err == "tconv figure: error: --stride (0,) must be positive on every axis\n"
     assert os.listdir(tmp_path) == []
 
 
@@ -114,9 +114,12 @@ def test_a_pack_command_makes_the_same_file_as_the_pack(capsys, tmp_path):
                                                           "matrix_notes_numbers.png")]
     make_pack(tmp_path / "pack", entries=chosen)
     listed = sorted(os.listdir(tmp_path / "pack"))
-    assert listed == sorted([e.filename for e in chosen] + ["index.html"])
+    assert listed == sorted([e.filename for e in chosen] + ["index.html", "explorer.html"])
     page = (tmp_path / "pack" / "index.html").read_text()
-    assert all(f'src="{name}"' in page for name in listed if name != "index.html")
+    assert all(f'src="{name}"' in page for name in listed if name not in ("index.html", "explorer.html"))
+    assert '<a href="explorer.html">' in page
+    assert main(["explore", "-o", str(tmp_path / "explorer.html")]) == 0       # the command the page prints
+    assert (tmp_path / "explorer.html").read_bytes() == (tmp_path / "pack" / "explorer.html").read_bytes()
     for entry in chosen:                     # the command exactly as the page prints it, run from tmp_path
         words = shlex.split(entry.command)
         assert words[:2] == ["tconv", "figure"] and words[-2:] == ["-o", entry.filename]

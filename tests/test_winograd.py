@@ -16,8 +16,13 @@ from strategies import ConvCase, assert_close, rng_from, seeds
 
 import tconv
 import tconv.nn.functional as F
-from tconv import Tensor, fast, fast_methods, gradcheck, winograd, winograd_batch
-from tconv.conv import get_method
+from tconv import Tensor, gradcheck, winograd
+from tconv.layout import as_3d
+from tconv.methods import choice as fast_methods
+from tconv.methods import runtime
+from tconv.methods import unfold as fast
+from tconv.methods import winograd as winograd_batch
+from tconv.methods import get_method
 from tconv.kernels import winograd as kernels
 
 few = settings(max_examples=25, deadline=None)
@@ -193,8 +198,8 @@ def test_numba_kernels_equal_their_numpy_twins_exactly_on_integers(case, seed, m
     shape = (points, case.c_in, case.batch * int(np.prod(wide)))
     a, b = np.full(shape, np.nan), np.full(shape, np.nan)
     BT = [bt for _, _, bt in matrices]
-    kernels.tile_transform(winograd_batch.as_3d(image), *BT, winograd_batch._geom(ms, before, tiles), a)
-    kernels.tile_transform_numpy(winograd_batch.as_3d(image), *BT, winograd_batch._geom(ms, before, tiles), b)
+    kernels.tile_transform(as_3d(image), *BT, winograd_batch._geom(ms, before, tiles), a)
+    kernels.tile_transform_numpy(as_3d(image), *BT, winograd_batch._geom(ms, before, tiles), b)
     valid = (slice(None),) * (2 + case.ndim) + (slice(0, tiles[-1]),)
     split = (points, case.c_in, case.batch) + wide
     np.testing.assert_array_equal(a.reshape(split)[valid], b.reshape(split)[valid])
@@ -204,8 +209,8 @@ def test_numba_kernels_equal_their_numpy_twins_exactly_on_integers(case, seed, m
     out_a = np.full((case.batch, case.c_out) + geometry.feature_size, np.nan)
     out_b = out_a.copy()
     AT = [at for at, _, _ in matrices]
-    kernels.output_transform(M, *AT, winograd_batch._geom(ms, (0,) * case.ndim, wide), bias, winograd_batch.as_3d(out_a))
-    kernels.output_transform_numpy(M, *AT, winograd_batch._geom(ms, (0,) * case.ndim, wide), bias, winograd_batch.as_3d(out_b))
+    kernels.output_transform(M, *AT, winograd_batch._geom(ms, (0,) * case.ndim, wide), bias, as_3d(out_a))
+    kernels.output_transform_numpy(M, *AT, winograd_batch._geom(ms, (0,) * case.ndim, wide), bias, as_3d(out_b))
     np.testing.assert_array_equal(out_a, out_b)
 
 
@@ -224,7 +229,7 @@ def test_forward_keeps_its_tiles_for_the_weight_gradient():
     kept = []
     out = winograd_batch.forward(x, w, geometry, 2, keep_cols=kept)
     assert kept and all(isinstance(k, winograd_batch.TransformedTiles) for k in kept)
-    assert [k.part for k in kept] == winograd_batch._blocks(2, 1)
+    assert [k.part for k in kept] == runtime.chunks(2, 1, winograd_batch.BLOCK_BYTES)
     grad = rng.standard_normal(out.shape)
     np.testing.assert_array_equal(winograd_batch.weight_grad(x, grad, geometry, 2, cols=kept),
                                   winograd_batch.weight_grad(x, grad, geometry, 2))

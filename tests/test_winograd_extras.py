@@ -77,9 +77,9 @@ def test_keep_freed_memory_is_set_once_and_can_be_refused():
     import sys
 
     code = ("import numpy as np, tconv\n"
-            "from tconv.kernels import batch_split\n"
+            "from tconv.methods import runtime\n"
             "tconv.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))\n"
-            "print(batch_split.keep_freed_memory(), batch_split.keep_freed_memory())\n")
+            "print(runtime.keep_freed_memory(), runtime.keep_freed_memory())\n")
     results = {}
     for setting in ("1", "0"):
         env = dict(os.environ, TCONV_KEEP_FREED_MEMORY=setting)

@@ -33,7 +33,7 @@ import numpy as np
 import tconv
 import tconv.cli
 import tconv.viz
-from tconv.spelling import framework_calls
+from tconv.translate.spelling import framework_calls
 from tconv.translate import keras_conv_transpose
 from tconv.viz.style import OKABE_ITO, new_figure, styled
 
@@ -338,7 +338,7 @@ assert exact.shape == (4,) and np.array_equal(exact, cropped)
 # %% [markdown]
 # The same holds for ordinary convolutions: a Keras `Conv2D(strides=2, padding="same")` pads
 # asymmetrically too, so PyTorch spells it as an explicit pad then a convolution.
-# `tconv.spelling.framework_calls` spells any tconv geometry in both frameworks, or says why it
+# `tconv.translate.spelling.framework_calls` spells any tconv geometry in both frameworks, or says why it
 # cannot:
 
 # %%
@@ -384,6 +384,21 @@ keras_report = run_tconv("explain", "--input", "4", "4", "--kernel", "3", "--str
 print(keras_report)
 assert "padding=((0, 1), (0, 1))" in keras_report
 assert "padding=1, output_padding=1" in keras_report and "NOT the same values" in keras_report
+
+# %% [markdown]
+# **The same, interactively.** `tconv explore -o explorer.html` (or `tconv.viz.explorer(geometry)`,
+# which also shows inline in a notebook) writes one web page that needs no network: move the
+# sliders of any geometry and hover a cell to see its window, the kernel copy it paints, its row
+# and column of `C`, the overlap of the copies, every input size that gives the same output (the
+# buttons switch `output_padding`), and the Keras table of section 5 with buttons that show tconv's
+# exact spelling and PyTorch's one-pixel-shifted twin. Here, the odd case's transposed twin:
+
+# %%
+twin = tconv.conv_transpose_geometry((3, 3), (3, 3), stride=2, padding=1, output_padding=1)
+explorer_path = tconv.viz.explorer(twin).save(OUT / "04_explorer.html")
+print(f"open {explorer_path} in a browser; its address keeps the settings, e.g. #input=3,3&kernel=3,3&stride=2,2&"
+      "padding=1,1&dilation=1,1&output_padding=1,1&mode=transposed")
+assert os.path.getsize(explorer_path) < 500_000
 
 # %% [markdown]
 # ## Exercises

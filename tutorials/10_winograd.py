@@ -46,7 +46,7 @@ import tconv
 import tconv.cli
 import tconv.viz
 from tconv import Tensor
-from tconv.fast_methods import factorization, winograd_pays
+from tconv.methods.choice import factorization, winograd_pays
 from tconv.nn import functional as F
 from tconv.seg.models import UNet
 from tconv.viz.style import OKABE_ITO, new_figure, styled
@@ -438,7 +438,7 @@ for padding in (0, 1, ((1, 2), (0, 1))):                 # the last: (before, af
     assert np.allclose(by_winograd, by_matrix, rtol=0, atol=1e-12), padding
 layer = tconv.conv_geometry((13, 10), (3, 3), padding=1)
 print("method='winograd' on this layer:", factorization(layer, 6, 4, groups=2, method="winograd")["forward"])
-assert factorization(layer, 6, 4, groups=2, method="winograd")["forward"].startswith("Winograd F(4x4, 3x3)")
+assert factorization(layer, 6, 4, groups=2, method="winograd")["forward"].startswith("Winograd F(2x2, 3x3)")
 
 # %% [markdown]
 # ## 7. The price: float32 rounding
@@ -501,7 +501,8 @@ assert np.abs(t4.AT).sum(1).max() > 4 * np.abs(t2.AT).sum(1).max()
 # %% [markdown]
 # This is one reason tconv stops at F(4, 3) (exercise 3 goes further). On axes with fewer than 8
 # outputs it uses F(2, 3), which there needs no more transformed points and rounds less
-# (`tconv.winograd.tile_sizes`).
+# (`tconv.winograd.tile_sizes`); the fast methods also use F(2, 3) on maps up to 32 x 32, where
+# its GEMMs (more columns each) measured faster than F(4, 3)'s (`tconv.methods.choice.winograd_tiles`).
 #
 # ## 8. The backward pass is a Winograd forward again
 #
@@ -551,12 +552,13 @@ assert abs(lhs - rhs) < 1e-10 * abs(lhs)
 # %% [markdown]
 # ## 9. Which factorization tconv picks, layer by layer
 #
-# The default method (`"numba"`) chooses per layer (`tconv.fast_methods.winograd_pays`):
+# The default method (`"numba"`) chooses per layer (`tconv.methods.choice.winograd_pays`):
 # Winograd when it applies (stride 1, dilation 1, 3x3), each group has at least 4 input and 4
-# output channels, and the output has at least 1024 points per image; otherwise unfold + GEMM
+# output channels, and the output has at least 256 points (16 x 16) per image, with F(2x2, 3x3)
+# tiles up to 32 x 32 and F(4x4, 3x3) beyond; otherwise unfold + GEMM
 # (or a plain GEMM for 1x1 kernels and for the U-Net's 2x2 stride-2 up-convolutions, whose
 # `P` is a permutation). The rule comes from timing both on the benchmark layers
-# (docs/benchmarks.md). `tconv.fast_methods.factorization` says what runs; here for every
+# (docs/benchmarks.md). `tconv.methods.choice.factorization` says what runs; here for every
 # convolution of a U-Net (Ronneberger et al. 2015) on a 64x64 image, with forward hooks recording
 # each layer's input:
 
@@ -603,8 +605,8 @@ print("(encoder.0.0's input gradient is never computed in training: the image ne
 
 assert choices["encoder.0.0"] == "unfold + GEMM"          # 1 input channel: too few for Winograd
 assert choices["encoder.0.2"] == choices["decoder.2.2"] == "Winograd F(4x4, 3x3)"       # 64x64, 16 -> 16
-assert choices["encoder.1.0"] == "Winograd F(4x4, 3x3)"   # 32x32 = 1024 output points
-assert choices["encoder.2.0"] == choices["bottleneck.0"] == "unfold + GEMM"             # 16x16, 8x8: too small
+assert choices["encoder.1.0"] == choices["encoder.2.0"] == "Winograd F(2x2, 3x3)"      # 32x32, 16x16
+assert choices["bottleneck.0"] == "unfold + GEMM"          # 8x8: too small for Winograd to pay
 assert choices["up.0"].startswith("GEMM + reshape") and choices["head"].startswith("GEMM")
 geometry_64 = tconv.conv_geometry((64, 64), (3, 3), padding=1)
 assert winograd_pays(geometry_64, 16, 16, 1) and not winograd_pays(geometry_64, 1, 16, 1)

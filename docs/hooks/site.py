@@ -12,6 +12,9 @@
   is run (in this process, through ``tconv.cli.main``) and its file becomes ``gallery/NAME``, so
   each picture on the page is made by the command printed above it.
 
+* **Explorer**: ``tconv_explorer.html``, the interactive page of ``tconv explore -o explorer.html``
+  (:func:`tconv.viz.explorer`), which ``docs/explorer.md`` shows in a frame.
+
 A tutorial that fails (an ``assert``, an error) or a figure command that fails stops the build.
 """
 from __future__ import annotations
@@ -41,6 +44,7 @@ log = logging.getLogger("mkdocs.hooks.tconv")
 TUTORIAL_GLOB = "[0-9][0-9]_*.py"
 GALLERY_PAGE = "gallery.md"
 GALLERY_DIR = "gallery"
+EXPLORER_PAGE = "tconv_explorer.html"
 _FIGURE_COMMAND = re.compile(r"^\s*(tconv figure .*)$", re.M)
 _CODE_BLOCK = re.compile(r"^```.*?^```", re.M | re.S)
 
@@ -166,7 +170,14 @@ def _add_gallery(files, config) -> None:
             _add(files, config, f"{GALLERY_DIR}/{name}", target.read_bytes())
 
 
+def _add_explorer(files, config) -> None:
+    from tconv.viz.explorer_page import explorer
+
+    _add(files, config, EXPLORER_PAGE, explorer().html)
+
+
 def on_files(files, config):
     _add_tutorials(files, config)
     _add_gallery(files, config)
+    _add_explorer(files, config)
     return files

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import defop, reflected, unbroadcast
-from .tensor import Tensor
+from .function import defop, unbroadcast
+from .tensor import Tensor, register_ops
 
 __all__ = ["add", "sub", "mul", "div", "power", "neg", "matmul"]
 
@@ -153,16 +153,4 @@ def matmul(a, b):
     return a @ b, vjp
 
 
-Tensor.__add__ = add
-Tensor.__radd__ = reflected(add)
-Tensor.__sub__ = sub
-Tensor.__rsub__ = reflected(sub)
-Tensor.__mul__ = mul
-Tensor.__rmul__ = reflected(mul)
-Tensor.__truediv__ = div
-Tensor.__rtruediv__ = reflected(div)
-Tensor.__pow__ = power
-Tensor.__rpow__ = reflected(power)
-Tensor.__matmul__ = matmul
-Tensor.__rmatmul__ = reflected(matmul)
-Tensor.__neg__ = neg
+register_ops(add=add, sub=sub, mul=mul, div=div, power=power, matmul=matmul, neg=neg)

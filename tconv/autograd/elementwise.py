@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .function import defop
-from .tensor import Tensor
+from .tensor import Tensor, register_ops
 
 __all__ = ["exp", "log", "sqrt", "abs", "clip", "astype"]
 
@@ -124,20 +124,4 @@ def astype(x, *, dtype):
     return x.astype(dtype), vjp
 
 
-def _method(op, doc):
-    def method(self):
-        return op(self)
-    method.__name__ = op.__name__
-    method.__doc__ = doc
-    return method
-
-
-Tensor.exp = _method(exp, "Elementwise ``e**x``.")
-Tensor.log = _method(log, "Elementwise natural logarithm.")
-Tensor.sqrt = _method(sqrt, "Elementwise square root.")
-Tensor.abs = _method(abs, "Elementwise absolute value.")
-Tensor.__abs__ = Tensor.abs
-Tensor.clip = lambda self, low=None, high=None: clip(self, low=low, high=high)
-Tensor.clip.__doc__ = "Limit to ``[low, high]`` (as ``np.clip`` / ``torch.clamp``)."
-Tensor.astype = lambda self, dtype: astype(self, dtype=dtype)
-Tensor.astype.__doc__ = "Convert to float32 or float64 (differentiable)."
+register_ops(exp=exp, log=log, sqrt=sqrt, abs=abs, clip=clip, astype=astype)

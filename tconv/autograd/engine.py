@@ -29,14 +29,12 @@ array(4.)
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
 
 import numpy as np
 
 from .._checks import is_tensor
-
-if TYPE_CHECKING:                      # the engine works on anything Tensor-shaped; tensor.py imports it
-    from .tensor import Tensor
+from . import profiler
 
 __all__ = ["backward", "topological_order"]
 
@@ -104,6 +102,18 @@ def backward(root: "Tensor", grad=None) -> None:
     >>> x.grad
     array([2., 4.])
     """
+    prof = profiler.active()
+    if prof is not None:
+        start, vjps_before = time.perf_counter(), prof.vjp_seconds
+        try:
+            _backward(root, grad)
+        finally:
+            prof.add("autograd engine", time.perf_counter() - start - (prof.vjp_seconds - vjps_before))
+        return
+    _backward(root, grad)
+
+
+def _backward(root: "Tensor", grad) -> None:
     grads: dict[int, np.ndarray] = {id(root): _seed(root, grad)}
     for node in reversed(topological_order(root)):
         grad_node = grads.pop(id(node), None)

@@ -40,10 +40,12 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import time
 
 import numpy as np
 
 from .._checks import as_float_array
+from . import plan, profiler
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
@@ -128,15 +130,42 @@ def defop(forward):
         record = any(needs) and is_grad_enabled()
         if wants_needs:
             settings["needs_input_grad"] = needs if record else (False,) * len(inputs)
-        out, vjp = forward(*arrays, **settings)
+        prof = profiler.active()
+        if prof is None:
+            out, vjp = forward(*arrays, **settings)
+        else:
+            out, vjp = _profiled(prof, name, forward, arrays, settings, record)
         out = np.asarray(out)
         if not record:
-            return Tensor(out)
-        parents = tuple(t if isinstance(t, Tensor) and t.requires_grad else None for t in inputs)
-        return Tensor._from_op(out, parents, vjp, name)
+            result = Tensor(out)
+        else:
+            parents = tuple(t if isinstance(t, Tensor) and t.requires_grad else None for t in inputs)
+            result = Tensor._from_op(out, parents, vjp, name)
+        tracer = plan.tracing()
+        if tracer is not None:                       # tconv.compile is recording this forward
+            tracer.record(name, forward, inputs, arrays, settings, result)
+        return result
 
     op.forward = forward
     return op
+
+
+def _profiled(prof, name, forward, arrays, settings, record):
+    """``forward(*arrays, **settings)`` timed as the row ``name``; its VJP timed as ``"name (backward)"``."""
+    start = time.perf_counter()
+    out, vjp = forward(*arrays, **settings)
+    prof.add(name, time.perf_counter() - start, profiler.nbytes(out))
+    if not record:
+        return out, vjp
+
+    def timed_vjp(grad_out):
+        begin = time.perf_counter()
+        grads = vjp(grad_out)
+        seconds = time.perf_counter() - begin
+        prof.add(f"{name} (backward)", seconds, profiler.nbytes(grads))
+        prof.vjp_seconds += seconds
+        return grads
+    return out, timed_vjp
 
 
 def reflected(op):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .function import defop
-from .tensor import Tensor
+from .tensor import Tensor, register_ops
 
 __all__ = ["sum", "mean", "max", "min"]
 
@@ -130,15 +130,4 @@ def min(x, *, axis=None, keepdims=False):
     return _extreme(x, axis, keepdims, np.min)
 
 
-def _method(op):
-    def method(self, axis=None, keepdims=False):
-        return op(self, axis=axis, keepdims=keepdims)
-    method.__name__ = op.__name__
-    method.__doc__ = op.__doc__
-    return method
-
-
-Tensor.sum = _method(sum)
-Tensor.mean = _method(mean)
-Tensor.max = _method(max)
-Tensor.min = _method(min)
+register_ops(sum=sum, mean=mean, max=max, min=min)

@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 
 from .function import defop
-from .tensor import Tensor
+from .tensor import Tensor, register_ops
 
 __all__ = ["reshape", "transpose", "getitem"]
 
@@ -86,32 +86,4 @@ def getitem(x, *, index):
     return x[index], vjp
 
 
-def _unwrap_index(index):
-    """Tensors used as indices become their arrays (as integers when they hold whole numbers)."""
-    if isinstance(index, tuple):
-        return tuple(_unwrap_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index.data.astype(np.intp) if np.all(index.data == np.round(index.data)) else index.data
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
-def _reshape_method(self, *shape):
-    """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``."""
-    if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
-        shape = tuple(shape[0])
-    return reshape(self, shape=shape)
-
-
-def _transpose_method(self, *axes):
-    """``x.transpose()`` (reverse the axes), ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
-    if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
-        axes = tuple(axes[0])
-    return transpose(self, axes=axes or None)
-
-
-Tensor.reshape = _reshape_method
-Tensor.transpose = _transpose_method
-Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
-Tensor.__getitem__ = lambda self, index: getitem(self, index=_unwrap_index(index))
+register_ops(reshape=reshape, transpose=transpose, getitem=getitem)

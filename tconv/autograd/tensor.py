@@ -10,10 +10,12 @@ A tensor holds
   call :meth:`Tensor.retain_grad` on an intermediate result.
 
 A result of an op also remembers its ``parents`` (the input tensors) and a ``vjp``
-closure that turns the gradient of the result into the gradients of the parents; the op
-files (``arithmetic.py``, ``reductions.py``, ``shaping.py``, ``elementwise.py``) define
-each op's forward and VJP side by side and attach the operators and methods (``+``,
-``.sum()``, ...) to this class. :mod:`tconv.autograd.engine` walks the graph.
+closure that turns the gradient of the result into the gradients of the parents. Every
+operator and method of the class is written below (``+``, ``@``, ``.sum()``, ``.reshape()``,
+``[...]``, ...); each calls the op of its name in :data:`OPS`, which the op files
+(``arithmetic.py``, ``reductions.py``, ``shaping.py``, ``elementwise.py``) fill when imported:
+there each op's forward and VJP are defined side by side. :mod:`tconv.autograd.engine` walks
+the graph.
 
 Gradients accumulate: each ``backward`` *adds* into ``.grad``, as in PyTorch, so zero them
 between optimisation steps (``t.grad = None`` or ``t.zero_grad()``).
@@ -28,12 +30,19 @@ array([2., 4., 6.])
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .._checks import as_float_array
 from . import engine
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "OPS", "register_ops"]
+
+#: The differentiable ops behind Tensor's operators and methods, by name (``"add"``,
+#: ``"sum"``, ``"getitem"``, ...), filled by :func:`register_ops` when the op files are
+#: imported (``import tconv.autograd`` imports them all).
+OPS: dict = {}
 
 
 class Tensor:
@@ -198,6 +207,111 @@ class Tensor:
     def __ne__(self, other):
         return self.data != self._other(other)
 
+    # ------------------------------------------------------------------ differentiable operators
+    # Each calls the op of the same name, defined once with its VJP in arithmetic.py,
+    # reductions.py, elementwise.py or shaping.py (see OPS).
+    def __add__(self, other):
+        return OPS["add"](self, other)
+
+    def __radd__(self, other):
+        return OPS["add"](other, self)
+
+    def __sub__(self, other):
+        return OPS["sub"](self, other)
+
+    def __rsub__(self, other):
+        return OPS["sub"](other, self)
+
+    def __mul__(self, other):
+        return OPS["mul"](self, other)
+
+    def __rmul__(self, other):
+        return OPS["mul"](other, self)
+
+    def __truediv__(self, other):
+        return OPS["div"](self, other)
+
+    def __rtruediv__(self, other):
+        return OPS["div"](other, self)
+
+    def __pow__(self, other):
+        return OPS["power"](self, other)
+
+    def __rpow__(self, other):
+        return OPS["power"](other, self)
+
+    def __matmul__(self, other):
+        return OPS["matmul"](self, other)
+
+    def __rmatmul__(self, other):
+        return OPS["matmul"](other, self)
+
+    def __neg__(self):
+        return OPS["neg"](self)
+
+    def sum(self, axis=None, keepdims: bool = False) -> "Tensor":
+        """The sum over ``axis`` (every axis when ``None``), as ``np.sum``."""
+        return OPS["sum"](self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False) -> "Tensor":
+        """The mean over ``axis`` (every axis when ``None``), as ``np.mean``."""
+        return OPS["mean"](self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims: bool = False) -> "Tensor":
+        """The largest value over ``axis``; the gradient goes to the maxima (split evenly between ties)."""
+        return OPS["max"](self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False) -> "Tensor":
+        """The smallest value over ``axis``; the gradient goes to the minima (split evenly between ties)."""
+        return OPS["min"](self, axis=axis, keepdims=keepdims)
+
+    def exp(self) -> "Tensor":
+        """Elementwise ``e**x``."""
+        return OPS["exp"](self)
+
+    def log(self) -> "Tensor":
+        """Elementwise natural logarithm."""
+        return OPS["log"](self)
+
+    def sqrt(self) -> "Tensor":
+        """Elementwise square root."""
+        return OPS["sqrt"](self)
+
+    def abs(self) -> "Tensor":
+        """Elementwise absolute value."""
+        return OPS["abs"](self)
+
+    __abs__ = abs
+
+    def clip(self, low=None, high=None) -> "Tensor":
+        """Limit to ``[low, high]`` (as ``np.clip`` / ``torch.clamp``)."""
+        return OPS["clip"](self, low=low, high=high)
+
+    def astype(self, dtype) -> "Tensor":
+        """The tensor as float32 or float64; the gradient is converted back."""
+        return OPS["astype"](self, dtype=dtype)
+
+    def reshape(self, *shape) -> "Tensor":
+        """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``."""
+        if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+            shape = tuple(shape[0])
+        return OPS["reshape"](self, shape=shape)
+
+    def transpose(self, *axes) -> "Tensor":
+        """``x.transpose()`` (reverse the axes), ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
+        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
+            axes = tuple(axes[0])
+        return OPS["transpose"](self, axes=axes or None)
+
+    @property
+    def T(self) -> "Tensor":
+        """The tensor with its axes reversed."""
+        return OPS["transpose"](self)
+
+    def __getitem__(self, index) -> "Tensor":
+        """``x[index]`` with NumPy's indexing; Tensors used as indices act as their arrays."""
+        return OPS["getitem"](self, index=_unwrap_index(index))
+
     # ------------------------------------------------------------------ gradients
     def backward(self, grad=None) -> None:
         """Accumulate ``d(self)/d(leaf)`` (times ``grad``) into ``.grad`` of every leaf that requires grad.
@@ -219,3 +333,19 @@ class Tensor:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         self._retain_grad = True
         return self
+
+
+def _unwrap_index(index):
+    """Tensors used as indices become their arrays (as integers when they hold whole numbers)."""
+    if isinstance(index, tuple):
+        return tuple(_unwrap_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data.astype(np.intp) if np.all(index.data == np.round(index.data)) else index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def register_ops(**ops) -> None:
+    """Put differentiable ops into :data:`OPS` by name (the op modules call it when imported)."""
+    OPS.update(ops)

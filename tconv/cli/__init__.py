@@ -1,7 +1,9 @@
 """The ``tconv`` command: one module per subcommand.
 
 Each subcommand module (``explain``, ...) defines ``HELP`` (one line for ``tconv --help``),
-``DESCRIPTION``, ``EXAMPLES``, ``add_arguments(parser)`` and ``run(args) -> int``, and imports
+``DESCRIPTION``, ``EXAMPLES``, ``add_arguments(parser)`` and ``run(args) -> int`` (and, if the
+library's messages name arguments its flags set, ``LIBRARY_NAMES``, e.g. ``{"batch_size":
+"--batch-size"}``: errors and warnings are respelled with it), and imports
 the library (NumPy, Numba, matplotlib) only inside ``run``, so ``tconv --help`` lists every
 command without loading them. Argument parsing and terminal output live here; the work is
 done by the library below.
@@ -24,7 +26,8 @@ import warnings
 __all__ = ["main", "build_parser", "UsageError", "COMMANDS", "describe_os_error", "respell"]
 
 #: Subcommand name -> module of :mod:`tconv.cli`, in the order ``tconv --help`` lists them.
-COMMANDS = {"explain": "explain", "figure": "figure", "train": "train", "predict": "predict", "evaluate": "evaluate"}
+COMMANDS = {"explain": "explain", "figure": "figure", "explore": "explore", "train": "train", "predict": "predict",
+            "evaluate": "evaluate"}
 
 
 class UsageError(Exception):
@@ -36,7 +39,14 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (and exit code 2)."""
+    """argparse, but a usage error is one line on stderr (and exit code 2), and no abbreviated flags.
+
+    (``--ov`` is not taken for ``--overwrite``: a flag that writes over files is typed in full.)
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise UsageError(message, self.prog)
@@ -119,10 +129,10 @@ def respell(message: str, flags: dict) -> str:
     return message
 
 
-def _show_warning(prog: str):
+def _show_warning(prog: str, names: dict):
     """``warnings.showwarning`` for the command line: ``tconv CMD: warning: ...`` on one line, no source."""
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"{prog}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+        print(f"{prog}: warning: {respell(' '.join(str(message).split()), names)}", file=sys.stderr)
     return show
 
 
@@ -134,20 +144,25 @@ def main(argv=None) -> int:
     of the library (e.g. masks saved as 0/255) are printed as ``tconv CMD: warning: ...``.
     """
     _prepare_streams()
-    prog = "tconv"
+    prog, names = "tconv", {}
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
+        if argv and argv[0] in COMMANDS:             # an error of the top-level parser is still the command's
+            prog = f"tconv {argv[0]}"
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see tconv --help)")
         prog = f"tconv {args.command}"
+        names = getattr(importlib.import_module(f"{__name__}.{COMMANDS[args.command]}"), "LIBRARY_NAMES", {})
         with warnings.catch_warnings():
-            warnings.showwarning = _show_warning(prog)
+            warnings.showwarning = _show_warning(prog, names)
             return args.run(args)
     except SystemExit as done:          # --help, --version
         return int(done.code or 0)
     except UsageError as error:
-        return _report(error)
+        if error.prog == "tconv" and prog != "tconv":
+            error.prog = prog
+        return _report(UsageError(respell(str(error), names), error.prog))
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130

@@ -30,7 +30,9 @@ def _size(token: str) -> int:
         value = int(token)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{token!r} is not an int") from None
-    if not 0 <= value <= MAX_SIZE:
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{token} is negative; sizes, strides and paddings are >= 0")
+    if value > MAX_SIZE:
         raise argparse.ArgumentTypeError(f"{token} is outside 0..{MAX_SIZE:.0e}")
     return value
 
@@ -41,7 +43,9 @@ def _padding_token(token: str):
         return token.lower()
     try:
         parts = [_size(part) for part in token.split(",")]
-    except argparse.ArgumentTypeError:
+    except argparse.ArgumentTypeError as error:
+        if "negative" in str(error):
+            raise
         raise argparse.ArgumentTypeError(
             f"{token!r} is not an int, a before,after pair (e.g. 0,1) or one of {', '.join(PADDING_MODES)}"
         ) from None
@@ -118,14 +122,26 @@ def _padding(values, ndim: int):
     return _per_axis("--padding", values, ndim)
 
 
+#: The geometry's argument names (PyTorch's) -> the flags that set them, for the library's messages.
+GEOMETRY_NAMES = {"input_size": "--input", "kernel_size": "--kernel", "stride": "--stride", "padding": "--padding",
+                  "dilation": "--dilation", "output_padding": "--output-padding", "output_size": "--output-size",
+                  "groups": "--groups"}
+
+
 def build_request(args, prog: str) -> Request:
-    """Turn the flags into a validated geometry; the library's errors become usage errors of ``prog``."""
+    """Turn the flags into a validated geometry; the library's errors become usage errors of ``prog``.
+
+    The library names PyTorch's arguments (``kernel_size=(0,)``); the message names the flags
+    the user typed (``--kernel (0,)``).
+    """
+    from . import respell
+
     try:
         return _build(args)
     except UsageError as error:
         raise UsageError(str(error), prog) from None
     except (ValueError, TypeError) as error:   # tconv names the argument, the value and the rule
-        raise UsageError(str(error), prog) from None
+        raise UsageError(respell(str(error), GEOMETRY_NAMES), prog) from None
 
 
 def _build(args) -> Request:

@@ -17,6 +17,8 @@ examples:
   tconv evaluate runs/20261201-1200/model.npz --data my_data
 """
 PROG = "tconv evaluate"
+#: The library's argument names in messages -> what the user knows them as (tconv.cli.respell).
+LIBRARY_NAMES = {"num_classes": "the model's number of classes", "mask_format": "--mask-format"}
 
 
 def add_arguments(parser) -> None:

@@ -50,9 +50,8 @@ def _print(lines) -> None:
 
 def _lecture(seed: int) -> int:
     """No geometry flags: the lecture notes' example, then both checks."""
-    from ..explain import describe_geometry, format_checks, lecture_checks, lecture_example
+    from ..explain import check_views, describe_geometry, format_checks, lecture_checks, lecture_example
     from ..geometry import conv_geometry
-    from ..views import check_views
 
     _print(lecture_example())
     print()
@@ -78,8 +77,8 @@ def run(args) -> int:
     if not geometry_given(args):
         return _lecture(args.seed)
     request = build_request(args, PROG)
-    from ..explain import MAX_NNZ, count_nonzeros, describe_geometry, describe_keras, format_checks
-    from ..views import check_steps, check_views
+    from ..explain import (MAX_NNZ, check_steps, check_views, count_nonzeros, describe_geometry, describe_keras,
+                           format_checks)
 
     g = request.geometry
     try:

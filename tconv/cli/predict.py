@@ -51,6 +51,7 @@ def run(args) -> int:
     import numpy as np
     from PIL import Image
 
+    from ..seg.data.imageio import read_image
     from ..seg.train.inference import check_predictable, image_files, load_model, predict_file, prediction_paths
     from ..serialization import atomic_write
     from ..viz import overlay
@@ -73,8 +74,9 @@ def run(args) -> int:
                 more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
                 raise ValueError(f"{existing[0]} exists{more}; add --overwrite to replace earlier predictions, or "
                                  "choose another --out")
-        for path in files:                               # every image, before anything is written
+        for path in files:                               # every image, decoded, before anything is written
             check_predictable(model, checkpoint, path, limit)
+            read_image(path)
     except (ValueError, OSError) as error:
         raise UsageError(str(error), PROG) from None
     out.mkdir(parents=True, exist_ok=True)

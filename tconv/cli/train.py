@@ -9,6 +9,7 @@ flags into its configuration and prints.
 from __future__ import annotations
 
 import argparse
+import os
 import textwrap
 
 from ..seg.data.mask_format import MASK_FORMATS
@@ -111,7 +112,15 @@ def add_arguments(parser) -> None:
         "(default: three quarters of this machine's memory)")
     add("--threads", type=int, metavar="N", help="threads for the kernels and BLAS (default: all cores)")
     add("--no-progress", action="store_true", help="no progress bar (one line per epoch)")
+    add("--eager", action="store_true", help="train on the eager graph instead of the planned replay of the model "
+        "(tconv.compile); the numbers are the same, the planned step is faster")
+    add("--profile", action="store_true", help="print where a training step's time goes (tconv.profiler, 10 steps) "
+        "and stop")
 
+
+#: The library's argument names in messages -> the flags that set them (tconv.cli.respell).
+LIBRARY_NAMES = {"mask_format": "--mask-format", "batch_size": "--batch-size", "size": "--size",
+                 "val_fraction": "--val-fraction"}
 
 #: flag -> configuration key, for the flags that set the training configuration.
 CONFIG_FLAGS = {"data": "data", "val_fraction": "val_fraction", "size": "size", "samples": "samples",
@@ -130,6 +139,18 @@ def flag(key: str) -> str:
     return "--model" if key == "dim" else "--" + key.replace("_", "-")
 
 
+#: Flags that only some configurations read: (flag, the configurations it is for, when it is not read).
+UNREAD_FLAGS = (
+    ("samples", "synthetic data", lambda a: a.data is not None),
+    ("val_samples", "synthetic data", lambda a: a.data is not None),
+    ("classes", "synthetic data (with --data the masks say how many classes)", lambda a: a.data is not None),
+    ("mask_format", "--data", lambda a: a.data is None),
+    ("val_fraction", "--data", lambda a: a.data is None),
+    ("depth", "unet and vnet", lambda a: a.model == "fcn"),
+    ("up", "unet", lambda a: a.model in ("fcn", "vnet")),
+)
+
+
 def _config(args) -> dict:
     config = {key: getattr(args, flag) for flag, key in CONFIG_FLAGS.items() if getattr(args, flag) is not None}
     if args.resume is not None:
@@ -137,6 +158,14 @@ def _config(args) -> dict:
         if extra:
             raise UsageError(f"--resume continues the stored configuration; drop {', '.join(extra)} (only --epochs "
                              "may change)", PROG)
+        return config
+    for name, meant_for, unread in UNREAD_FLAGS:
+        if getattr(args, name) is not None and unread(args):
+            raise UsageError(f"{flag(name)} is for {meant_for}; this run would ignore it: drop it", PROG)
+    if args.out is not None and not str(args.out).strip():
+        raise UsageError("--out is empty; give the run folder's path", PROG)
+    if args.data is not None and not os.path.isdir(args.data):
+        raise UsageError(f"--data {args.data}: no such folder (--data needs DIR/images/ and DIR/masks/)", PROG)
     return config
 
 
@@ -146,10 +175,13 @@ def set_threads(threads, prog: str) -> None:
         return
     import tconv
 
-    try:
-        tconv.set_num_threads(threads)
-    except ValueError as error:
-        raise UsageError(f"--threads {threads}: {error}", prog) from None
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    if not 1 <= threads <= most:
+        raise UsageError(f"--threads {threads} must be an int from 1 to {most} (the threads this machine allows; "
+                         "NUMBA_NUM_THREADS)", prog)
+    tconv.set_num_threads(threads)
 
 
 def max_memory(args, prog: str):
@@ -177,6 +209,8 @@ def run(args) -> int:
             check_config(config, flag)
         except (ValueError, TypeError) as error:
             raise UsageError(str(error), PROG) from None
+    elif not os.path.isfile(args.resume):
+        raise UsageError(f"--resume {args.resume}: no such file (give a run's last.npz)", PROG)
     if args.out:
         out = Path(args.out)
     elif args.resume:
@@ -188,8 +222,10 @@ def run(args) -> int:
     started = time.perf_counter()
     figures = _Figures(out)
     try:
+        if args.profile:
+            return _profile(config, not args.eager)
         result = train_run(config, out, resume=args.resume, overwrite=args.overwrite, max_memory=limit, spell=flag,
-                           progress=not args.no_progress, on_epoch_end=figures.update)
+                           progress=not args.no_progress, on_epoch_end=figures.update, planned=not args.eager)
     except TrainingDiverged as error:
         print(f"{PROG}: stopped: {error}. The run folder {out} keeps the last good epoch.")
         return 1
@@ -223,6 +259,39 @@ def run(args) -> int:
     else:
         print(f"next: tconv figure training {out} -o curves.png   (tconv predict reads 2-D images; this model "
               "segments volumes)")
+    return 0
+
+
+def _profile(config: dict, planned: bool) -> int:
+    """``--profile``: ten training steps of the configuration under :func:`tconv.profiler.profile`, as a table."""
+    import tconv
+    from tconv import Tensor
+
+    from ..seg.train.recipe import check_config, make_datasets, make_loaders, make_loss, make_model, make_optimizer
+
+    c = check_config(dict(config, samples=min(config.get("samples") or 96, 96)), flag)
+    tconv.manual_seed(c["seed"])
+    train, val, info = make_datasets(c)
+    loader, _ = make_loaders(c, train, val)
+    model, loss_fn = make_model(c, info), make_loss(c["loss"], info["num_classes"], fused=planned)
+    optimizer = make_optimizer(c, model)
+    forward = tconv.compile(model) if planned else model
+    batches = list(loader)
+    steps = min(10, len(batches) - 2)
+
+    def step(images, masks):
+        loss = loss_fn(forward(Tensor(images)), masks)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    for images, masks in batches[:2]:                  # warm up: compile the kernels, record the plan
+        step(images, masks)
+    with tconv.profiler.profile(steps=steps) as prof:
+        for images, masks in batches[2:2 + steps]:
+            step(images, masks)
+    print(f"{PROG} --profile: {steps} steps of batch {c['batch_size']}, {'planned' if planned else 'eager'} "
+          f"({tconv.get_num_threads()} threads); per step:")
+    print(prof.table(limit=20))
     return 0
 
 

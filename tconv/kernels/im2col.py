@@ -1,6 +1,6 @@
 """Unfold (im2col) and fold (col2im): the patch matrix ``P`` and its transpose.
 
-The convolution matrix factors as ``C = (W ⊗ I) · P`` (:mod:`tconv.fast`): ``P`` is a 0/1 matrix
+The convolution matrix factors as ``C = (W ⊗ I) · P`` (:mod:`tconv.methods.unfold`): ``P`` is a 0/1 matrix
 that copies every input pixel a kernel tap sees into a column buffer, and depends only on
 the geometry. So
 

@@ -22,7 +22,7 @@ the tests check that they agree.
 Threads: the loops are race-free for a ``prange`` over (channel, block of images) (each
 iteration writes only its own columns / output planes) but compiled serial
 (``PARALLEL = False``): the caller runs parts of the batch in parallel threads instead, each
-with its transforms and its GEMMs (:mod:`.batch_split` says why).
+with its transforms and its GEMMs (:mod:`tconv.methods.runtime` says why).
 
 >>> import numpy as np
 >>> from tconv.winograd import toom_cook

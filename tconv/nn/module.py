@@ -41,7 +41,7 @@ import numpy as np
 from ..autograd import Tensor
 from .parameter import Parameter
 
-__all__ = ["Module", "IncompatibleKeys", "RemovableHandle"]
+__all__ = ["Module", "IncompatibleKeys", "RemovableHandle", "indent_lines"]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -85,7 +85,12 @@ class RemovableHandle:
         self.remove()
 
 
-def _addindent(text: str, spaces: int) -> str:
+def indent_lines(text: str, spaces: int) -> str:
+    """``text`` with every line but the first indented by ``spaces`` (a child's repr inside its parent's).
+
+    >>> indent_lines("Conv2d(\\n  1, 2)", 2)
+    'Conv2d(\\n    1, 2)'
+    """
     first, *rest = text.split("\n")
     return "\n".join([first] + [" " * spaces + line for line in rest])
 
@@ -421,7 +426,7 @@ class Module:
     def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({name}): " + _addindent(repr(module), 2) for name, module in self._modules.items()]
+        child_lines = [f"({name}): " + indent_lines(repr(module), 2) for name, module in self._modules.items()]
         lines = extra_lines + child_lines
         text = type(self).__name__ + "("
         if lines:

@@ -9,6 +9,9 @@ Per parameter ``p`` with gradient ``g``, at step ``t = 1, 2, ...``::
     v_hat = max(v_hat, v) if amsgrad else v
     p = p - lr / (1 - beta1**t) * m / (sqrt(v_hat) / sqrt(1 - beta2**t) + eps)
 
+Each parameter is updated in one fused pass (:func:`tconv.kernels.optim.adam_update`, with a
+NumPy twin): the parameter, its gradient and both moments are read and written once.
+
 >>> import numpy as np
 >>> from tconv.nn import Parameter
 >>> w = Parameter(np.array([1.0, -1.0]))
@@ -22,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_bool
+from ..autograd.profiler import recorded
 from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = ["Adam", "AdamW"]
@@ -61,34 +65,45 @@ class Adam(Optimizer):
         for name in ("amsgrad", "maximize"):
             check_bool(name, group[name])
 
+    @recorded
     def step(self) -> None:
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient (one fused pass per parameter)."""
+        update = _update_kernel()
         for group in self.param_groups:
             lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-            for p, data, grad in self._grads(group):
+            amsgrad = bool(group["amsgrad"])
+            for p, data, grad in self._grads(group, signed=False):
                 state = self.state.setdefault(p, {})
                 if not state:
                     state["step"] = 0
                     state["exp_avg"] = np.zeros_like(data)
                     state["exp_avg_sq"] = np.zeros_like(data)
-                    if group["amsgrad"]:
+                    if amsgrad:
                         state["max_exp_avg_sq"] = np.zeros_like(data)
                 state["step"] += 1
-                t = state["step"]
-                if decay != 0:
-                    if self._decoupled:
-                        data *= 1 - lr * decay
-                    else:
-                        grad = grad + decay * data
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += (1 - beta1) * (grad - m)                  # = beta1 * m + (1 - beta1) * g (torch's lerp)
-                v *= beta2
-                v += (1 - beta2) * grad * grad
-                if group["amsgrad"]:
-                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                    v = state["max_exp_avg_sq"]
-                denom = np.sqrt(v) / np.sqrt(1 - beta2 ** t) + eps
-                data -= (lr / (1 - beta1 ** t)) * m / denom
+                flat = [_contiguous(a) for a in (data, grad, state["exp_avg"], state["exp_avg_sq"],
+                                                 state.get("max_exp_avg_sq", _EMPTY[data.dtype.char]))]
+                update(*(a.reshape(-1) for a in flat), state["step"], float(lr), float(beta1), float(beta2),
+                       float(eps), float(decay), self._decoupled, amsgrad, bool(group["maximize"]))
+                for array, original in zip(flat, (data, None, state["exp_avg"], state["exp_avg_sq"])):
+                    if original is not None and array is not original:     # a non-contiguous buffer: copy back
+                        original[...] = array
+
+
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
+
+
+_EMPTY = {"f": np.empty(0, np.float32), "d": np.empty(0, np.float64)}
+
+
+def _update_kernel():
+    """:func:`tconv.kernels.optim.adam_update`, or its NumPy twin with ``NUMBA_DISABLE_JIT=1``."""
+    import numba
+
+    from ..kernels import optim
+
+    return optim.adam_update_numpy if numba.config.DISABLE_JIT else optim.adam_update
 
 
 class AdamW(Adam):

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .._checks import check_bool, check_number
+from ..autograd.profiler import recorded
 
 __all__ = ["Optimizer", "required", "check_hyperparameter"]
 
@@ -119,6 +120,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group (or twice in one)")
         self.param_groups.append(group)
 
+    @recorded
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (``None``, or zeros with ``set_to_none=False``)."""
         for group in self.param_groups:
@@ -135,8 +137,11 @@ class Optimizer:
     def check_group(self, group: dict) -> None:
         """Validate one group's hyper-parameters (subclasses: each with :func:`check_hyperparameter`)."""
 
-    def _grads(self, group):
-        """``(param, data, grad)`` for the group's parameters that have a gradient; grad cast to data's dtype."""
+    def _grads(self, group, signed: bool = True):
+        """``(param, data, grad)`` for the group's parameters that have a gradient; grad cast to data's dtype.
+
+        ``signed``: the gradient negated when the group has ``maximize`` (``False``: as it is).
+        """
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -144,7 +149,7 @@ class Optimizer:
             if grad.shape != p.data.shape:
                 raise ValueError(f"a parameter of shape {p.data.shape} has a gradient of shape {grad.shape}")
             grad = grad.astype(p.data.dtype, copy=False)
-            yield p, p.data, (-grad if group.get("maximize") else grad)
+            yield p, p.data, (-grad if signed and group.get("maximize") else grad)
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict:

@@ -23,6 +23,7 @@ array([0.71])
 from __future__ import annotations
 
 from .._checks import check_bool
+from ..autograd.profiler import recorded
 from .optimizer import Optimizer, check_hyperparameter
 
 __all__ = ["SGD"]
@@ -57,6 +58,7 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
+    @recorded
     def step(self) -> None:
         """One update of every parameter that has a gradient."""
         for group in self.param_groups:

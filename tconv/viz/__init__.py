@@ -13,6 +13,7 @@ keeps its inline display and a script needs no display at all.
 * a U-Net: :func:`draw_unet`, :func:`unet_levels`, :func:`model_levels` (a built model), :class:`UNetLevel`;
 * a training run: :func:`plot_history`, :func:`plot_predictions`, :func:`overlay`;
 * the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
+* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes);
 * every kind of figure by name: :data:`FIGURE_KINDS`, :func:`make_figure`, :func:`register_kind`
   (what ``tconv figure KIND`` draws; :mod:`tconv.viz.kinds`).
 
@@ -23,6 +24,7 @@ Importing :mod:`tconv.viz` does not import matplotlib: it is imported when the f
 >>> type(fig).__name__
 'Figure'
 """
+from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
 from .grids import animate_convolution, draw_convolution
 from .kinds import FIGURE_KINDS, FigureKind, Option, make_figure, register_kind, unregister_kind
@@ -45,4 +47,5 @@ __all__ = [
     "plot_history", "plot_predictions", "overlay",
     "make_pack", "pack_entries",
     "FIGURE_KINDS", "FigureKind", "Option", "make_figure", "register_kind", "unregister_kind",
+    "Explorer", "explorer",
 ]

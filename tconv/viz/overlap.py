@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import conv as _conv
+from ..ops import conv as _conv
 from ..nn.init import bilinear_
-from ..resize import interpolate
+from ..ops.resize import interpolate
 
 __all__ = ["overlap_counts", "upsampling_outputs", "gradient_maps", "interior_spread", "check_lab_arguments"]
 

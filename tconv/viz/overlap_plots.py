@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import conv as _conv
+from ..ops import conv as _conv
 from .overlap import check_lab_arguments, gradient_maps, overlap_counts, upsampling_outputs
 from .style import FONT_SIZE, OKABE_ITO, SEQUENTIAL, SMALL_SIZE, new_figure, styled
 

@@ -6,8 +6,9 @@ the input's size, with the ``output_padding`` that restores it), still and anima
 without numbers, plus the twin in the paper's equivalent view; then the matrix pictures, the
 checkerboard lab, every view of one operator and a U-Net. :func:`make_pack` renders them
 (on ``jobs`` processes) into a folder with ``index.html``, a gallery page that shows each
-figure with its caption and the ``tconv figure`` command that makes it again, byte for byte.
-The page is self-contained: relative links, no scripts, no external resources.
+figure with its caption and the ``tconv figure`` command that makes it again, byte for byte,
+and ``explorer.html``, the interactive explorer (:func:`tconv.viz.explorer`) it links to.
+The gallery page is self-contained: relative links, no scripts, no external resources.
 """
 from __future__ import annotations
 
@@ -17,10 +18,15 @@ import time
 from dataclasses import dataclass, field
 
 from ..geometry import conv_geometry, conv_transpose_geometry
+from .explorer_page import explorer
 from .kinds import make_figure
 from .saving import save, save_text
 
-__all__ = ["PAPER_CASES", "PackEntry", "pack_entries", "make_pack", "index_html", "check_pack_folder", "MAX_JOBS"]
+__all__ = ["PAPER_CASES", "PackEntry", "pack_entries", "make_pack", "index_html", "check_pack_folder", "MAX_JOBS",
+           "EXPLORER"]
+
+#: The explorer's file name in the pack (made by ``tconv explore -o explorer.html``).
+EXPLORER = "explorer.html"
 
 #: The paper's figure cases: (slug, title, i, k, s, p, d).
 PAPER_CASES = (
@@ -169,7 +175,10 @@ def index_html(entries) -> str:
              "</head>", "<body>", "<h1>tconv lecture pack</h1>",
              "<p>Every figure was drawn by tconv from the geometry and the convolution matrix, so it cannot "
              "disagree with the arithmetic. The command under each figure makes the same file again, byte for "
-             "byte. Sizes: i input, k kernel, s stride, p padding, d dilation (Dumoulin &amp; Visin 2016).</p>"]
+             "byte. Sizes: i input, k kernel, s stride, p padding, d dilation (Dumoulin &amp; Visin 2016).</p>",
+             f'<p><a href="{EXPLORER}"><b>The interactive explorer</b></a>: set any geometry, hover a cell to see '
+             "its window, its painted region and its row and column of the matrix. One file, no network "
+             f"(<code style=\"display:inline\">tconv explore -o {EXPLORER}</code>).</p>"]
     section = None
     for entry in entries:
         if entry.section != section:
@@ -214,16 +223,16 @@ def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = F
     """Render the pack into ``folder`` (created if missing) and write ``folder/index.html``.
 
     ``jobs`` processes render the figures (default: 2, or 1 on a one-core machine; at most
-    :data:`MAX_JOBS`); ``entries`` renders only those (in this process). A folder holding
-    files with the pack's names that are not an earlier pack's is refused
-    (:func:`check_pack_folder`) unless ``overwrite``. Returns ``{filename: seconds}`` for every
-    figure written.
+    :data:`MAX_JOBS`); ``entries`` renders only those (in this process). The explorer page
+    (:data:`EXPLORER`) is written too. A folder holding files with the pack's names that are
+    not an earlier pack's is refused (:func:`check_pack_folder`) unless ``overwrite``. Returns
+    ``{filename: seconds}`` for every figure written.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     timings = make_pack(folder, entries=[e for e in pack_entries() if e.kind == "unet"])
     ...     sorted(os.listdir(folder))
-    ['index.html', 'unet.png']
+    ['explorer.html', 'index.html', 'unet.png']
     """
     folder = os.fspath(folder)
     all_entries = pack_entries()
@@ -231,7 +240,7 @@ def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = F
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
         raise ValueError(f"jobs={jobs!r} must be an int from 1 to {MAX_JOBS}")
-    check_pack_folder(folder, [entry.filename for entry in chosen], overwrite)
+    check_pack_folder(folder, [entry.filename for entry in chosen] + [EXPLORER], overwrite)
     os.makedirs(folder, exist_ok=True)
     # The animations take longest: start them first so that the processes finish together.
     order = sorted(range(len(chosen)), key=lambda n: not chosen[n].animated)
@@ -250,5 +259,6 @@ def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = F
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
             for name, seconds in pool.map(_render_index, [(n, folder) for n in order]):
                 timings[name] = seconds
+    explorer().save(os.path.join(folder, EXPLORER))
     save_text(index_html(chosen), os.path.join(folder, "index.html"))
     return timings

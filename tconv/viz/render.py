@@ -97,7 +97,9 @@ def split_frames(frames):
     boxes = {key: _box(frames[0], *value) for key, (_, value) in order.items()}
     repaints = []
     for items in keyed:
-        damaged = [boxes[key] for key in common if key not in items]
+        # In first-seen order, never a set's: the boxes' order decides which of two equal-z rectangles
+        # is drawn last, so a set's hash order made the same command give other pixels run to run.
+        damaged = [boxes[key] for key in order if key in common and key not in items]
         damaged += [boxes[key] for key in items if key not in common]
         merged = _merge(damaged)
         pieces = sorted(items, key=lambda k: (order[k][1][1]["z"], order[k][0]))

@@ -21,7 +21,7 @@ from ..serialization import atomic_write
 from .frames import FrameAnimation
 from .style import styled
 
-__all__ = ["save", "save_text", "check_target", "STATIC_FORMATS", "ANIMATION_FORMATS", "output_format"]
+__all__ = ["check_pixels", "MAX_FIGURE_PIXELS", "MAX_ANIMATION_PIXELS", "save", "save_text", "check_target", "STATIC_FORMATS", "ANIMATION_FORMATS", "output_format"]
 
 STATIC_FORMATS = ("png", "svg", "pdf")
 ANIMATION_FORMATS = ("gif", "mp4")
@@ -95,6 +95,7 @@ def save(item, path, *, dpi: float | None = None, fps: float | None = None) -> s
         fps = 1000.0 / item.interval_ms
     if fps is not None and not (isinstance(fps, (int, float)) and 0.1 <= fps <= 50):
         raise ValueError(f"fps={fps} must lie between 0.1 and 50 frames per second")
+    check_pixels(item, dpi)
     def write(temporary):
         with styled():
             if animated:
@@ -151,6 +152,37 @@ def save_text(text: str, path) -> str:
 
     _atomic_write(path, write, "index.html")
     return os.fspath(path)
+
+
+#: The most pixels :func:`save` renders: a figure's canvas, and an animation's frames together
+#: (each pixel takes about 12 bytes on the way: RGBA canvas, RGB copy, palette image).
+MAX_FIGURE_PIXELS = 100_000_000
+MAX_ANIMATION_PIXELS = 200_000_000
+
+
+def check_pixels(item, dpi: float) -> None:
+    """Refuse (``ValueError``, before drawing) a figure or animation too large to render at ``dpi``.
+
+    >>> from tconv.viz.style import new_figure, styled
+    >>> with styled():
+    ...     fig = new_figure(20, 10)
+    >>> check_pixels(fig, 1200)
+    Traceback (most recent call last):
+    ...
+    ValueError: at dpi=1200 this figure is 24000 x 12000 pixels (288 megapixels); at most 100 megapixels: lower the dpi (e.g. dpi=700)
+    """
+    animated = isinstance(item, FrameAnimation)
+    figure = item.figure if animated else item
+    width, height = (int(round(v * dpi)) for v in figure.get_size_inches())
+    frames = item.n_frames if animated else 1
+    limit = MAX_ANIMATION_PIXELS if animated else MAX_FIGURE_PIXELS
+    total = width * height * frames
+    if total > limit:
+        fits = int(dpi * (limit / total) ** 0.5)
+        what = f"its {frames} frames of {width} x {height} pixels" if animated else f"{width} x {height} pixels"
+        raise ValueError(f"at dpi={dpi:g} this {'animation has' if animated else 'figure is'} {what} "
+                         f"({total / 1e6:.0f} megapixels); at most {limit // 1_000_000} megapixels: lower the dpi "
+                         f"(e.g. dpi={max(20, fits // 10 * 10)})")
 
 
 def _write_animation(animation: FrameAnimation, temporary: str, fmt: str, dpi: float, fps: float) -> None:

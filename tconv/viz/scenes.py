@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..geometry import ConvGeometry
-from ..views import LECTURE_K, LECTURE_M, LECTURE_Y
+from ..matrix import LECTURE_K, LECTURE_M, LECTURE_Y
 from .cells import KERNEL, Panel
 from .style import tap_colours
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import conv as _conv
+from ..ops import conv as _conv
 from .. import reference
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 from ..matrix import conv_transpose_matrix

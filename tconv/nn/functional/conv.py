@@ -14,13 +14,14 @@ size back to its input size, so its input gradient is ``C @ grad_out``: a **conv
 The two ops are each other's gradient; the tests check this against ``tconv.conv_transpose*d``
 and against the explicit matrix ``tconv.conv_matrix(...).T``.
 
-Arguments and shapes are those of the NumPy versions in :mod:`tconv.conv` (and of
+Arguments and shapes are those of the NumPy versions in :mod:`tconv.ops.conv` (and of
 ``torch.nn.functional``); ``method=`` picks the method of :mod:`tconv.methods` (the default when None).
 """
 from __future__ import annotations
 
 from ...autograd.function import defop
-from ...conv import get_method, prepare_conv, prepare_conv_transpose
+from ...methods import get_method
+from ...ops.conv import prepare_conv, prepare_conv_transpose
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 

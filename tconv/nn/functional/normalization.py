@@ -11,6 +11,9 @@ Per channel ``c``, over the batch and spatial axes (``n`` values):
   on ``x`` too), ``grad_γ = sum(grad_out x̂)``, ``grad_β = sum(grad_out)``;
   in eval ``grad_x = g / sqrt(σ² + eps)``.
 
+The statistics and both passes are kernels with NumPy twins (:mod:`tconv.kernels.normalization`,
+float64 statistics). :func:`batch_norm_relu` is batch norm and the ReLU after it as one op.
+
 >>> from tconv import Tensor
 >>> x = Tensor(np.array([[1.0], [3.0]]))             # (N=2, C=1)
 >>> mean, var = np.zeros(1), np.ones(1)
@@ -25,9 +28,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import defop
+from ...autograd.plan import register_fusion
 from ...autograd.tensor import Tensor
 
-__all__ = ["batch_norm"]
+__all__ = ["batch_norm", "batch_norm_relu"]
 
 
 def _buffer(name, value, channels):
@@ -43,8 +47,37 @@ def _buffer(name, value, channels):
     return array
 
 
-@defop
-def _batch_norm(x, weight, bias, *, running_mean, running_var, training, momentum, eps):
+#: Arrays with at least this many elements take the Numba kernels (:mod:`tconv.kernels.normalization`);
+#: smaller ones their NumPy twins (the same arithmetic, without the call overhead of threads).
+NUMBA_MIN_SIZE = 1 << 12
+
+
+def _kernels(size: int):
+    """The kernel module's three functions: Numba's for large arrays, else the NumPy twins."""
+    from ...kernels import normalization as k
+
+    if size >= NUMBA_MIN_SIZE:
+        import numba
+
+        if not numba.config.DISABLE_JIT:                 # as plain Python the loops would be slow
+            return k.channel_moments, k.scale_shift, k.scale_shift_backward
+    return k.channel_moments_numpy, k.scale_shift_numpy, k.scale_shift_backward_numpy
+
+
+def _momentum(momentum, counter, training):
+    """Count the batch in ``counter`` (a 0-d int array, in place) and return the running buffers' factor.
+
+    ``momentum=None`` is PyTorch's cumulative moving average: factor ``1 / batches seen``.
+    """
+    if training and counter is not None:
+        counter += 1
+        if momentum is None:
+            return 1.0 / float(counter)
+    return 0.0 if momentum is None else momentum
+
+
+def _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, relu, counter=None):
+    """The forward of batch norm (and ReLU): ``(out, vjp)``; see the module docstring."""
     if x.ndim < 2:
         raise ValueError(f"batch_norm expects x of shape (N, C, *spatial), got shape {x.shape}")
     channels = x.shape[1]
@@ -53,14 +86,16 @@ def _batch_norm(x, weight, bias, *, running_mean, running_var, training, momentu
             raise ValueError(f"batch_norm: {name} has shape {value.shape}, expected ({channels},)")
     running_mean = _buffer("running_mean", running_mean, channels)
     running_var = _buffer("running_var", running_var, channels)
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, channels) + (1,) * (x.ndim - 2)
-    n = x.size // channels
+    x3 = np.ascontiguousarray(x).reshape(x.shape[0], channels, -1)
+    n = x3.shape[0] * x3.shape[2]
+    moments, scale_shift, backward = _kernels(x.size)
     if training:
         if n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {x.shape}")
-        mean, var = x.mean(axis=axes), x.var(axis=axes)
+        momentum = _momentum(momentum, counter, training)
+        mean, var = np.empty(channels), np.empty(channels)
+        moments(x3, mean, var)
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean
@@ -70,34 +105,88 @@ def _batch_norm(x, weight, bias, *, running_mean, running_var, training, momentu
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm in eval mode (training=False) needs running_mean and running_var")
-        mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
-    inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype).reshape(shape)
-    x_hat = (x - mean.reshape(shape)) * inv_std
-    out = x_hat if weight is None else x_hat * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
+        # PyTorch normalises with the running buffers rounded to the input's dtype
+        mean = running_mean.astype(x.dtype).astype(np.float64)
+        var = running_var.astype(x.dtype).astype(np.float64)
+    inv_std = 1 / np.sqrt(var + eps)
+    gamma = np.ones(channels) if weight is None else weight.astype(np.float64)
+    beta = np.zeros(channels) if bias is None else bias.astype(np.float64)
+    scale = gamma * inv_std
+    out = np.empty_like(x3)
+    scale_shift(x3, scale, beta - mean * scale, relu, out)
 
     def vjp(grad_out):
-        g = grad_out if weight is None else grad_out * weight.reshape(shape)
-        if training:
-            grad_x = inv_std * (g - g.mean(axis=axes, keepdims=True)
-                                - x_hat * (g * x_hat).mean(axis=axes, keepdims=True))
-        else:
-            grad_x = g * inv_std
-        grad_w = None if weight is None else (grad_out * x_hat).sum(axis=axes)
-        grad_b = None if bias is None else grad_out.sum(axis=axes)
-        return grad_x, grad_w, grad_b
-    return out, vjp
+        g3 = np.ascontiguousarray(grad_out).reshape(x3.shape)
+        grad_x = np.empty_like(g3)
+        sum_g, sum_gx = np.empty(channels), np.empty(channels)
+        backward(g3, x3, mean, inv_std, gamma, out if relu else _NO_MASK, training, grad_x, sum_g, sum_gx)
+        grad_w = None if weight is None else sum_gx.astype(weight.dtype)
+        grad_b = None if bias is None else sum_g.astype(bias.dtype)
+        return grad_x.reshape(x.shape), grad_w, grad_b
+    return out.reshape(x.shape), vjp
+
+
+_NO_MASK = np.empty((0, 0, 0), np.float32)
+
+
+@defop
+def _batch_norm(x, weight, bias, *, running_mean, running_var, training, momentum, eps, num_batches_tracked):
+    return _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, False,
+                      num_batches_tracked)
+
+
+@defop
+def _batch_norm_relu(x, weight, bias, *, running_mean, running_var, training, momentum, eps, num_batches_tracked):
+    return _normalise(x, weight, bias, running_mean, running_var, training, momentum, eps, True,
+                      num_batches_tracked)
+
+
+register_fusion(("batch_norm", "relu"), _batch_norm_relu)
+
+
+def _counter(value):
+    if value is None:
+        return None
+    if not (isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind == "i"):
+        raise TypeError(f"batch_norm: num_batches_tracked must be a 0-d int ndarray (counted in place), "
+                        f"got {type(value).__name__}")
+    return value
+
+
+def batch_norm_relu(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+                    eps=1e-5, *, num_batches_tracked=None):
+    """``relu(batch_norm(x, ...))`` as one op: one pass for the statistics, one for normalise, affine and ReLU.
+
+    The same operator as the composition (arguments of :func:`batch_norm`)::
+
+        y = batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)
+        out = relu(y)
+
+    but it never stores ``y``: the backward masks the gradient with ``out > 0`` (where ``y > 0``)
+    and runs batch norm's VJP in two passes (:mod:`tconv.kernels.normalization`). The planned
+    training step (:func:`tconv.compile_step`) uses it for every batch norm followed by a ReLU.
+
+    >>> x = Tensor(np.array([[1.0], [3.0]]), requires_grad=True)        # (N=2, C=1)
+    >>> out = batch_norm_relu(x, None, None, training=True, eps=0.0)
+    >>> out
+    Tensor([[0.],
+            [1.]], grad_fn=<batch_norm_relu>)
+    """
+    return _batch_norm_relu(x, weight, bias, running_mean=running_mean, running_var=running_var,
+                            training=bool(training), momentum=momentum, eps=eps,
+                            num_batches_tracked=_counter(num_batches_tracked))
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-5):
+               eps=1e-5, *, num_batches_tracked=None):
     """Batch normalisation, as ``torch.nn.functional.batch_norm`` (same argument order).
 
     ``x (N, C, *spatial)``; ``running_mean``, ``running_var``, ``weight`` (γ), ``bias`` (β):
     ``(C,)``. The running buffers (float ndarrays or Tensors) are updated in place when
-    ``training``; they may be None in training. Gradients flow to ``x``, ``weight`` and
-    ``bias``.
+    ``training``; they may be None in training. ``num_batches_tracked`` (a 0-d int array, a
+    tconv extension) is counted up in place in training, and ``momentum=None`` then averages
+    cumulatively (factor ``1 / batches``), as ``BatchNorm``'s buffer in PyTorch. Gradients flow
+    to ``x``, ``weight`` and ``bias``.
 
     >>> x = Tensor(np.arange(8.0).reshape(2, 2, 2), requires_grad=True)   # (N=2, C=2, L=2)
     >>> y = batch_norm(x, None, None, training=True)
@@ -107,4 +196,5 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     Tensor([[1.]])
     """
     return _batch_norm(x, weight, bias, running_mean=running_mean, running_var=running_var,
-                       training=bool(training), momentum=momentum, eps=eps)
+                       training=bool(training), momentum=momentum, eps=eps,
+                       num_batches_tracked=_counter(num_batches_tracked))

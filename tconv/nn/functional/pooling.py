@@ -1,11 +1,11 @@
-"""Differentiable pooling and resizing, wrapping the NumPy ops of :mod:`tconv.pool` and :mod:`tconv.resize`.
+"""Differentiable pooling and resizing, wrapping the NumPy ops of :mod:`tconv.ops.pool` and :mod:`tconv.ops.resize`.
 
 * max pooling: the forward records each window's argmax; the VJP sends each output's
-  gradient to that one input position (:func:`tconv.pool.max_pool_backward`);
+  gradient to that one input position (:func:`tconv.ops.pool.max_pool_backward`);
 * average pooling: the VJP spreads each output's gradient evenly over its window
-  (:func:`tconv.pool.avg_pool_backward`);
+  (:func:`tconv.ops.pool.avg_pool_backward`);
 * ``interpolate``: resizing applies a matrix ``A`` along each axis, so the VJP applies
-  ``A.T`` (:func:`tconv.resize.interpolate_backward`): the gradient of a linear map is its
+  ``A.T`` (:func:`tconv.ops.resize.interpolate_backward`): the gradient of a linear map is its
   transpose, as for convolutions.
 
 Arguments are those of ``torch.nn.functional`` (``stride`` defaults to ``kernel_size``).
@@ -19,7 +19,7 @@ array([[[0., 1., 0., 1.]]])
 """
 from __future__ import annotations
 
-from ... import pool, resize
+from ...ops import pool, resize
 from ...autograd.function import defop
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 
-from ..module import Module, _addindent
+from ..module import Module, indent_lines
 
 __all__ = ["Sequential", "ModuleList"]
 
@@ -151,6 +151,6 @@ class ModuleList(Module):
                 blocks[-1][1] = i
             else:
                 blocks.append([i, i, text])
-        lines = [_addindent(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
+        lines = [indent_lines(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
                  for a, b, text in blocks]
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"

@@ -90,15 +90,14 @@ class _BatchNorm(Module):
         if input.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}({self.num_features}) got an input with {input.shape[1]} "
                              f"channels (shape {tuple(input.shape)})")
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked += 1
-            if self.momentum is None:                      # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked)
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
+        counting = self.training and self.track_running_stats
+        # the op counts the batch (and, with momentum=None, averages cumulatively): no side effect here,
+        # so a planned replay (tconv.compile) does exactly what this forward does
         return F.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
-                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+                            self.weight, self.bias, use_batch_stats, self.momentum, self.eps,
+                            num_batches_tracked=self.num_batches_tracked if counting else None)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

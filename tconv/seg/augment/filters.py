@@ -7,7 +7,7 @@ The 1-D kernel, for a standard deviation ``sigma`` and a ``radius`` ``r``:
 Smoothing one axis of length ``n`` is the convolution ``out[i] = sum_t k[t] x[reflect(i + t)]``:
 pad with the mirror image that does not repeat the edge (``dcb|abcd|cba``: NumPy's
 ``np.pad(mode="reflect")``, OpenCV's ``BORDER_REFLECT_101``, scipy's ``mode="mirror"``; it
-bounces again when ``r >= n``), then convolve. Like the resizing in :mod:`tconv.resize`, that
+bounces again when ``r >= n``), then convolve. Like the resizing in :mod:`tconv.ops.resize`, that
 is a linear map, an ``(n, n)`` matrix ``S`` with ``S[i, reflect(i + t)] += k[t]``; smoothing an
 axis is one matrix product, and a 2-D Gaussian is ``S_H @ x @ S_W.T`` (separability: the 2-D
 kernel is the outer product ``k k^T``).

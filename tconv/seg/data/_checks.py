@@ -32,7 +32,7 @@ def check_range(name: str, value, minimum: float, maximum: float, integer: bool 
     return low, high
 
 
-def check_spatial_size(name: str, value, ndim: int, minimum: int = 1) -> tuple:
+def check_spatial_size(name: str, value, ndim: int, minimum: int = 1, maximum: int | None = None) -> tuple:
     """An int (the same for every axis) or ``ndim`` ints, as a tuple of ``ndim`` ints.
 
     >>> check_spatial_size("size", 64, 2)
@@ -44,7 +44,7 @@ def check_spatial_size(name: str, value, ndim: int, minimum: int = 1) -> tuple:
         value = (value,) * ndim
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != ndim:
         raise TypeError(f"{name} must be an int or {ndim} ints, got {value!r}")
-    return tuple(check_int(f"{name}[{axis}]", side, minimum) for axis, side in enumerate(value))
+    return tuple(check_int(f"{name}[{axis}]", side, minimum, maximum) for axis, side in enumerate(value))
 
 
 def check_dataset(dataset) -> None:

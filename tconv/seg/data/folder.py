@@ -28,6 +28,8 @@ from .mask_format import MASK_FORMATS, MaskFormatWarning, apply_mask_format, des
 __all__ = ["ImageMaskFolder", "IMAGE_EXTENSIONS", "MASK_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+#: The largest side ``size=`` may resize to (a 16384 x 16384 float32 image is 1 GiB).
+MAX_SIDE = 16384
 MASK_EXTENSIONS = (".png", ".tif", ".tiff")
 _LOSSY_EXTENSIONS = (".jpg", ".jpeg")
 
@@ -110,7 +112,7 @@ class ImageMaskFolder:
         if not self.root.is_dir():
             raise ValueError(f"{self.root}: root is not a folder; the layout is root/images/ and root/masks/")
         self.palette = None if palette is None else parse_palette(palette)
-        self.size = None if size is None else check_spatial_size("size", size, 2)
+        self.size = None if size is None else check_spatial_size("size", size, 2, maximum=MAX_SIDE)
         if num_classes is not None:
             num_classes = check_int("num_classes", num_classes, minimum=1)
         if in_channels is not None:
@@ -160,6 +162,7 @@ class ImageMaskFolder:
     def _scan_masks(self, num_classes) -> int:
         """Read every mask: readable, the image's size, its format, ids < ``num_classes``; the largest id."""
         counts: dict = {}
+        binary, small_ids = None, None            # a 0/255 mask, and a mask of small ids without 255
         for image_path, mask_path, image_size in zip(self.image_paths, self.mask_paths, self.image_sizes):
             mask = read_mask(mask_path, self.palette)
             if mask.shape != image_size:
@@ -168,8 +171,17 @@ class ImageMaskFolder:
             values, times = np.unique(mask, return_counts=True)
             for value, n in zip(values.tolist(), times.tolist()):
                 counts[value] = counts.get(value, 0) + n
+            present = set(values.tolist())
+            if 255 in present and present <= {0, 255}:
+                binary = binary or mask_path
+            elif 255 not in present and present & set(range(1, 255)):
+                small_ids = small_ids or mask_path
             if self.mask_format == "binary":
                 apply_mask_format(mask, "binary", mask_path)            # names the file with other values
+        if self.mask_format == "auto" and binary is not None and small_ids is not None:
+            raise ValueError(f"{self.root / 'masks'}: the masks disagree: {binary} holds only 0 and 255 (a binary "
+                             f"mask) but {small_ids} holds small class ids without 255; say which they are with "
+                             "mask_format='binary' (0/255), 'ids' or 'void' (tconv train --mask-format)")
         if self.mask_format == "auto":
             self.mask_format = detect_mask_format(counts)
             if self.mask_format != "ids":

@@ -18,7 +18,9 @@ a ``DiceLoss``). Layout: ``input (B, C, *spatial)`` (probabilities, or logits wi
   (``1 - (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)``);
 * ``focal.py``: ``FocalLoss`` (``-(1 - p_t)^gamma log p_t``);
 * ``compound.py``: ``DiceCELoss``, ``DiceFocalLoss`` (lambda-weighted sums);
-* ``hausdorff.py``: ``HausdorffDTLoss`` (``mean((p - q)^2 (d_p^alpha + d_q^alpha))``).
+* ``hausdorff.py``: ``HausdorffDTLoss`` (``mean((p - q)^2 (d_p^alpha + d_q^alpha))``);
+* ``fused.py``: ``dice_ce_with_logits``, ``DiceCELoss(to_onehot_y=True, softmax=True)`` of class
+  ids as one op (one kernel for the loss and its gradient; the planned training step uses it).
 
 >>> import numpy as np
 >>> from tconv import Tensor
@@ -33,6 +35,7 @@ a ``DiceLoss``). Layout: ``input (B, C, *spatial)`` (probabilities, or logits wi
 from .compound import DiceCELoss, DiceFocalLoss, dice_ce_loss, dice_focal_loss
 from .dice import DiceLoss, GeneralizedDiceLoss, dice_loss, generalized_dice_loss
 from .focal import FocalLoss, focal_loss
+from .fused import dice_ce_with_logits
 from .hausdorff import HausdorffDTLoss, distance_field, hausdorff_dt_loss
 from .tversky import FBetaLoss, TverskyLoss, fbeta_loss, tversky_loss
 
@@ -41,5 +44,5 @@ __all__ = [
     "TverskyLoss", "tversky_loss", "FBetaLoss", "fbeta_loss",
     "FocalLoss", "focal_loss",
     "DiceCELoss", "dice_ce_loss", "DiceFocalLoss", "dice_focal_loss",
-    "HausdorffDTLoss", "hausdorff_dt_loss", "distance_field",
+    "HausdorffDTLoss", "hausdorff_dt_loss", "distance_field", "dice_ce_with_logits",
 ]

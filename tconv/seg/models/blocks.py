@@ -20,9 +20,28 @@ from ..._checks import check_bool, check_choice, check_int
 from ...nn import functional as F
 from ...nn import init
 
-__all__ = ["UPSAMPLERS", "layers", "DoubleConv", "upsampler", "match_size", "check_dim", "check_model_input"]
+__all__ = ["UPSAMPLERS", "layers", "DoubleConv", "upsampler", "match_size", "check_dim", "check_model_input",
+           "check_width", "MAX_WIDTH"]
 
 UPSAMPLERS = ("transpose", "resize", "bilinear")
+
+
+#: The most channels a model's widest layer may have: beyond, one 3x3 layer alone holds more than
+#: 600 million weights (2.4 GB), which no CPU trains; a typo such as ``base=10**6`` is refused.
+MAX_WIDTH = 8192
+
+
+def check_width(model: str, widest: int, base: int, depth: int | None = None) -> None:
+    """Refuse a model whose widest layer has more than :data:`MAX_WIDTH` channels (before any weight is made).
+
+    >>> check_width("UNet", 10**6 * 8, 10**6, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: UNet(base=1000000, depth=3) would have 8000000 channels at its widest layer; at most 8192
+    """
+    if widest > MAX_WIDTH:
+        arguments = f"base={base}" + (f", depth={depth}" if depth is not None else "")
+        raise ValueError(f"{model}({arguments}) would have {widest} channels at its widest layer; at most {MAX_WIDTH}")
 
 
 def check_dim(dim) -> int:

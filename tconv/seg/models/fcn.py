@@ -22,7 +22,7 @@ from __future__ import annotations
 from ... import nn
 from ..._checks import check_bool, check_int
 from ...nn import init
-from .blocks import DoubleConv, check_dim, check_model_input, layers, match_size
+from .blocks import DoubleConv, check_dim, check_model_input, check_width, layers, match_size
 
 __all__ = ["FCN"]
 
@@ -46,6 +46,7 @@ class FCN(nn.Module):
         self.base = check_int("base", base, minimum=1)
         self.batch_norm = check_bool("batch_norm", batch_norm)
         self.dim = check_dim(dim)
+        check_width("FCN", 8 * base, base)
         kinds = layers(dim)
         self.stages = nn.ModuleList([DoubleConv(in_channels, base, batch_norm, dim),
                                      DoubleConv(base, 2 * base, batch_norm, dim),

@@ -25,7 +25,7 @@ from __future__ import annotations
 from ... import nn
 from ..._checks import check_bool, check_int
 from ...nn import functional as F
-from .blocks import DoubleConv, check_dim, check_model_input, layers, match_size, upsampler
+from .blocks import DoubleConv, check_dim, check_model_input, check_width, layers, match_size, upsampler
 
 __all__ = ["UNet"]
 
@@ -54,6 +54,7 @@ class UNet(nn.Module):
         self.up_kind = up
         self.batch_norm = check_bool("batch_norm", batch_norm)
         self.dim = check_dim(dim)
+        check_width("UNet", base * 2 ** depth, base, depth)
         widths = [base * 2 ** level for level in range(depth + 1)]
         self.encoder = nn.ModuleList([DoubleConv(in_channels if level == 0 else widths[level - 1], widths[level],
                                                  batch_norm, dim) for level in range(depth)])

@@ -23,7 +23,7 @@ from __future__ import annotations
 from ... import nn
 from ..._checks import check_bool, check_int
 from ...nn import functional as F
-from .blocks import check_dim, check_model_input, layers, match_size
+from .blocks import check_dim, check_model_input, check_width, layers, match_size
 
 __all__ = ["VNet", "ResidualStage"]
 
@@ -83,6 +83,7 @@ class VNet(nn.Module):
         self.convs = check_int("convs", convs, minimum=1)
         self.batch_norm = check_bool("batch_norm", batch_norm)
         self.dim = check_dim(dim)
+        check_width("VNet", base * 2 ** depth, base, depth)
         kinds = layers(dim)
         conv, up, norm = kinds["conv"], kinds["up"], kinds["norm"]
         widths = [base * 2 ** level for level in range(depth + 1)]

@@ -37,16 +37,24 @@ __all__ = ["TrainingLoss", "TRAINING_LOSSES", "register_loss", "unregister_loss"
 @dataclass(frozen=True)
 class TrainingLoss:
     """One ``--loss`` choice: ``build()`` makes the criterion; ``class_ids=True`` when it takes the masks
-    ``(N, *S)`` as they are (``cross_entropy``), False when it takes ``(N, 1, *S)`` (MONAI's layers)."""
+    ``(N, *S)`` as they are (``cross_entropy``), False when it takes ``(N, 1, *S)`` (MONAI's layers).
+
+    ``fused``, if given, is the same loss as one op taking the masks ``(N, *S)`` (the planned
+    training step uses it; a test holds it equal to the composed loss).
+    """
 
     name: str
     help: str
     build: Callable[[], Callable]
     class_ids: bool = False
+    fused: Callable | None = None
 
-    def criterion(self) -> Callable:
+    def criterion(self, fused: bool = False) -> Callable:
         """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor``: what ``build()`` made, taking the
-        masks as they are (``class_ids``), or wrapped to add their channel axis and named after this choice."""
+        masks as they are (``class_ids``), or wrapped to add their channel axis and named after this choice;
+        with ``fused``, the fused op where there is one."""
+        if fused and self.fused is not None:
+            return self.fused
         made = self.build()
         if self.class_ids:
             return made
@@ -85,7 +93,8 @@ for _builtin in (
                  lambda: F.cross_entropy, class_ids=True),
     TrainingLoss("dice", "soft Dice of the softmax, one score per image and class (DiceLoss)",
                  lambda: losses.DiceLoss(**_ONEHOT)),
-    TrainingLoss("dicece", "Dice + cross-entropy, the default (DiceCELoss)", lambda: losses.DiceCELoss(**_ONEHOT)),
+    TrainingLoss("dicece", "Dice + cross-entropy, the default (DiceCELoss)", lambda: losses.DiceCELoss(**_ONEHOT),
+                 fused=losses.dice_ce_with_logits),
     TrainingLoss("focal", "focal loss of the softmax: easy pixels count less (FocalLoss, use_softmax=True)",
                  lambda: losses.FocalLoss(to_onehot_y=True, use_softmax=True)),
     TrainingLoss("tversky", "Tversky, alpha=0.3 and beta=0.7: a missed pixel costs more than a false one "

@@ -59,8 +59,8 @@ def prediction_paths(files, out_dir) -> list[tuple[Path, Path, Path]]:
 
     Refuses (``ValueError`` naming both paths), before anything is written, a plan in which
     an output would replace one of the inputs (``--out`` the inputs' own folder, a symlink or
-    hard link to an input) or two inputs would write the same output (``a.png`` and ``a.jpg``,
-    ``x/a.png`` and ``y/a.png``).
+    hard link to an input), an output is a symbolic link (it would be written through), or two
+    inputs would write the same output (``a.png`` and ``a.jpg``, ``x/a.png`` and ``y/a.png``).
 
     >>> prediction_paths(["x/a.png", "y/b.jpg"], "out")[1]
     (PosixPath('y/b.jpg'), PosixPath('out/b.png'), PosixPath('out/b_overlay.png'))
@@ -84,6 +84,9 @@ def prediction_paths(files, out_dir) -> list[tuple[Path, Path, Path]]:
                 raise ValueError(f"{writers[key]} and {path} would both be written to {output}; predict them into "
                                  "separate --out folders (or rename one)")
             writers[key] = path
+            if output.is_symlink():
+                raise ValueError(f"{output} is a symbolic link; the prediction of {path} would be written through "
+                                 f"it to {os.path.realpath(output)}: remove the link or choose another --out folder")
             source = identities.get(_identity(output))
             if source is not None:
                 same = "" if output == source else f" ({output} is the same file)"
@@ -164,6 +167,8 @@ def evaluate_folder(model, checkpoint: dict, folder, batch_size: int = 8, hd95: 
     from ..data import DataLoader
 
     config = checkpoint["config"]
+    if checkpoint["info"]["spatial_dims"] != 2:
+        raise ValueError(f"{folder}: this model segments volumes; tconv evaluate reads folders of 2-D images")
     size = config.get("size") if config.get("data") is not None else None
     data = ImageMaskFolder(folder, size=None if not size else tuple(size),
                            num_classes=checkpoint["info"]["num_classes"], in_channels=checkpoint["info"]["in_channels"],

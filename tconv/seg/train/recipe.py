@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -52,7 +54,7 @@ DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, clas
 #: ``size=100000`` must be a one-line error, not a 74.5 GiB allocation). Memory is checked as
 #: well (:func:`tconv.seg.train.run.train_run`): these bound each number alone.
 LIMITS = dict(size={2: 8192, 3: 512}, samples=1_000_000, val_samples=1_000_000, batch_size=4096, base=512, depth=6,
-              epochs=100_000, seed=2**32 - 1)
+              epochs=100_000, seed=2**32 - 1, width=1024, classes=256)
 #: The network's size per model: V-Net lite works on volumes, so it is kept small.
 MODEL_DEFAULTS = {"unet": dict(base=16, depth=3), "fcn": dict(base=16, depth=3), "vnet": dict(base=4, depth=2)}
 #: The synthetic data per number of spatial axes: 32x32 images, 16x16x16 volumes.
@@ -97,6 +99,8 @@ def check_config(config: dict, spell=None) -> dict:
         c["samples"] = DIM_DEFAULTS[3 if c["model"] == "vnet" else c["dim"]]["samples"]
     if c["data"] is not None and not isinstance(c["data"], str):
         raise TypeError(f"{name('data')}={c['data']!r} must be a folder path or None (synthetic shapes)")
+    if c["data"] is not None:
+        c["data"] = os.path.abspath(c["data"])         # stored absolute: a resumed run may start elsewhere
     check_choice(name("dim"), c["dim"], (2, 3))
     if c["model"] == "vnet" and c["data"] is None:
         c["dim"] = 3
@@ -123,6 +127,20 @@ def check_config(config: dict, spell=None) -> dict:
         shapes = SHAPES[c["dim"]]
         raise ValueError(f"{name('classes')}={c['classes']}: synthetic {c['dim']}-D data has {len(shapes)} shape "
                          f"classes ({', '.join(shapes)}) plus the background, so classes can be 2..{len(shapes) + 1}")
+    deepest = 5 if c["model"] == "vnet" else LIMITS["depth"]
+    if c["depth"] > deepest:
+        raise ValueError(f"{name('depth')}={c['depth']}: {c['model']} goes at most {deepest} levels deep")
+    halvings = 3 if c["model"] == "fcn" else c["depth"]
+    widest = c["base"] * (8 if c["model"] == "fcn" else 2 ** c["depth"])
+    if widest > LIMITS["width"]:
+        raise ValueError(f"{name('base')}={c['base']} with {name('depth')}={c['depth']} gives {widest} channels at the "
+                         f"bottom of the {c['model']}; at most {LIMITS['width']} (lower {name('base')} or "
+                         f"{name('depth')})")
+    side = min(c["size"]) if c["size"] else (DIM_DEFAULTS[c["dim"]]["size"] if c["data"] is None else None)
+    if side is not None and side < 2 ** halvings:
+        raise ValueError(f"{name('size')} {side}: the {c['model']} halves the size {halvings} times, so images need "
+                         f"at least {2 ** halvings} pixels per side; raise {name('size')} to {2 ** halvings} or lower "
+                         f"{name('depth')}")
     return c
 
 
@@ -233,12 +251,39 @@ def synthetic_info(*, dim, size, samples, val_samples, classes, seed) -> dict:
 
 
 @_whole_config_form
-def make_folder(*, data, size, mask_format) -> ImageMaskFolder:
-    """The :class:`~tconv.seg.data.ImageMaskFolder` ``data``, checked for training (``size``: resize to it)."""
+def make_folder(*, data, size, mask_format, batch_size, model, depth) -> ImageMaskFolder:
+    """The :class:`~tconv.seg.data.ImageMaskFolder` ``data``, checked for training (``size``: resize to it).
+
+    Without ``size`` the images must share one size when ``batch_size > 1``, and each must survive
+    the ``model``'s halvings (``depth``; FCN: 3).
+    """
     folder = ImageMaskFolder(data, size=None if size is None else tuple(size[:2]), mask_format=mask_format)
     if folder.num_classes < 2:
         raise ValueError(f"every mask in {folder.root / 'masks'} is class 0 (the background): there is nothing to "
                          "segment; masks hold class ids, 0 for the background and 1, 2, ... for the objects")
+    if folder.num_classes > LIMITS["classes"]:
+        raise ValueError(f"{folder.root / 'masks'}: the largest class id is {folder.num_classes - 1}, so the model "
+                         f"would score {folder.num_classes} classes (at most {LIMITS['classes']}, the ids an 8-bit "
+                         "prediction can hold); masks hold class ids 0, 1, 2, ..., not grey levels")
+    absent = [k for k in range(1, folder.num_classes) if not folder.class_pixels.get(k)]
+    if absent:
+        shown = ", ".join(map(str, absent[:8])) + (" ..." if len(absent) > 8 else "")
+        warnings.warn(f"{folder.root / 'masks'}: class ids {shown} never occur ({len(absent)} of "
+                      f"{folder.num_classes - 1} object classes are empty; the masks hold "
+                      f"{sorted(folder.class_pixels)[:8]}): the model scores them anyway; if the values are grey "
+                      "levels, save the masks as class ids 0, 1, 2, ...", stacklevel=2)
+    if size is None and len(set(folder.image_sizes)) > 1 and batch_size > 1:
+        first, other = folder.image_sizes[0], next(s for s in folder.image_sizes if s != folder.image_sizes[0])
+        raise ValueError(f"{data}: the images have different sizes ({first[0]} x {first[1]} and {other[0]} x "
+                         f"{other[1]}), so they cannot share a batch; resize them all with size=(H, W) (tconv train "
+                         "--size H W), or train with batch_size=1")
+    if size is None:
+        halvings = 3 if model == "fcn" else depth
+        small = [(h, w) for h, w in folder.image_sizes if min(h, w) < 2 ** halvings]
+        if small:
+            raise ValueError(f"{data}: an image of {small[0][0]} x {small[0][1]} pixels is too small for the "
+                             f"{model}, which halves the size {halvings} times (at least {2 ** halvings} per side); "
+                             "give --size, or lower --depth")
     if len(folder) < 2:
         raise ValueError(f"{data}: {len(folder)} image/mask pair; training needs at least 2 (one to hold out)")
     return folder
@@ -255,8 +300,12 @@ def make_datasets(folder: ImageMaskFolder | None = None, *, data, dim, size, sam
         train, val = synthetic_datasets(dim=dim, size=size, samples=samples, val_samples=val_samples,
                                         classes=classes, seed=seed)
         return InMemory(train), InMemory(val), data_info(train)
-    folder = folder if folder is not None else make_folder(data=data, size=size, mask_format=mask_format)
+    if folder is None:
+        raise ValueError(f"data={data!r}: pass the folder read by make_folder (it checks the images against the model)")
     n_val = max(1, round(val_fraction * len(folder)))
+    if n_val >= len(folder):
+        raise ValueError(f"val_fraction={val_fraction} holds out {n_val} of the {len(folder)} image/mask pairs "
+                         "and leaves none to train on; lower it")
     train, val = random_split(folder, [len(folder) - n_val, n_val], seed=seed)
     return train, val, data_info(folder)
 
@@ -303,14 +352,17 @@ def make_model(info: dict, *, model, base, depth, up, batch_norm):
     return build_model(model_config(info, model=model, base=base, depth=depth, up=up, batch_norm=batch_norm))
 
 
-def make_loss(name: str, num_classes: int):
+def make_loss(name: str, num_classes: int, fused: bool = False):
     """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for ``name``, one of :data:`LOSSES`.
 
     The criterion of :data:`~tconv.seg.train.criteria.TRAINING_LOSSES` (``num_classes`` is not
-    needed by any of them; it stays for losses that weigh the classes).
+    needed by any of them; it stays for losses that weigh the classes). ``fused=True`` gives the
+    loss's fused op where it has one (``"dicece"``: :func:`tconv.seg.losses.dice_ce_with_logits`,
+    the same numbers, softmax, both losses and the gradient in two passes), as the planned training
+    step uses it.
     """
     check_choice("loss", name, tuple(TRAINING_LOSSES))
-    return TRAINING_LOSSES[name].criterion()
+    return TRAINING_LOSSES[name].criterion(fused=fused)
 
 
 @_whole_config_form

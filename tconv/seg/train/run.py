@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -91,19 +92,30 @@ def new_run_folder(parent="runs") -> Path:
     raise FileExistsError(f"{parent}: could not create a new run folder for {stamp}")
 
 
-def _claim(out: Path, overwrite: bool, spell) -> None:
-    """Refuse ``out`` if it holds another run's files (unless ``overwrite``, which deletes them)."""
+def _claim(out: Path, overwrite: bool, spell) -> list:
+    """The run files already in ``out``; refused unless ``overwrite`` (they are deleted later, by :func:`_clear`).
+
+    Nothing is deleted here: a run that is refused afterwards (bad data, too much memory)
+    must leave the old run as it was.
+    """
     if out.exists() and not out.is_dir():
         raise ValueError(f"{spell('out')} {out}: exists and is not a folder")
     found = [name for name in RUN_FILES if (out / name).exists()]
-    if not found:
-        return
-    if not overwrite:
-        raise ValueError(f"{spell('out')} {out} already holds a run ({', '.join(found)}); continue it with "
-                         f"{spell('resume')} {out / 'last.npz'}, replace it with {spell('overwrite')}, or choose "
-                         "another folder")
-    for name in found:
-        (out / name).unlink()
+    if found and not overwrite:
+        resume = (f"continue it with {spell('resume')} {out / 'last.npz'}, " if (out / "last.npz").exists()
+                  else "")
+        raise ValueError(f"{spell('out')} {out} already holds files of a run ({', '.join(found)}); {resume}replace "
+                         f"them with {spell('overwrite')}, or choose another folder")
+    return found
+
+
+def _clear(out: Path, names: list) -> None:
+    """Delete the earlier run's files (``overwrite``), now that the new run is about to write its own."""
+    for name in names:
+        try:
+            (out / name).unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _item_pixels(c: dict, folder) -> int:
@@ -131,18 +143,22 @@ def _check_run_memory(c: dict, network: dict, held: int, folder, max_memory, spe
 
 
 def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, max_memory: int | None = None,
-              spell=None, progress: bool = True, on_epoch_end=None, log=print) -> dict:
+              spell=None, progress: bool = True, on_epoch_end=None, log=print, planned: bool = True) -> dict:
     """Train ``config`` (see :mod:`.recipe`) into ``out_dir``; resume from the ``last.npz`` ``resume``.
 
     ``out_dir`` must not hold another run's files (:data:`RUN_FILES`) unless it is the folder
-    being resumed or ``overwrite`` is True (then they are deleted first); a new folder is best
-    made with :func:`new_run_folder`. Resuming continues to ``config["epochs"]`` (default: the
+    being resumed or ``overwrite`` is True (then they are deleted once every check has passed,
+    just before training starts); a new folder is best made with :func:`new_run_folder`.
+    ``config.json`` is written with the first saved epoch, so a run refused or stopped before
+    it leaves no half-made folder; a run continued in another folder copies the best
+    ``model.npz`` there. Resuming continues to ``config["epochs"]`` (default: the
     stored number); fewer epochs than the run has trained is a ``ValueError``, and as many is
     nothing to do: the result has ``finished=True`` and no file changes. Before any data or
     model is made, the sizes are checked against :data:`~.recipe.LIMITS` and the memory the
     run needs against ``max_memory`` bytes (default three quarters of this machine's;
     :mod:`.memory`). ``spell(key)`` names configuration keys in messages (``tconv train``: its
-    flags).
+    flags). ``planned`` (default) trains with the model's forward recorded once and replayed
+    (:func:`tconv.compile`: the same numbers as the eager graph, fewer passes); ``False`` is eager.
 
     ``on_epoch_end(row, run)`` runs after each epoch's files are written (``run`` holds the
     model, the data and the folder: figures are drawn there); returning ``True`` stops. ``log``
@@ -170,12 +186,11 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
             best_epoch = next((row["epoch"] for row in history if row["val_miou"] == best), None)
             return dict(out_dir=Path(resume).parent, history=history, best_miou=best, best_epoch=best_epoch,
                         config=c, finished=True)
-        if not _same_folder(out, Path(resume).parent):
-            _claim(out, overwrite, spell)
+        replaced = [] if _same_folder(out, Path(resume).parent) else _claim(out, overwrite, spell)
     else:
         checkpoint = None
         c = check_config(config, spell)
-        _claim(out, overwrite, spell)
+        replaced = _claim(out, overwrite, spell)
     if c["data"] is None:
         folder, info = None, synthetic_info(**part(c, synthetic_info))     # nothing drawn yet
     else:
@@ -190,7 +205,7 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
     model = build_model(network)
     optimizer = make_optimizer(model, lr=c["lr"])
     scheduler = make_scheduler(optimizer, len(train_loader), epochs=c["epochs"])
-    loss = make_loss(c["loss"], info["num_classes"])
+    loss = make_loss(c["loss"], info["num_classes"], fused=planned)
     history, start = [], 0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
@@ -199,7 +214,10 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
         scheduler.T_max = max(1, c["epochs"] * len(train_loader))     # more --epochs: the cosine is re-planned
         history = [dict(row) for row in checkpoint["history"]]
         start = int(checkpoint["epoch"])
-    write_json(out / "config.json", c)
+    _clear(out, replaced)
+    if resume is not None and not (out / "model.npz").exists() and (Path(resume).parent / "model.npz").exists():
+        # a run continued in another folder keeps its best model until a better epoch replaces it
+        atomic_write(out / "model.npz", lambda tmp: shutil.copyfile(Path(resume).parent / "model.npz", tmp))
     best = max((row["val_miou"] for row in history if math.isfinite(row["val_miou"])), default=-1.0)
     best_epoch = next((row["epoch"] for row in history if row["val_miou"] == best), None)
     header = dict(format=CHECKPOINT_FORMAT, config=c, model_config=network, info=info)
@@ -207,6 +225,8 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
 
     def end_of_epoch(row):
         nonlocal best, best_epoch
+        if row["epoch"] == start + 1:           # with the first saved epoch: a run refused or killed before
+            write_json(out / "config.json", c)  # it leaves no half-made run folder behind
         if not _finite(model):
             raise TrainingDiverged(f"the weights stopped being finite in epoch {row['epoch']}; the files keep "
                                    f"epoch {row['epoch'] - 1}")
@@ -216,8 +236,8 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
             best, best_epoch = row["val_miou"], row["epoch"]
             save({**header, "model": model.state_dict(), "epoch": row["epoch"], "val_miou": best}, out / "model.npz")
         write_json(out / "history.json", history)
-        log(f"epoch {row['epoch']}/{c['epochs']}: train loss {row['train_loss']:.4f}, val loss "
-            f"{row['val_loss']:.4f}, val mIoU {row['val_miou']:.3f}, val Dice {row['val_dice']:.3f} "
+        log(f"epoch {row['epoch']}/{c['epochs']}: train loss {_number(row['train_loss'], 4)}, val loss "
+            f"{_number(row['val_loss'], 4)}, val mIoU {_number(row['val_miou'])}, val Dice {_number(row['val_dice'])} "
             f"({row['elapsed_s']:.0f} s)")
         return bool(on_epoch_end(row, run)) if on_epoch_end is not None else False
 
@@ -225,11 +245,16 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
         train_loader.transform = make_augmentation(info, epoch, augment=c["augment"], data=c["data"], seed=c["seed"])
 
     history = fit(model, train_loader, val_loader, loss=loss, optimizer=optimizer, scheduler=scheduler,
-                  epochs=c["epochs"],
+                  epochs=c["epochs"], planned=planned,
                   num_classes=info["num_classes"], start_epoch=start, history=history, progress=progress,
                   on_epoch_start=start_of_epoch, on_epoch_end=_appending(history, end_of_epoch))
     return dict(out_dir=out, history=history, best_miou=best if best_epoch is not None else None,
                 best_epoch=best_epoch, config=c, finished=False)
+
+
+def _number(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` decimals, or ``n/a`` for a score that could not be computed (as tconv evaluate)."""
+    return f"{value:.{digits}f}" if math.isfinite(value) else "n/a"
 
 
 def _same_folder(a: Path, b: Path) -> bool:

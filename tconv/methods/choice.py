@@ -1,9 +1,10 @@
 """The fast methods: which factorization of ``C`` runs for each layer.
 
 Two exact factorizations of the convolution matrix ``C`` are implemented:
-``C = (W ⊗ I)·P`` (unfold + GEMM, :mod:`tconv.fast`) and Winograd's
-``Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A`` per tile (:mod:`tconv.winograd`, :mod:`tconv.winograd_batch`,
-stride-1 3x3 and 3x3x3 only). :func:`method` builds the methods of :mod:`tconv.methods`:
+``C = (W ⊗ I)·P`` (unfold + GEMM, :mod:`tconv.methods.unfold`) and Winograd's
+``Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A`` per tile (:mod:`tconv.winograd` for the theory,
+:mod:`tconv.methods.winograd` for batches; stride-1 3x3 and 3x3x3 only).
+:func:`fast_method` builds the methods of the registry (:mod:`tconv.methods`):
 
 * ``"numba"`` (the default): Winograd where :func:`winograd_pays`, else unfold + GEMM;
 * ``"numpy"``: the same choice, with the NumPy twins of every kernel;
@@ -11,8 +12,8 @@ stride-1 3x3 and 3x3x3 only). :func:`method` builds the methods of :mod:`tconv.m
 
 :func:`factorization` says which one runs for a geometry (for ``tconv explain`` and the
 benchmarks). Building a method asks glibc to keep freed big blocks for reuse
-(:func:`tconv.kernels.batch_split.keep_freed_memory`; ``TCONV_KEEP_FREED_MEMORY=0`` opts
-out): fresh pages cost as much as the work.
+(:func:`tconv.methods.runtime.keep_freed_memory`; ``TCONV_KEEP_FREED_MEMORY=0`` opts out):
+fresh pages cost as much as the work.
 
 >>> from tconv.geometry import conv_geometry
 >>> factorization(conv_geometry((64, 64), (3, 3), padding=1), 16, 16)["adjoint"][:20]
@@ -22,35 +23,51 @@ from __future__ import annotations
 
 import math
 
-from . import winograd, winograd_batch
-from .fast import (NumpyKernels, adjoint_as_convolution, is_pointwise, is_tiling, adjoint, forward,
-                   weight_grad)
-from .geometry import ConvGeometry
-from .kernels import im2col
+from .. import winograd as theory
+from ..geometry import ConvGeometry
+from ..kernels import im2col
+from . import unfold, winograd
+from .base import Method, PoolKernels
+from .runtime import keep_freed_memory
+from .unfold import NumpyKernels, adjoint_as_convolution, is_pointwise, is_tiling
 
-__all__ = ["winograd_pays", "factorization", "method"]
+__all__ = ["winograd_pays", "winograd_tiles", "factorization", "fast_method", "FAST_METHODS"]
 
 
 def winograd_pays(geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
     """Whether the default method runs the convolution ``c_in -> c_out`` on ``geometry`` with Winograd.
 
     ``c_in``/``c_out`` are the channels of the convolution actually computed (for an adjoint:
-    ``C_feature -> C_image``). The rule, from the benchmark layers (docs/benchmarks.md, one
-    thread, forward and forward + backward): Winograd when it applies
+    ``C_feature -> C_image``). The rule, from the recipe's layers (batch 8, one thread, the
+    three products of a training step; docs/benchmarks.md): Winograd when it applies
     (:func:`tconv.winograd.covers`), each group has at least 4 input and 4 output channels
     (fewer make the GEMMs degenerate and the transforms dominate) and the output has at
-    least 1024 points per image. Measured: 10-25% faster than unfold + GEMM at 32x32 and
-    64x64 (16-32 channels), 2x on the 32³ 3-D layer, a tie at 16x16 (32-64 channels).
+    least 256 points (16 x 16) per image. Measured with F(2x2, 3x3) tiles: 20-30% faster than
+    unfold + GEMM at 16x16 and 32x32 (16-64 channels), 40% at 64x64; a tie at 8x8, slower at 4x4.
 
     >>> from tconv.geometry import conv_geometry
     >>> g = conv_geometry((64, 64), (3, 3), padding=1)
     >>> winograd_pays(g, 16, 16, 1), winograd_pays(g, 1, 16, 1)
     (True, False)
-    >>> winograd_pays(conv_geometry((16, 16), (3, 3), padding=1), 64, 64, 1)
+    >>> winograd_pays(conv_geometry((8, 8), (3, 3), padding=1), 64, 64, 1)
     False
     """
-    return (winograd.covers(geometry) and min(c_in, c_out) // groups >= 4
-            and math.prod(geometry.feature_size) >= 1024)
+    return (theory.covers(geometry) and min(c_in, c_out) // groups >= 4
+            and math.prod(geometry.feature_size) >= 256)
+
+
+def winograd_tiles(output_size) -> tuple[int, ...]:
+    """The output tile ``m`` per axis the fast methods use: F(2, 3) up to 32 outputs, F(4, 3) beyond.
+
+    F(4, 3) needs fewer multiplications (2.25 per output against 4 in 2-D) but its 36 GEMMs per
+    layer have 4x fewer columns than F(2, 3)'s 16, and on maps of 32 x 32 and less the GEMMs'
+    efficiency decides: F(2x2, 3x3) measured 10-30% faster there (batch 8, one thread); at
+    64 x 64 the two tie, and beyond F(4x4, 3x3) is chosen (:func:`tconv.winograd.tile_sizes`).
+
+    >>> winograd_tiles((32, 32)), winograd_tiles((128, 128))
+    ((2, 2), (4, 4))
+    """
+    return tuple(2 if o <= 32 else m for o, m in zip(output_size, theory.tile_sizes(output_size)))
 
 
 def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: int = 1,
@@ -66,12 +83,12 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
     >>> factorization(conv_geometry((64, 64), (3, 3), stride=2, padding=1), 16, 16)["forward"]
     'unfold + GEMM: C = (W ⊗ I)·P'
     """
-    policy = _POLICY.get(method)
+    policy = FAST_METHODS.get(method)
     if policy is None:
-        raise ValueError(f"method={method!r}: factorization describes {tuple(_POLICY)}")
+        raise ValueError(f"method={method!r}: factorization describes {tuple(FAST_METHODS)}")
 
     def winograd_text(size, flipped=False):
-        m = winograd.tile_sizes(size)
+        m = winograd_tiles(size)
         tile = "x".join(str(v) for v in m)
         points = math.prod(v + 2 for v in m)
         what = ("C.T is the stride-1 convolution with the flipped, channel-swapped kernel, per tile"
@@ -96,12 +113,12 @@ def factorization(geometry: ConvGeometry, c_image: int, c_feature: int, groups: 
 
 
 #: How each fast method uses Winograd: only where it pays (the default), always, or never.
-_POLICY = {"numba": "auto", "numpy": "auto", "winograd": "always", "unfold": "never"}
+FAST_METHODS = {"numba": "auto", "numpy": "auto", "winograd": "always", "unfold": "never"}
 
 
 def _use_winograd(policy: str, geometry: ConvGeometry, c_in: int, c_out: int, groups: int) -> bool:
     if policy == "always":
-        return winograd.covers(geometry)
+        return theory.covers(geometry)
     return policy == "auto" and winograd_pays(geometry, c_in, c_out, groups)
 
 
@@ -110,37 +127,37 @@ def _dispatching(policy: str, kernels, winograd_kernels):
 
     def forward_(image, weight, geometry, groups, keep_cols=None):
         if _use_winograd(policy, geometry, image.shape[1], weight.shape[0], groups):
-            return winograd_batch.forward(image, weight, geometry, groups, winograd_kernels, keep_cols)
-        return forward(image, weight, geometry, groups, kernels, keep_cols)
+            return winograd.forward(image, weight, geometry, groups, winograd_kernels, keep_cols,
+                                    tiles=winograd_tiles(geometry.feature_size))
+        return unfold.forward(image, weight, geometry, groups, kernels, keep_cols)
 
     def adjoint_(feature, weight, geometry, groups):
         if _use_winograd(policy, geometry, weight.shape[0], weight.shape[1] * groups, groups):
-            return winograd_batch.adjoint(feature, weight, geometry, groups, winograd_kernels)
-        return adjoint(feature, weight, geometry, groups, kernels)
+            return winograd.adjoint(feature, weight, geometry, groups, winograd_kernels,
+                                    tiles=winograd_tiles(geometry.image_size))
+        return unfold.adjoint(feature, weight, geometry, groups, kernels)
 
     def weight_grad_(image, feature, geometry, groups, cols=None):
         if _use_winograd(policy, geometry, image.shape[1], feature.shape[1], groups):
-            return winograd_batch.weight_grad(image, feature, geometry, groups, winograd_kernels, cols)
-        return weight_grad(image, feature, geometry, groups, kernels, cols)
+            return winograd.weight_grad(image, feature, geometry, groups, winograd_kernels, cols,
+                                        tiles=winograd_tiles(geometry.feature_size))
+        return unfold.weight_grad(image, feature, geometry, groups, kernels, cols)
 
     return forward_, adjoint_, weight_grad_
 
 
-def method(name: str):
-    """The :class:`tconv.methods.Method` ``"numba"``, ``"numpy"``, ``"winograd"`` or ``"unfold"`` (module docstring).
+def fast_method(name: str) -> Method:
+    """The :class:`~tconv.methods.base.Method` ``"numba"``, ``"numpy"``, ``"winograd"`` or ``"unfold"`` (module docstring).
 
-    >>> method("numpy").keeps_columns
+    >>> fast_method("numpy").keeps_columns
     True
     """
-    from .kernels import batch_split
-    from .methods import Method, PoolKernels
-
-    if name not in _POLICY:
-        raise ValueError(f"tconv.fast builds the methods {tuple(_POLICY)}, not {name!r}")
-    batch_split.keep_freed_memory()             # reuse freed big blocks: fresh pages cost as much as the work
+    if name not in FAST_METHODS:
+        raise ValueError(f"tconv.methods.choice builds the methods {tuple(FAST_METHODS)}, not {name!r}")
+    keep_freed_memory()             # reuse freed big blocks: fresh pages cost as much as the work
     if name == "numpy":
-        from .kernels import pool_numpy as pool
-        from .kernels import winograd as transforms
+        from ..kernels import pool_numpy as pool
+        from ..kernels import winograd as transforms
 
         class _NumpyTransforms:
             tile_transform = staticmethod(transforms.tile_transform_numpy)
@@ -148,9 +165,10 @@ def method(name: str):
 
         kernels, winograd_kernels = NumpyKernels, _NumpyTransforms
     else:
-        from .kernels import pool
-        from .kernels import winograd as winograd_kernels
+        from ..kernels import pool
+        from ..kernels import winograd as winograd_kernels
 
         kernels = im2col
     pooling = PoolKernels(pool.max_pool, pool.max_pool_backward, pool.avg_pool, pool.avg_pool_backward)
-    return Method(*_dispatching(_POLICY[name], kernels, winograd_kernels), True, pooling, "matrix")
+    forward, adjoint, weight_grad = _dispatching(FAST_METHODS[name], kernels, winograd_kernels)
+    return Method(forward, adjoint, weight_grad, keeps_columns=True, pool=pooling, resize="matrix")

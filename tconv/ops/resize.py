@@ -20,8 +20,8 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, is_int, refuse_tensor
-from .methods import get_method
+from .._checks import as_float_array, is_int, refuse_tensor
+from ..methods import get_method
 
 __all__ = ["interpolate", "interpolate_backward", "interpolate_reference", "resize_matrix",
            "interpolate_output_size"]

@@ -8,10 +8,14 @@
 * :func:`weight_grad`: ``Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ V] G``, one GEMM per ``ξ``, reusing the
   ``V`` the forward kept (as unfold + GEMM reuses its columns).
 
-Shapes follow :class:`tconv.methods.Method`. The batch is cut into blocks whose ``V`` and
-``M`` fit in cache (:data:`BLOCK_BYTES`), and runs of blocks go to parallel threads
-(:mod:`tconv.kernels.batch_split`). ``kernels`` is the module of the transforms
-(:mod:`tconv.kernels.winograd`, default) or an object with their NumPy twins.
+Shapes follow :class:`tconv.methods.Method`. The batch is cut into one part per thread, and
+each part into blocks whose ``V`` and ``M`` fit in cache (:data:`BLOCK_BYTES`,
+:func:`tconv.methods.runtime.chunks`); the parts run in parallel threads. ``kernels`` is the
+module of the transforms (:mod:`tconv.kernels.winograd`, default) or an object with their
+NumPy twins. ``tiles`` (the output tile size ``m`` per axis) defaults to
+:func:`tconv.winograd.tile_sizes`; the fast methods pass the measured choice of
+:func:`tconv.methods.choice.winograd_tiles`. The theory (the Toom-Cook matrices, the link to
+``C``) is :mod:`tconv.winograd`.
 
 >>> from tconv.geometry import conv_geometry
 >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -27,9 +31,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import winograd
-from .geometry import ConvGeometry
-from .layout import as_3d, flip_and_swap
+from .. import winograd as theory
+from ..geometry import ConvGeometry
+from ..layout import as_3d, flip_and_swap
+from .runtime import chunks, map_blocks, scratch, single_threaded_blas
 
 __all__ = ["transform_weight", "TransformedTiles", "forward", "adjoint", "weight_grad", "BLOCK_BYTES"]
 
@@ -40,7 +45,7 @@ def _axis_matrices(m: int):
     if m == 0:
         one = np.ones((1, 1))
         return one, one, one
-    t = winograd.toom_cook(m)
+    t = theory.toom_cook(m)
     return t.AT, t.G, t.BT
 
 
@@ -77,11 +82,9 @@ def transform_weight(weight: np.ndarray, groups: int, m: tuple[int, ...]) -> np.
     >>> transform_weight(np.ones((1, 1, 3, 3)), 1, (2, 2))[:, 0, 0, 0].reshape(4, 4)[1]   # (G 1 Gᵀ)[1]
     array([-1.5 ,  2.25,  0.75,  1.5 ])
     """
-    from .kernels import batch_split
-
     c_out, c_in_group = weight.shape[:2]
     flat = weight.reshape(c_out * c_in_group, -1).astype(np.float64)
-    with batch_split.single_threaded_blas():                           # small: no BLAS threads woken
+    with single_threaded_blas():                           # small: no BLAS threads woken
         u = _weight_matrix(tuple(m)) @ flat.T                          # (α^n, C_out * C_in/g)
     return u.reshape(-1, groups, c_out // groups, c_in_group).astype(weight.dtype)
 
@@ -105,7 +108,7 @@ def _geom(steps, before, tiles) -> np.ndarray:
 
 def _kernels(kernels):
     if kernels is None:
-        from .kernels import winograd as kernels
+        from ..kernels import winograd as kernels
     return kernels
 
 
@@ -129,13 +132,11 @@ def _transform_input(image, m, before, out_size, kernels, reuse=False):
 
     ``reuse=True``: written into this thread's scratch buffer (valid until the next call).
     """
-    from .kernels import batch_split
-
     matrices = _per_axis(m)
     tiles = _tiles(out_size, m)
     columns = math.prod(_columns(out_size, m))
     shape = (math.prod(bt.shape[0] for _, _, bt in matrices), image.shape[1], image.shape[0] * columns)
-    V = batch_split.scratch("V", shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
+    V = scratch("V", shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
     BT = _kernel_matrices(tuple(m), image.dtype)["BT"]
     kernels.tile_transform(as_3d(np.ascontiguousarray(image)), *BT, _geom(m, before, tiles), V)
     return V
@@ -146,29 +147,14 @@ def _transform_input(image, m, before, out_size, kernels, reuse=False):
 BLOCK_BYTES = 2 << 20
 
 
-def _blocks(n: int, per_image: int) -> list[slice]:
-    """The batch as consecutive blocks of at most :data:`BLOCK_BYTES` (at least one image each)."""
-    step = max(1, BLOCK_BYTES // max(per_image, 1))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
-
-
-def _in_threads(function, blocks: list[slice]) -> list:
-    """``[function(block) for block in blocks]``, consecutive runs of blocks in parallel threads."""
-    from .kernels import batch_split
-
-    return batch_split.map_blocks(function, blocks)
-
-
-def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
+def _convolve(image, weight, out_size, before, groups, kernels, keep=None, tiles=None):
     """The stride-1 3x3 correlation of ``image`` with ``weight``: ``(N, C_out, *out_size)``.
 
     ``before``: the padding before each axis (negative: a crop); reads past the image's end
-    are zeros. Blocks of the batch run in parallel threads (:mod:`tconv.kernels.batch_split`).
+    are zeros. Blocks of the batch run in parallel threads (:mod:`tconv.methods.runtime`).
     """
-    from .kernels import batch_split
-
     kernels = _kernels(kernels)
-    m = winograd.tile_sizes(out_size)
+    m = tuple(tiles) if tiles is not None else theory.tile_sizes(out_size)
     U = transform_weight(weight, groups, m)                            # (α^n, g, C_out/g, C_in/g)
     n, c_out = image.shape[0], weight.shape[0]
     out = np.empty((n, c_out) + tuple(out_size), dtype=image.dtype)
@@ -179,19 +165,19 @@ def _convolve(image, weight, out_size, before, groups, kernels, keep=None):
     def run(block):
         V = _transform_input(image[block], m, before, out_size, kernels, reuse=keep is None)
         points, columns = V.shape[0], V.shape[2]
-        M = batch_split.scratch("M", (points, groups, c_out // groups, columns), image.dtype)
+        M = scratch("M", (points, groups, c_out // groups, columns), image.dtype)
         np.matmul(U, V.reshape(points, groups, -1, columns), out=M)      # α^n GEMMs per group
         kernels.output_transform(M.reshape(points, c_out, columns), *AT, geom, bias, as_3d(out[block]))
         return TransformedTiles(V, m, block)
 
     per_image = U.shape[0] * math.prod(_columns(out_size, m)) * (image.shape[1] + c_out) * image.itemsize
-    tiles = _in_threads(run, _blocks(n, per_image))
+    tiles = map_blocks(run, chunks(n, per_image, BLOCK_BYTES))
     if keep is not None:
         keep.extend(tiles)
     return out
 
 
-def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=None, keep_cols=None):
+def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=None, keep_cols=None, tiles=None):
     """``C @ image`` for a geometry :func:`tconv.winograd.covers` accepts: ``(N, C_out, *feature)``.
 
     ``keep_cols``, a list, receives the :class:`TransformedTiles` for :func:`weight_grad`.
@@ -203,10 +189,10 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=None, ke
            [81., 90.]])
     """
     before = tuple(b for b, _ in geometry.padding)
-    return _convolve(image, weight, geometry.feature_size, before, groups, kernels, keep_cols)
+    return _convolve(image, weight, geometry.feature_size, before, groups, kernels, keep_cols, tiles)
 
 
-def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=None):
+def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=None, tiles=None):
     """``C.T @ feature``: the stride-1 correlation with the flipped, channel-swapped kernel.
 
     With stride 1, ``C.T @ y`` pads ``y`` by ``k - 1 - p_before`` before each axis (negative:
@@ -221,10 +207,11 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=None):
            [1., 2., 2., 1.]])
     """
     before = tuple(2 - b for b, _ in geometry.padding)
-    return _convolve(feature, flip_and_swap(weight, groups), geometry.image_size, before, groups, kernels)
+    return _convolve(feature, flip_and_swap(weight, groups), geometry.image_size, before, groups, kernels,
+                     tiles=tiles)
 
 
-def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=None, cols=None):
+def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=None, cols=None, tiles=None):
     """``dL/dW = Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ V] G`` per channel pair: ``(C_f, C_i/g, 3, 3[, 3])``.
 
     ``feature`` is ``dL/dY`` (``(N, C_f, *feature)``); ``V`` are the transformed input tiles,
@@ -238,19 +225,17 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=Non
            [26., 30., 34.],
            [42., 46., 50.]])
     """
-    from .kernels import batch_split
-
     kernels = _kernels(kernels)
     kept = [c for c in (cols or ()) if isinstance(c, TransformedTiles)]
     before = tuple(b for b, _ in geometry.padding)
-    m = kept[0].m if kept else winograd.tile_sizes(geometry.feature_size)
+    m = kept[0].m if kept else tuple(tiles) if tiles is not None else theory.tile_sizes(geometry.feature_size)
     matrices = _per_axis(m)
     A = _kernel_matrices(tuple(m), feature.dtype)["A"]
     geom = _geom(m, (0,) * len(m), _columns(geometry.feature_size, m))      # zeros in the extra column
     c_f = feature.shape[1]
     points = math.prod(at.shape[1] for at, _, _ in matrices)
     per_image = points * math.prod(_columns(geometry.feature_size, m)) * (image.shape[1] + c_f) * image.itemsize
-    blocks = [c.part for c in kept] or _blocks(image.shape[0], per_image)
+    blocks = [c.part for c in kept] or chunks(image.shape[0], per_image, BLOCK_BYTES)
 
     def run(block):
         if kept:
@@ -258,14 +243,14 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=Non
         else:
             V = _transform_input(image[block], m, before, geometry.feature_size, kernels, reuse=True)
         columns = V.shape[2]
-        Z = batch_split.scratch("Z", (points, c_f, columns), feature.dtype)
+        Z = scratch("Z", (points, c_f, columns), feature.dtype)
         kernels.tile_transform(as_3d(np.ascontiguousarray(feature[block])), *A, geom, Z)
         return np.matmul(Z.reshape(points, groups, c_f // groups, columns),
                          np.swapaxes(V.reshape(points, groups, -1, columns), 2, 3))   # (α^n, g, C_f/g, C_i/g)
 
     dU = np.zeros((points, groups, c_f // groups, image.shape[1] // groups), dtype=feature.dtype)
-    for partial in _in_threads(run, blocks):            # in the blocks' order: reproducible
+    for partial in map_blocks(run, blocks):            # in the blocks' order: reproducible
         dU += partial
-    with batch_split.single_threaded_blas():
+    with single_threaded_blas():
         grad = dU.reshape(points, -1).astype(np.float64).T @ _weight_matrix(tuple(m))    # (Gᵀ ⊗ Gᵀ) dU
     return grad.reshape((c_f, image.shape[1] // groups) + geometry.kernel_size).astype(feature.dtype)

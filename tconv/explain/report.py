@@ -8,7 +8,7 @@ command line (:mod:`tconv.cli`) stays a thin layer and the reports can be tested
   the tconv / PyTorch / Keras spellings and the convolution matrix's shape and sparsity;
 * :func:`describe_keras`: how a Keras ``Conv*DTranspose(padding=...)`` maps to tconv and
   PyTorch;
-* :func:`format_checks`: the table of :func:`tconv.views.check_views` (every way tconv can
+* :func:`format_checks`: the table of :func:`tconv.explain.five_views.check_views` (every way tconv can
   compute the operator, on random data, compared);
 * :func:`lecture_example`: the lecture notes' 4x4 image and 3x3 kernel, step by step.
 """
@@ -18,13 +18,13 @@ import math
 
 import numpy as np
 
-from . import conv as _conv
-from .geometry import ConvGeometry, output_size_range
-from .matrix import conv_matrix, conv_transpose_matrix
-from .matrix import count_nonzeros as _count_nonzeros
-from .spelling import framework_calls
-from .translate import KerasTranslation
-from .views import LECTURE_K, LECTURE_M, LECTURE_Y, ViewCheck, check_views, lecture_checks
+from ..geometry import ConvGeometry, output_size_range
+from ..matrix import LECTURE_K, LECTURE_M, LECTURE_Y, conv_matrix, conv_transpose_matrix
+from ..matrix import count_nonzeros as _count_nonzeros
+from ..ops import conv as _conv
+from ..translate.keras import KerasTranslation
+from ..translate.spelling import framework_calls
+from .five_views import ViewCheck, check_views, lecture_checks
 
 __all__ = ["ViewCheck", "describe_geometry", "describe_keras", "check_views", "format_checks",
            "lecture_example", "lecture_checks", "LECTURE_M", "LECTURE_K"]
@@ -222,7 +222,7 @@ def describe_geometry(g: ConvGeometry, in_channels: int = 1, out_channels: int =
 
 def _fast_path_lines(g: ConvGeometry, in_channels: int, out_channels: int, groups: int) -> list[str]:
     """Which factorization of ``C`` the default method runs for each product (all are ``C`` exactly)."""
-    from .fast_methods import factorization
+    from ..methods.choice import factorization
 
     c_image, c_feature = (out_channels, in_channels) if g.transposed else (in_channels, out_channels)
     ways = factorization(g, c_image, c_feature, groups)

@@ -7,7 +7,8 @@ groups=1, dilation=1, output_size=None)`` take the same arguments, in the same o
 
 * ``"matrix"``: multiply by the explicit sparse convolution matrix ``C`` (or ``C.T``);
 * ``"reference"``: the readable loops of :mod:`tconv.reference`;
-* ``"numba"`` (the default) and ``"numpy"``: the factored matrix of :mod:`tconv.fast`.
+* ``"numba"`` (the default) and ``"numpy"``: the factored matrix of :mod:`tconv.methods.unfold`
+  (or Winograd's, :mod:`tconv.methods.winograd`, chosen per layer).
 
 All methods compute the same operator; the tests prove it. The registry lives in
 :mod:`tconv.methods` (re-exported here); ``set_default_method`` and the ``use_method``
@@ -20,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_groups, refuse_tensor, same_dtype
-from .geometry import conv_geometry, conv_transpose_geometry
-from .methods import (Method, available_methods, get_default_method, get_method, register_method,
+from .._checks import as_float_array, check_groups, refuse_tensor, same_dtype
+from ..geometry import conv_geometry, conv_transpose_geometry
+from ..methods import (Method, available_methods, get_default_method, get_method, register_method,
                       set_default_method, use_method)
 
 __all__ = [

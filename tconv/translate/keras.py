@@ -25,14 +25,14 @@ gives, when ``k̂ >= s``, ``p = ceil(T/2)`` and ``a = 2p - T``:
 (Keras' own PyTorch backend uses the same formulas and warns about the shift.)
 
 The other direction, spelling any tconv geometry as a PyTorch and a Keras layer, is
-:func:`tconv.spelling.framework_calls`.
+:func:`tconv.translate.spelling.framework_calls`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._checks import is_int
-from .geometry import as_tuple, effective_kernel
+from .._checks import is_int
+from ..geometry import as_tuple, effective_kernel
 from .spelling import KERAS_PADDINGS, collapse, format_call, tconv_call, torch_transpose_call
 
 __all__ = ["KerasTranslation", "keras_conv_transpose", "keras_output_size", "KERAS_PADDINGS"]

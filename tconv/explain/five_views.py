@@ -13,19 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import conv as _conv
-from . import reference
-from .geometry import ConvGeometry, conv_geometry
-from .matrix import conv_matrix, conv_transpose_matrix
+from .. import reference
+from ..geometry import ConvGeometry, conv_geometry
+from ..matrix import (LECTURE_CONV, LECTURE_K, LECTURE_M, LECTURE_TRANSPOSED, LECTURE_Y, conv_matrix,
+                      conv_transpose_matrix)
+from ..ops import conv as _conv
 
 __all__ = ["ViewCheck", "check_views", "check_steps", "lecture_checks", "LECTURE_M", "LECTURE_K"]
 
-#: The lecture notes' example (Dumoulin & Visin 2016, section 4.1).
-LECTURE_M = np.array([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]], dtype=float)
-LECTURE_K = np.array([[1, 4, 1], [1, 4, 3], [3, 3, 1]], dtype=float)
-LECTURE_Y = np.array([2.0, 1.0, 4.0, 4.0])
-LECTURE_CONV = np.array([[122, 148], [126, 134]], dtype=float)
-LECTURE_TRANSPOSED = np.array([[2, 9, 6, 1], [6, 29, 30, 7], [10, 29, 33, 13], [12, 24, 16, 4]], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -129,8 +124,8 @@ def check_views(g: ConvGeometry, in_channels: int = 1, out_channels: int = 1, gr
 
 def _input_gradient(x, w, y, **kwargs) -> np.ndarray:
     """``d <conv(x, w), y> / dx`` by the autograd: it is ``C.T @ y``, a transposed convolution."""
-    from .autograd import Tensor
-    from .nn import functional
+    from ..autograd import Tensor
+    from ..nn import functional
 
     x_t = Tensor(x, requires_grad=True)
     out = getattr(functional, f"conv{x.ndim - 2}d")(x_t, Tensor(w), **kwargs)

@@ -9,13 +9,13 @@ adds ``output_padding`` at the end; Keras "valid" pads nothing and "same" pads
 ``T = max((o-1)s + k̂ - i, 0)`` in total, ``T//2`` before.)
 
 The translation in the other direction, a Keras ``Conv*DTranspose`` into PyTorch and tconv, is
-:mod:`tconv.translate`; the call-building helpers here are shared by both.
+:mod:`tconv.translate.keras`; the call-building helpers here are shared by both.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .geometry import ConvGeometry
+from ..geometry import ConvGeometry
 
 __all__ = ["FrameworkCalls", "framework_calls", "tconv_call", "torch_transpose_call", "format_call", "collapse",
            "KERAS_PADDINGS"]

@@ -1,4 +1,4 @@
-"""The fast path: the convolution matrix factored as ``C = (W ⊗ I) · P``.
+"""The fast path: the convolution matrix factored as ``C = (W ⊗ I) · P`` (unfold + GEMM).
 
 ``P`` (unfold, :mod:`tconv.kernels.im2col`) copies what each kernel tap sees into a column
 buffer; ``W ⊗ I`` is then one matrix product through NumPy's BLAS. So, for one group,
@@ -11,54 +11,29 @@ This is exactly the operator of :mod:`tconv.matrix`, which the tests check. Two 
 skip the gather/scatter: a 1x1 kernel (``P`` is the identity) and non-overlapping tiles
 (``kernel == stride``, no padding, e.g. U-Net's 2x2 stride-2 up-convolution), where ``P`` is
 a pure permutation: one (de-)interleaving copy (:mod:`tconv.kernels.tiling`). Parts of the
-batch run in parallel threads, each with a single-threaded BLAS (:mod:`tconv.kernels.batch_split`).
+batch run in parallel threads, each with a single-threaded BLAS (:mod:`tconv.methods.runtime`).
 
 Stride-1 3x3 (and 3x3x3) convolutions have a second exact factorization of the same ``C``
-with fewer multiplications, Winograd's (:mod:`tconv.winograd`); :mod:`tconv.fast_methods`
-builds the methods ``"numba"`` (the default: unfold + GEMM or Winograd per layer),
-``"numpy"`` (the same with the kernels' NumPy twins), ``"winograd"`` and ``"unfold"`` from
-the products here and in :mod:`tconv.winograd_batch`.
+with fewer multiplications, Winograd's (:mod:`tconv.methods.winograd`); :mod:`tconv.methods.choice`
+picks one per layer.
 """
 from __future__ import annotations
 
 import math
-import threading
 from typing import NamedTuple
 
 import numpy as np
 
-from .geometry import ConvGeometry
-from .kernels import im2col
-from .layout import as_3d, flip_and_swap, grouped, pack_geometry
+from ..geometry import ConvGeometry
+from ..kernels import im2col
+from ..layout import as_3d, flip_and_swap, grouped, pack_geometry
+from .runtime import chunks, map_blocks, scratch
 
-__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad", "Columns", "is_pointwise", "is_tiling",
-           "adjoint_as_convolution", "NumpyKernels"]
+__all__ = ["kernel_geometry", "unfold", "fold", "forward", "adjoint", "weight_grad", "Columns", "is_pointwise",
+           "is_tiling", "adjoint_as_convolution", "NumpyKernels", "COLUMN_BUDGET_BYTES"]
 
 #: Upper bound on the column buffer of one chunk of the batch (bytes).
 COLUMN_BUDGET_BYTES = 256 << 20
-
-
-_scratch_space = threading.local()
-
-
-def scratch(shape, dtype) -> np.ndarray:
-    """A reusable buffer for temporaries (column buffers), one per thread and dtype.
-
-    Large ``np.empty`` calls map fresh pages from the OS every time, and touching them
-    costs as much as the copy itself; reusing one grown buffer avoids that. The buffer is
-    overwritten by the next call: never return it to a caller.
-
-    >>> a = scratch((2, 3), np.float32); b = scratch((3,), np.float32)
-    >>> np.shares_memory(a, b)
-    True
-    """
-    dtype = np.dtype(dtype)
-    size = math.prod(shape)
-    pool = _scratch_space.__dict__.setdefault("buffers", {})
-    buffer = pool.get(dtype)
-    if buffer is None or buffer.size < size:
-        buffer = pool[dtype] = np.empty(size, dtype=dtype)
-    return buffer[:size].reshape(shape)
 
 
 def kernel_geometry(geometry: ConvGeometry) -> tuple[int, ...]:
@@ -102,7 +77,7 @@ def _kernel_3d(geometry: ConvGeometry) -> tuple[int, int, int]:
 
 def _tiling(kernels):
     """The (de-)interleave kernels of a tiling: Numba's, or their NumPy twins for the twin kernels."""
-    from .kernels import tiling
+    from ..kernels import tiling
 
     if kernels is NumpyKernels:
         return _NumpyTiling
@@ -130,7 +105,7 @@ def unfold(image: np.ndarray, geometry: ConvGeometry, kernels=im2col.unfold, reu
                                       *_kernel_3d(geometry), cols)
         return cols
     shape = (n, c * taps, length)
-    cols = scratch(shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
+    cols = scratch("columns", shape, image.dtype) if reuse else np.empty(shape, dtype=image.dtype)
     kernels(as_3d(np.ascontiguousarray(image)), kernel_geometry(geometry), cols)
     return cols
 
@@ -163,27 +138,6 @@ def fold(cols: np.ndarray, channels: int, geometry: ConvGeometry, kernels=im2col
     return out
 
 
-def _chunks(n: int, per_sample_bytes: int) -> list[slice]:
-    """Slices of the batch: its parts for parallel threads, each cut under :data:`COLUMN_BUDGET_BYTES`.
-
-    The parts run in parallel (:func:`_in_threads`): each thread unfolds its own samples and
-    runs its own GEMMs with a single-threaded BLAS (:mod:`tconv.kernels.batch_split` says
-    why: BLAS's and Numba's spinning worker threads fight over the cores otherwise).
-    """
-    from .kernels import batch_split
-
-    step = max(1, COLUMN_BUDGET_BYTES // max(per_sample_bytes, 1))
-    return [slice(i, min(i + step, part.stop)) for part in batch_split.split(n, batch_split.threads())
-            for i in range(part.start, part.stop, step)]
-
-
-def _in_threads(function, chunks: list[slice]) -> list:
-    """``[function(chunk) for chunk in chunks]``, consecutive runs of chunks in parallel threads."""
-    from .kernels import batch_split
-
-    return batch_split.map_blocks(function, chunks)
-
-
 class Columns(NamedTuple):
     """The column buffer ``unfold(image[part])`` that :func:`forward` keeps for :func:`weight_grad`."""
 
@@ -214,7 +168,7 @@ def forward(image, weight, geometry: ConvGeometry, groups: int, kernels=im2col, 
         np.matmul(w, by_group, out=out[part].reshape(cols.shape[0], groups, w.shape[1], length))
         return Columns(part, cols)
 
-    kept = _in_threads(run, _chunks(n, per_sample))
+    kept = map_blocks(run, chunks(n, per_sample, COLUMN_BUDGET_BYTES))
     if keep_cols is not None:
         keep_cols.extend(kept)
     return out.reshape((n, c_out) + geometry.feature_size)
@@ -263,11 +217,11 @@ def adjoint(feature, weight, geometry: ConvGeometry, groups: int, kernels=im2col
 
     def run(part):
         m = part.stop - part.start
-        cols = scratch((m, groups, w_t.shape[1], length), feature.dtype)
+        cols = scratch("columns", (m, groups, w_t.shape[1], length), feature.dtype)
         np.matmul(w_t, by_group[part], out=cols)
         fold(cols.reshape(m, groups * w_t.shape[1], length), channels, geometry, kernels.fold, out=out[part])
 
-    _in_threads(run, _chunks(n, per_sample))
+    map_blocks(run, chunks(n, per_sample, COLUMN_BUDGET_BYTES))
     return out
 
 
@@ -289,7 +243,7 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
     # this orientation 25-60% faster on the U-Net's layers (few output channels, long rows).
     per_sample = image.shape[1] * math.prod(geometry.kernel_size) * length * image.itemsize
     kept = {c.part.start: c.cols for c in (cols or ()) if isinstance(c, Columns)}
-    chunks = [c.part for c in (cols or ()) if isinstance(c, Columns)] or _chunks(n, per_sample)
+    parts = [c.part for c in (cols or ()) if isinstance(c, Columns)] or chunks(n, per_sample, COLUMN_BUDGET_BYTES)
 
     def run(part):
         unfolded = kept[part.start] if kept else unfold(image[part], geometry, kernels.unfold, reuse=True)
@@ -300,7 +254,7 @@ def weight_grad(image, feature, geometry: ConvGeometry, groups: int, kernels=im2
         return grad_t
 
     grad_t = np.zeros((groups, taps, c_f // groups), dtype=image.dtype)
-    for partial in _in_threads(run, chunks):                       # in the chunks' order
+    for partial in map_blocks(run, parts):                       # in the chunks' order
         grad_t += partial
     grad = np.swapaxes(grad_t, 1, 2)
     return np.ascontiguousarray(grad).reshape((c_f, image.shape[1] // groups) + geometry.kernel_size)
@@ -319,10 +273,10 @@ class NumpyKernels:
 class _NumpyTiling:
     @staticmethod
     def interleave(*args):
-        from .kernels import tiling
+        from ..kernels import tiling
         tiling.interleave_numpy(*args)
 
     @staticmethod
     def deinterleave(*args):
-        from .kernels import tiling
+        from ..kernels import tiling
         tiling.deinterleave_numpy(*args)

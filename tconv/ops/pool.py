@@ -16,10 +16,10 @@ import math
 
 import numpy as np
 
-from ._checks import as_float_array, refuse_tensor
-from .geometry import as_tuple
-from .layout import pack_geometry
-from .methods import get_method
+from .._checks import as_float_array, refuse_tensor
+from ..geometry import as_tuple
+from ..layout import pack_geometry
+from ..methods import get_method
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "pool_output_size", "max_pool_backward", "avg_pool_backward"]

@@ -1,0 +1,17 @@
+"""One convolution in every framework's words: tconv, PyTorch and Keras.
+
+* :mod:`.keras`: a Keras ``Conv*DTranspose(padding="same"|"valid")`` in tconv and PyTorch
+  (:func:`keras_conv_transpose`), with the one-pixel shift and the cases with no PyTorch
+  equivalent;
+* :mod:`.spelling`: any tconv geometry written as a tconv call, a PyTorch layer and (when one
+  exists) a Keras layer (:func:`framework_calls`).
+
+>>> t = keras_conv_transpose("same", kernel_size=3, stride=2)
+>>> t.padding, t.output_padding
+((1, 1), (1, 1))
+"""
+from .keras import KERAS_PADDINGS, KerasTranslation, keras_conv_transpose, keras_output_size
+from .spelling import FrameworkCalls, framework_calls
+
+__all__ = ["KerasTranslation", "keras_conv_transpose", "keras_output_size", "KERAS_PADDINGS", "FrameworkCalls",
+           "framework_calls"]
