@@ -90,8 +90,8 @@ def test_a_whole_printed_pipeline_rebuilds_it():
 def test_the_old_module_names_still_work_with_a_warning():
     from tconv.seg.augment import flips, warps
 
-    with pytest.warns(DeprecationWarning, match="spatial is now tconv.seg.augment.flips"):
+    with pytest.warns(DeprecationWarning, match="spatial.HorizontalFlip moved to tconv.seg.augment.flips"):
         from tconv.seg.augment.spatial import HorizontalFlip
-    with pytest.warns(DeprecationWarning, match="geometric is now tconv.seg.augment.warps"):
+    with pytest.warns(DeprecationWarning, match="geometric.affine_matrix moved to tconv.seg.augment.warps"):
         from tconv.seg.augment.geometric import affine_matrix
     assert HorizontalFlip is flips.HorizontalFlip and affine_matrix is warps.affine_matrix

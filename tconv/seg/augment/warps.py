@@ -10,7 +10,7 @@ Volumes (``spatial_dims=3``): the warp is in the H-W plane and the same for ever
 slice (as albumentations applies its 2-D warps to volumes); nothing moves along depth.
 Borders are constant only (``fill`` / ``fill_mask``); albumentations' other ``border_mode``
 values are not copied. (This module was ``tconv.seg.augment.geometric``; that name still works,
-deprecated.)
+deprecated: ``tconv._moved``.)
 """
 from __future__ import annotations
 
