@@ -29,9 +29,9 @@ LAYERS = (
     Layer("base", ("_checks", "random", "serialization"),
           "the shared input checks (dtypes, ints, choices), the seeded random generator, `.npz` checkpoints "
           "read without pickle and files written atomically"),
-    Layer("geometry", ("geometry", "layout"),
+    Layer("geometry", ("geometry", "layout", "receptive_field"),
           "per-axis output sizes of convolution and transposed convolution, padding modes, validation that "
-          "states the rule, the paper's equivalent convolution; the weight and kernel layouts"),
+          "states the rule, the paper's equivalent convolution; the weight and kernel layouts; receptive fields"),
     Layer("theory", ("matrix", "winograd", "translate"),
           "the sparse matrix `C` (its pattern, `.T`, `@`) and the lecture notes' example; Winograd's Toom-Cook "
           "derivation; one geometry spelled in tconv, PyTorch and Keras"),
@@ -59,6 +59,9 @@ LAYERS = (
           "V-Net lite, training and inference"),
     Layer("viz", ("viz",),
           "figures for lecturers and tutorials (the only package that imports matplotlib)"),
+    Layer("exercises", ("exercises",),
+          "the tutorials' graders (`check(\"NN.k\", answer)`), the solution marks and the student copies made "
+          "from them, `tconv exercise`'s seeded questions and handouts"),
     Layer("cli", ("cli",),
           "the `tconv` command: one module per subcommand, argument parsing and terminal output"),
 )

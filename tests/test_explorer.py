@@ -22,6 +22,7 @@ import tconv
 from tconv.cli import main
 from tconv.viz import explorer
 from tconv.viz.explorer_cases import LIMITS, geometry_params, golden_cases, page_geometry, seeded_ints
+from tconv.translate.spelling import COMMAND_LINE_NAMES, respell
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 500_000
@@ -175,7 +176,7 @@ def test_golden_errors_are_tconv_explains_words(capsys):
             continue                                 # argparse refuses negative sizes before tconv sees them
         assert main(["explain", *flags]) == 2, shlex.join(flags)
         err = capsys.readouterr().err.strip()
-        assert err == f"tconv explain: error: {case['error']}", shlex.join(flags)
+        assert err == f"tconv explain: error: {respell(case['error'], COMMAND_LINE_NAMES)}", shlex.join(flags)
         checked += 1
     assert checked >= 8
 
@@ -229,7 +230,7 @@ def test_geometry_params_round_trip():
     (["--input", "4", "--kernel", "3", "--channels", "2", "3", "-o", "p.html"], "one input and one output channel"),
     (["--input", "4", "--kernel", "3", "--view", "equivalent", "-o", "p.html"], "add --transposed"),
     (["--input", "2", "--kernel", "3", "--stride", "2", "--output-padding", "2", "--transposed", "-o", "p.html"],
-     "output_padding=(2,) must be smaller than stride or dilation"),
+     "--output-padding (2,) must be smaller than stride or dilation"),
     (["--seed", "-1", "-o", "p.html"], "--seed -1 must be a non-negative int"),
     (["-o", "no/such/folder/p.html"], "does not exist"),
 ])

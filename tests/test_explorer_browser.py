@@ -27,6 +27,7 @@ import tconv
 from tconv.cli import main
 from tconv.viz import explorer
 from tconv.viz.explorer_cases import check_limits, golden_cases, page_geometry
+from tconv.translate.spelling import COMMAND_LINE_NAMES, respell
 
 try:
     from playwright.sync_api import sync_playwright
@@ -371,7 +372,7 @@ def test_an_invalid_geometry_shows_tconv_explains_words(open_page, changes, caps
     page = open_page()
     said = api(page, "set", changes)
     command, error = message_lines(page)
-    assert command.startswith("$ tconv explain ") and error == f"tconv explain: error: {said}"
+    assert command.startswith("$ tconv explain ") and error == f"tconv explain: error: {respell(said, COMMAND_LINE_NAMES)}"
     assert main(shlex.split(command[2:])[1:]) == 2             # the command the page prints, run
     assert capsys.readouterr().err.strip() == error
     assert api(page, "outputSize") is None and api(page, "matrix") is None
@@ -385,7 +386,7 @@ def test_sizes_above_the_limits_are_refused_the_same_way(open_page):
     said = api(page, "set", {"mode": "conv", "input": [20, 20]})
     assert said == ("input_size=(20, 20) is above the explorer's limit of 16 per axis in 2-D (32 in 1-D), which keeps "
                     "every cell readable; tconv explain describes any size")
-    assert message_lines(page)[1] == f"tconv explain: error: {said}"
+    assert message_lines(page)[1] == f"tconv explain: error: {respell(said, COMMAND_LINE_NAMES)}"
     assert api(page, "set", {"input": [40]}).startswith("input_size=(40,) is above the explorer's limit of 32")
     assert api(page, "set", {"input": [2, 2, 2]}).endswith("(tconv explain describes 3-D ones)")
     assert api(page, "get")["input"] == [40]                     # a malformed request changes nothing

@@ -15,11 +15,20 @@ How a tutorial runs depends on what is installed:
 
 Either way the script must also be plain Python (no IPython-only names), so
 ``python tutorials/NN_name.py`` works.
+
+**Exercises.** The solved tutorial runs with ``TCONV_EXERCISES=strict``, so a reference solution
+that its grader does not accept fails the run. Then, in the same session, the *student* copy of
+every exercise cell runs (the solution replaced by its blank, tconv.exercises.marking): each
+must run without an error and its ``check`` must report "no answer yet" (or "not yet"), never
+"right". That is what a student who has not started sees, at the cost of re-running the
+exercise cells only.
 """
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import re
@@ -88,13 +97,48 @@ def test_tutorial_is_plain_python(path):
                                                "which exist only in IPython: the script would fail"
 
 
+#: Run first among the student cells: a blank must report "no answer yet", not raise.
+_LENIENT = "import os as _tconv_os\n_tconv_os.environ.pop('TCONV_EXERCISES', None)\n"
+_VERDICT = re.compile(r"^Exercise (\d\d\.\d+): (right|not yet|no answer yet)\.", re.M)
+
+
+def _student_cells(path):
+    from tconv.exercises.marking import student_cells
+
+    return student_cells(path.read_text(encoding="utf-8"))
+
+
+def _check_blanks(path, outputs):
+    """Every student cell printed a verdict for its exercises, and none of them is "right"."""
+    from tconv.exercises.marking import exercise_ids
+
+    verdicts = {}
+    for text in outputs:
+        for exercise_id, status in _VERDICT.findall(text):
+            verdicts.setdefault(exercise_id, []).append(status)
+    expected = exercise_ids(path.read_text(encoding="utf-8"))
+    assert sorted(verdicts) == sorted(expected), \
+        f"{path.name}: the student copy's checks reported {sorted(verdicts)}, expected {expected}"
+    passed = [exercise_id for exercise_id, statuses in verdicts.items() if "right" in statuses]
+    assert not passed, f"{path.name}: the blank of {passed} passes its grader (the solution leaks into the check)"
+
+
 def _run_as_script(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)                              # nothing lands in the repository
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("TCONV_TUTORIAL_OUTPUT", str(tmp_path))
     monkeypatch.setenv("TCONV_QUICK", QUICK)
+    monkeypatch.setenv("TCONV_EXERCISES", "strict")
     with np.printoptions():                                  # a tutorial's print settings stay in it
         namespace = runpy.run_path(str(path), run_name="__main__")   # the tutorial asserts its own values
+        monkeypatch.delenv("TCONV_EXERCISES")
+        outputs = []
+        for source in _student_cells(path):
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                exec(compile(source, f"{path.name} (student copy)", "exec"), namespace)
+            outputs.append(printed.getvalue())
+    _check_blanks(path, outputs)
     return {name: value for name, value in namespace.items() if name.endswith("_path")}
 
 
@@ -102,7 +146,9 @@ def _run_as_script(path, tmp_path, monkeypatch):
 def test_tutorial_runs(path, tmp_path, monkeypatch, executed_folder):
     start = time.perf_counter()
     if NOTEBOOK_MODE:
-        notebook = notebooks.execute(path, tmp_path, env={"TCONV_QUICK": QUICK})
+        notebook = notebooks.execute(path, tmp_path, env={"TCONV_QUICK": QUICK, "TCONV_EXERCISES": "strict"},
+                                     extra_cells=[_LENIENT] + _student_cells(path))
+        _check_blanks(path, notebook.metadata["tconv"]["extra_output"])
         import nbformat
         nbformat.write(notebook, executed_folder / f"{path.stem}.ipynb")
         announced = notebook.metadata["tconv"]["paths"]

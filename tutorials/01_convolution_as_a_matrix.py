@@ -23,7 +23,7 @@
 # and the identity that makes "transposed" the right word: `<C x, y> = <x, C.T y>`.
 #
 # **Before you start.** NumPy arrays and matrix products; nothing about tconv. This is the first
-# tutorial. **Runtime:** about 10 seconds.
+# tutorial. **Runtime:** in the [runtime table](README.md#runtimes).
 #
 # Run it as a script (`python tutorials/01_convolution_as_a_matrix.py`) or open it as a notebook
 # with jupytext. Every claim is checked by an `assert`, so the script fails loudly if one is wrong.
@@ -281,12 +281,20 @@ for size, a in [(5, 0), (6, 1)]:
 # %% [markdown]
 # `tconv.viz.draw_convolution(..., view="equivalent")` draws this view for any geometry: the
 # inserted zeros dotted, the padding hatched, the `output_padding` row and column marked, and
-# the rotated kernel's first window (tap `w22` meets the first input pixel, `w00` the last).
+# the rotated kernel's first window, each cell labelled with the tap it meets. Only one input
+# pixel falls in that window: with `k - 1 - p = 1` row and column of padding before it, the first
+# input pixel sits at (1, 1) of the padded array and meets the rotated kernel's centre, tap
+# `w11`. With padding 0 there would be two rows and columns of padding, and the corner tap `w00`
+# would meet it.
 
 # %%
 stride2_geometry = tconv.conv_transpose_geometry((3, 3), (3, 3), stride=2, padding=1, output_padding=1)
 zeros_figure = tconv.viz.draw_convolution(stride2_geometry, view="equivalent")
 zeros_figure_path = tconv.viz.save(zeros_figure, OUT / "01_zero_insertion.png")
+first_window = {t.get_gid(): t.get_text() for ax in zeros_figure.axes for t in ax.texts if t.get_gid()}
+assert first_window["input[1,1]"] == "w11"                 # padding 1: the centre tap
+no_padding = tconv.viz.draw_convolution(tconv.conv_transpose_geometry((3, 3), (3, 3), stride=2), view="equivalent")
+assert {t.get_gid(): t.get_text() for ax in no_padding.axes for t in ax.texts}["input[2,2]"] == "w00"
 zeros_figure
 
 # %% [markdown]
@@ -384,13 +392,25 @@ assert printed_matrix(report_1d).shape == (6, 3)
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Build by hand the matrix of a 1-D convolution of a length-5 input with the
-# kernel `[1, 2, 3]`, stride 2 and padding 1 (so the input is padded to 7). How many rows does it
-# have, and why does row 0 hold only two of the three taps? Check it against `tconv.conv_matrix`.
+# Each exercise ends with `check("01.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in.
+
+# %%
+from tconv.exercises import check
+
+# %% [markdown]
+# **Exercise 1.** Build by hand the matrix `C_1d` of a 1-D convolution of a length-5 input with
+# the kernel `[1, 2, 3]`, stride 2 and padding 1 (so the input is padded to 7). How many rows
+# does it have, and why does row 0 hold only two of the three taps? Build it with a loop (or on
+# paper), not with `tconv.conv_matrix`; the check compares it with the library's matrix.
 
 # %%
 kernel_1d = np.array([1.0, 2.0, 3.0])
 length, stride, pad = 5, 2, 1
+# BEGIN SOLUTION 01.1
+# STUDENT: C_1d = ...                     # one row per output, one column per input pixel
 n_out = (length + 2 * pad - 3) // stride + 1
 C_1d = np.zeros((n_out, length))
 for m in range(n_out):
@@ -399,30 +419,48 @@ for m in range(n_out):
         if 0 <= j < length:                               # taps on the padding multiply zeros
             C_1d[m, j] = kernel_1d[t]
 print(C_1d)
-assert n_out == 3
-assert C_1d[0].tolist() == [2, 3, 0, 0, 0]                # tap 0 sits on the padding
-assert np.array_equal(tconv.conv_matrix(kernel_1d[None, None], (1, length), stride=2, padding=1).toarray(), C_1d)
+# END SOLUTION 01.1
+check("01.1", C_1d)
 
 # %% [markdown]
-# **Exercise 2.** Feed the transposed convolution a "one-hot" 2x2 input (a single 1, the rest 0).
-# What comes out, and which column of `C.T` is it?
+# (Three rows: `floor((5 + 2 - 3)/2) + 1 = 3` windows. The first window starts on the padding,
+# so its tap 0 multiplies a zero that is not an input pixel: `C` has no column for it.)
+#
+# **Exercise 2.** Predict, without running anything, what `tconv.conv_transpose2d` paints from
+# the "one-hot" 2x2 input `[[0, 0], [1, 0]]` with the notes' kernel `K`: write the 4x4 result
+# as an array. Which column of `C.T` is it?
 
 # %%
-for m in range(4):
-    one_hot = np.zeros(4)
-    one_hot[m] = 1.0
-    painted = tconv.conv_transpose2d(one_hot.reshape(1, 2, 2), K[None, None])[0]
-    r, c = divmod(m, 2)
-    expected = np.zeros((4, 4))
-    expected[r:r + 3, c:c + 3] = K                       # the kernel, at window m
-    assert np.array_equal(painted, expected)
-    assert np.array_equal(painted.reshape(-1), C.T.toarray()[:, m])     # column m of C.T = row m of C
-print("one-hot pixel m paints the kernel at window m: column m of C.T")
+one_hot = np.array([[0.0, 0.0], [1.0, 0.0]])
+# BEGIN SOLUTION 01.2
+# STUDENT: painted = ...                  # a 4x4 array
+r, c = 1, 0                                               # the 1 sits at pixel m = 2: row 1, column 0
+painted = np.zeros((4, 4))
+painted[r:r + 3, c:c + 3] = K                             # the kernel, as it is, at window m
+# END SOLUTION 01.2
+check("01.2", painted)
+
+# %% [markdown]
+# Now run it: the one-hot pixel `m` paints the kernel at window `m`, which is column `m` of `C.T`
+# (row `m` of `C`).
+
+# %%
+by_tconv = tconv.conv_transpose2d(one_hot[None], K[None, None])[0]
+print(by_tconv)
+assert np.array_equal(by_tconv.reshape(-1), C.T.toarray()[:, 2])          # column 2 of C.T
 
 # %% [markdown]
 # **Exercise 3.** A 7x7 image and an 8x8 image both give a 4x4 output with `k = 3, s = 2, p = 1`.
-# Which `output_padding` brings a 4x4 map back to each size? Check that the transposed
-# convolution with it is the transpose of that image's convolution matrix.
+# Which `output_padding` brings a 4x4 map back to each size? Answer with a dict
+# `{7: ..., 8: ...}`; then check that the transposed convolution with it is the transpose of
+# that image's convolution matrix.
+
+# %%
+# BEGIN SOLUTION 01.3
+# STUDENT: restoring = ...                # {7: output_padding, 8: output_padding}
+restoring = {size: (size + 2 * 1 - 3) % 2 for size in (7, 8)}     # (i + 2p - k) mod s
+# END SOLUTION 01.3
+check("01.3", restoring)
 
 # %%
 w_random = rng.standard_normal((1, 1, 3, 3))
@@ -430,8 +468,6 @@ y4 = rng.standard_normal((1, 4, 4))
 for size in (7, 8):
     a = (size + 2 * 1 - 3) % 2
     C_size = tconv.conv_matrix(w_random, (1, size, size), stride=2, padding=1)
-    assert C_size.shape == (16, size * size)
     out = tconv.conv_transpose2d(y4, w_random, stride=2, padding=1, output_padding=a)[0]
     np.testing.assert_allclose(out, (C_size.T @ y4.reshape(-1)).reshape(size, size), atol=1e-12)
-    print(f"{size}x{size}: output_padding {a}")
-    assert a == size - 7
+    print(f"{size}x{size}: output_padding {a}, the transpose of the {C_size.shape[0]} x {C_size.shape[1]} matrix")

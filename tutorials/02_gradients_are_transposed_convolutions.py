@@ -25,7 +25,7 @@
 #
 # **Before you start.** Tutorial 1 (the matrix `C`, `C.T`, `output_padding`). Everything below
 # uses tconv's small autograd: `tconv.Tensor` records the graph and `backward()` walks it
-# (tutorial 5 builds one from scratch). **Runtime:** about 10 seconds.
+# (tutorial 5 builds one from scratch). **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline
@@ -195,50 +195,77 @@ print("gradcheck passed")
 # %% [markdown]
 # ## Exercises
 #
+# Each exercise ends with `check("02.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in.
+
+# %%
+from tconv.exercises import check
+
+# %% [markdown]
 # **Exercise 1.** The loss is now the *mean* of a stride-2, padding-1 convolution's output over a
-# 7x7 image (kernel `K`). Predict `dL/dx` with one call of `tconv.conv_transpose2d` (what is
-# `dL/dy`? which `output_padding`?) and check it against the autograd.
+# 7x7 image (kernel `K`). Predict `dL/dx` with one call of `tconv.conv_transpose2d`: what is
+# `dL/dy`, and which `output_padding` lands on 7x7? (The check compares with the autograd.)
+
+# %%
+# BEGIN SOLUTION 02.1
+# STUDENT: predicted = ...                # dL/dx, shape (1, 1, 7, 7), from one conv_transpose2d call
+out_size = tconv.conv_output_size(7, 3, stride=2, padding=1)          # 4: the output is 4x4
+grad_y = np.full((1, 1, out_size, out_size), 1.0 / out_size ** 2)    # d mean / d y = 1/N everywhere
+a7 = tconv.conv_geometry((7, 7), (3, 3), stride=2, padding=1).restoring_output_padding()
+predicted = tconv.conv_transpose2d(grad_y, K[None, None], stride=2, padding=1, output_padding=a7)
+# END SOLUTION 02.1
+check("02.1", predicted)
+
+# %% [markdown]
+# The autograd's answer, for comparison:
 
 # %%
 x7 = Tensor(rng.standard_normal((1, 1, 7, 7)), requires_grad=True)
-y7 = F.conv2d(x7, Tensor(K[None, None]), stride=2, padding=1)
-y7.mean().backward()
-grad_y = np.full(y7.shape, 1.0 / y7.size)                 # d mean / d y: 1/N everywhere
-a7 = tconv.conv_geometry((7, 7), (3, 3), stride=2, padding=1).restoring_output_padding()
-predicted = tconv.conv_transpose2d(grad_y, K[None, None], stride=2, padding=1, output_padding=a7)
-print("output", y7.shape[2:], "output_padding", a7)
-assert a7 == (0, 0)
-assert np.allclose(x7.grad, predicted, atol=1e-15)
+F.conv2d(x7, Tensor(K[None, None]), stride=2, padding=1).mean().backward()
+print(x7.grad[0, 0])
 
 # %% [markdown]
 # **Exercise 2.** The *weight* gradient of a transposed convolution `y = conv_transpose2d(x, w)`
-# with upstream gradient `g` is the weight gradient of the convolution `conv2d(g, w)` with upstream
-# gradient `x`: the two roles swap. Check it with the autograd (same stride and padding).
+# with upstream gradient `g` is the weight gradient of the convolution `conv2d(g, w)` with
+# upstream gradient `x`: the two roles swap. Compute `dL/dw` of the transposed convolution below
+# using only `F.conv2d` and `backward` (no `conv_transpose2d`); the check compares with the
+# transposed convolution's own gradient.
 
 # %%
 x_small = rng.standard_normal((1, 2, 3, 3))
 w_shared = rng.standard_normal((2, 3, 3, 3))               # conv_transpose: (C_in=2, C_out=3, 3, 3)
-w_t = Tensor(w_shared.copy(), requires_grad=True)
-y_t = F.conv_transpose2d(Tensor(x_small), w_t, stride=2, padding=1)
-g_t = rng.standard_normal(y_t.shape)
-(y_t * Tensor(g_t)).sum().backward()
-
+g_t = rng.standard_normal((1, 3, 5, 5))                    # dL/dy for y = conv_transpose2d(x_small, w, 2, 1)
+# BEGIN SOLUTION 02.2
+# STUDENT: grad_w = ...                   # dL/dw, the shape of w_shared
 w_c = Tensor(w_shared.copy(), requires_grad=True)          # conv2d reads it as (C_out=2, C_in=3, 3, 3)
 (F.conv2d(Tensor(g_t), w_c, stride=2, padding=1) * Tensor(x_small)).sum().backward()
-assert np.allclose(w_t.grad, w_c.grad, atol=1e-12)
-print("weight gradients agree; shape", w_t.grad.shape)
+grad_w = w_c.grad
+# END SOLUTION 02.2
+check("02.2", grad_w, x=x_small, w=w_shared, g=g_t)
 
 # %% [markdown]
-# **Exercise 3.** At stride 3, which kernel sizes `k = 2..6` give a strided convolution an even
-# input gradient away from the border? Compute the gradient of `sum(conv2d(x, ones, stride=3))`
-# and explain the three kinds of result.
+# **Exercise 3.** A stride-2 convolution with a 3x3 kernel and no padding runs over a 10x10 image.
+# How many output pixels does it have per side, and which rows of the input never get any
+# gradient, whatever the loss? Predict both (answer `(outputs per side, [rows])`), then look
+# at the autograd's gradient of `sum(conv2d(x, ones, stride=2))`.
 
 # %%
-for k in range(2, 7):
-    field = Tensor(np.ones((1, 1, 20, 20)), requires_grad=True)
-    F.conv2d(field, Tensor(np.ones((1, 1, k, k))), stride=3).sum().backward()
-    interior = np.unique(field.grad[0, 0, k:-k, k:-k])
-    kind = "holes (k < s)" if k < 3 else "even (k mod s = 0)" if k % 3 == 0 else "uneven (checkerboard)"
-    print(f"k={k}: interior values {interior.tolist()}  {kind}")
-    assert (len(interior) == 1) == (k % 3 == 0)
-    assert (0.0 in interior) == (k < 3)
+# BEGIN SOLUTION 02.3
+# STUDENT: prediction = ...               # (outputs per side, [the rows that get no gradient])
+outputs = (10 - 3) // 2 + 1                                # 4 windows, at rows 0, 2, 4, 6
+last_row_used = (outputs - 1) * 2 + 3 - 1                  # the last window covers rows 6, 7, 8
+prediction = (outputs, list(range(last_row_used + 1, 10)))
+# END SOLUTION 02.3
+check("02.3", prediction)
+
+# %%
+field = Tensor(np.ones((1, 1, 10, 10)), requires_grad=True)
+F.conv2d(field, Tensor(np.ones((1, 1, 3, 3))), stride=2).sum().backward()
+print(field.grad[0, 0])
+
+# %% [markdown]
+# (The last row and column are the pixels a stride-2 convolution rounds away, the ones that
+# `output_padding` gives back to its transposed twin: this is the picture of section 5's
+# remark.)

@@ -23,7 +23,7 @@
 # of the stride, paint none or a weaker one.
 #
 # **Before you start.** Tutorial 1 (the scatter-add view: each input pixel paints a copy of the
-# kernel). **Runtime:** about 15 seconds.
+# kernel). **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline
@@ -232,44 +232,72 @@ upsampling_figure
 #
 # ## Exercises
 #
-# **Exercise 1.** Upsample `[1, 2, 4, 8, 16, 32]` by 3 with a bilinear transposed convolution.
-# An even kernel `2s = 6` would need padding 1.5; which odd kernel and padding give exactly three
-# times the length? Check that the interior equals `tconv.interpolate(..., mode="linear")`.
+# Each exercise ends with `check("03.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in.
+
+# %%
+from tconv.exercises import check
+
+# %% [markdown]
+# **Exercise 1.** Upsample `[1, 2, 4, 8, 16, 32]` by 3 with a bilinear transposed convolution
+# (stride 3). An even kernel `2s = 6` would need padding 1.5; which *odd* kernel size and padding
+# give exactly three times the length *and* interpolate? Answer `(kernel_size, padding)`; then
+# check that the interior equals `tconv.interpolate(..., mode="linear")`.
+
+# %%
+# BEGIN SOLUTION 03.1
+# STUDENT: kernel_size, padding = ..., ...
+# The tent must be 3 samples wide on each side: f = ceil(k/2) = 3, so k = 5 (odd);
+# then (6 - 1)*3 - 2p + 5 = 18 gives p = 1.
+kernel_size, padding = 5, 1
+# END SOLUTION 03.1
+check("03.1", (kernel_size, padding))
 
 # %%
 signal = np.array([[[1.0, 2.0, 4.0, 8.0, 16.0, 32.0]]])
-kernel_size, padding = 5, 1                             # (6 - 1)*3 - 2*1 + 5 = 18 = 3 * 6
-up3 = tconv.conv_transpose1d(signal, init.bilinear_(np.empty((1, 1, kernel_size))), stride=3,
-                             padding=padding)[0, 0]
+up3 = tconv.conv_transpose1d(signal, init.bilinear_(np.empty((1, 1, 5))), stride=3, padding=1)[0, 0]
 linear3 = tconv.interpolate(signal, scale_factor=3, mode="linear")[0, 0]
-print(init.bilinear_kernel((kernel_size,)))
+print(init.bilinear_kernel((5,)))
 print(up3)
 assert up3.shape == (18,)
 assert np.allclose(up3[1:-1], linear3[1:-1])
 
 # %% [markdown]
 # **Exercise 2.** Phase sums explain the stripes, so they also fix them. Rescale each phase of the
-# random 4x4 kernel `k4` so that all four phase sums are 1; show that the constant image now
-# upsamples to a flat interior.
+# random 4x4 kernel `k4` of section 3 (multiply all the taps of one phase by one number) so that
+# all four phase sums are 1. Then upsample the constant image with it and look at the interior.
 
 # %%
+# BEGIN SOLUTION 03.2
+# STUDENT: balanced = ...                 # a 4x4 array: k4[0, 0] with each phase rescaled
 balanced = k4[0, 0].copy()
 for a in range(2):
     for b in range(2):
         balanced[a::2, b::2] /= balanced[a::2, b::2].sum()
-evened = tconv.conv_transpose2d(flat, balanced[None, None], stride=2, padding=1)[0, 0]
+# END SOLUTION 03.2
+check("03.2", balanced, k4=k4)
+
+# %%
+phase_sum_of_tap = np.array([[k4[0, 0, r % 2::2, c % 2::2].sum() for c in range(4)] for r in range(4)])
+evened = tconv.conv_transpose2d(flat, k4 / phase_sum_of_tap, stride=2, padding=1)[0, 0]   # the balanced kernel
 print(f"spread before {spreads['transposed conv k=4, s=2']:.3f}, after {interior_spread(evened):.2e}")
 assert interior_spread(evened) < 1e-12
 
 # %% [markdown]
 # **Exercise 3.** For stride 3, which kernel sizes from 1 to 9 give an even overlap in the interior,
-# which leave holes, and which paint stripes? Predict from `k mod s` and `k < s`, then count with
-# `tconv.viz.overlap_counts`.
+# which leave holes, and which paint stripes? Predict from `k mod s` and `k < s` (answer a dict
+# `{k: "even" | "holes" | "stripes"}`), then count with `tconv.viz.overlap_counts`.
+
+# %%
+# BEGIN SOLUTION 03.3
+# STUDENT: kinds = ...                    # {1: "...", 2: "...", ..., 9: "..."}
+kinds = {k: "holes" if k < 3 else "even" if k % 3 == 0 else "stripes" for k in range(1, 10)}
+# END SOLUTION 03.3
+check("03.3", kinds)
 
 # %%
 for k in range(1, 10):
     core_counts = tconv.viz.overlap_counts(k, 3, 12)[k:-k]
-    prediction = "holes" if k < 3 else "even" if k % 3 == 0 else "stripes"
-    observed = "holes" if core_counts.min() == 0 else "even" if len(set(core_counts)) == 1 else "stripes"
-    print(f"k={k}: interior counts {sorted(set(core_counts.astype(int).tolist()))} -> {observed}")
-    assert observed == prediction
+    print(f"k={k}: interior counts {sorted(set(core_counts.astype(int).tolist()))}")

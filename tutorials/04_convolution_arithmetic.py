@@ -19,7 +19,7 @@
 # you; the last section shows how to read it.
 #
 # **Before you start.** Tutorial 1 (the matrix `C`, zero insertion, `output_padding`).
-# **Runtime:** about 10 seconds.
+# **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline
@@ -403,42 +403,78 @@ assert os.path.getsize(explorer_path) < 500_000
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Which input sizes does a convolution with `k = 3, s = 2, p = 1` map to an output
-# of 4 pixels, and which `output_padding` brings its transposed twin back to each?
+# Each exercise ends with `check("04.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in. Work each one out with the formulas first;
+# `tconv explain` is there to check you afterwards.
 
 # %%
-sizes = [i for i in range(1, 20) if tconv.conv_output_size(i, 3, 2, 1) == 4]
-pads = {i: (i + 2 - 3) % 2 for i in sizes}
-print(sizes, pads)
-assert sizes == [7, 8] and pads == {7: 0, 8: 1}
-for i, a in pads.items():
-    assert tconv.conv_transpose_output_size(4, 3, 2, 1, 1, a) == i
+from tconv.exercises import check
+
+# %% [markdown]
+# **Exercise 1.** Which input sizes does a convolution with `k = 5, s = 3, p = 1` map to an
+# output of 4 pixels, and which `output_padding` brings its transposed twin back to each?
+# Answer a dict `{input size: output_padding}`.
+
+# %%
+# BEGIN SOLUTION 04.1
+# STUDENT: back_to = ...                  # {input size: output_padding, ...}
+# floor((i + 2 - 5)/3) + 1 = 4  <=>  9 <= i - 3 <= 11; then a = (i + 2p - k) mod s
+back_to = {i: (i + 2 * 1 - 5) % 3 for i in range(12, 15)}
+# END SOLUTION 04.1
+check("04.1", back_to)
+
+# %%
+sizes = [i for i in range(1, 30) if tconv.conv_output_size(i, 5, 3, 1) == 4]
+print("input sizes with 4 outputs:", sizes)
+for i in sizes:
+    a = tconv.conv_geometry((i,), (5,), 3, 1).restoring_output_padding()[0]
+    assert tconv.conv_transpose_output_size(4, 5, 3, 1, 1, a) == i
+    print(f"  {i}: output_padding {a}")
 
 # %% [markdown]
 # **Exercise 2.** A decoder must double a feature map exactly (`o' = 2i` for every `i`) with a
 # stride-2 transposed convolution. For kernels 2, 3, 4 and 5, which PyTorch `padding` and
-# `output_padding` do it? Compare with the Keras `"same"` translation of section 5.
+# `output_padding` do it? Answer a dict `{k: (padding, output_padding)}`, then compare with the
+# Keras `"same"` translation of section 5: which of them also give Keras' values?
+
+# %%
+# BEGIN SOLUTION 04.2
+# STUDENT: doubling = ...                 # {2: (padding, output_padding), 3: ..., 4: ..., 5: ...}
+# (i - 1)*2 - 2p + k + a = 2i  <=>  2p - a = k - 2, with 0 <= a < 2
+doubling = {}
+for k in (2, 3, 4, 5):
+    p = (k - 2 + 1) // 2
+    doubling[k] = (p, 2 * p - (k - 2))
+# END SOLUTION 04.2
+check("04.2", doubling)
 
 # %%
 for k in (2, 3, 4, 5):
-    # (i - 1)*2 - 2p + k + a = 2i  <=>  2p - a = k - 2, with 0 <= a < 2
-    p = (k - 2 + 1) // 2
-    a = 2 * p - (k - 2)
-    for i in (3, 7, 10):
-        assert tconv.conv_transpose_output_size(i, k, 2, p, 1, a) == 2 * i
     keras = keras_conv_transpose("same", k, stride=2, ndim=1)
-    assert (keras.padding[0], keras.output_padding[0]) == (p, a)
-    print(f"k={k}: padding={p}, output_padding={a}")
+    print(f"k={k}: PyTorch padding={keras.padding[0]}, output_padding={keras.output_padding[0]}; "
+          f"the same values as Keras: {keras.exact}")
 
 # %% [markdown]
+# (Every one doubles the size; for the odd kernels PyTorch's result is Keras' shifted by one
+# pixel, section 5.)
+#
 # **Exercise 3.** Keras' `Conv1DTranspose(kernel_size=2, strides=3, padding="valid")`: what is its
-# output size for an input of 5, and which PyTorch arguments give the same values? (A stride larger
-# than the kernel leaves gaps; Keras keeps the trailing gap.)
+# output size for an input of 5, and which PyTorch `padding` and `output_padding` give the same
+# values? (A stride larger than the kernel leaves gaps; Keras keeps the trailing gap.) Answer
+# `(output size, padding, output_padding)`.
+
+# %%
+# BEGIN SOLUTION 04.3
+# STUDENT: keras_valid = ...              # (output size, padding, output_padding)
+size = (5 - 1) * 3 + max(2, 3)                              # Keras 'valid': (i - 1)s + max(k, s)
+keras_valid = (size, 0, size - ((5 - 1) * 3 + 2))           # PyTorch: no padding, the gap as output_padding
+# END SOLUTION 04.3
+check("04.3", keras_valid)
 
 # %%
 valid = keras_conv_transpose("valid", 2, stride=3, ndim=1)
 print(valid.torch_call, "->", valid.output_size((5,)))
-assert valid.output_size((5,)) == ((5 - 1) * 3 + max(2, 3),) == (15,)
-assert (valid.padding, valid.output_padding, valid.exact) == ((0,), (1,), True)
 out = tconv.conv_transpose1d(rng.standard_normal((1, 1, 5)), np.ones((1, 1, 2)), stride=3, output_padding=1)
 assert out.shape == (1, 1, 15) and out[0, 0, -1] == 0.0          # the last pixel is the trailing gap

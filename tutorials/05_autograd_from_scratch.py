@@ -19,7 +19,7 @@
 # float64, and switch recording off with `no_grad`.
 #
 # **Before you start.** Tutorial 1 (the matrix `C`) and tutorial 2 (gradients of convolutions).
-# Some calculus: the chain rule. **Runtime:** about 10 seconds.
+# Some calculus: the chain rule. **Runtime:** in the [runtime table](README.md#runtimes).
 
 # %%
 # %matplotlib inline
@@ -390,26 +390,42 @@ assert np.array_equal(evaluated.data, y_t.data)
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Write `softplus(x) = log(1 + exp(x))` as a `defop` with its VJP (its derivative
-# is the logistic sigmoid `1 / (1 + exp(-x))`), and check it with `gradcheck`.
+# Each exercise ends with `check("05.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in.
 
 # %%
+from tconv.exercises import check
+
+# %% [markdown]
+# **Exercise 1.** Write `softplus(x) = log(1 + exp(x))` as a `defop` with its VJP (its derivative
+# is the logistic sigmoid `1 / (1 + exp(-x))`). The check runs it on random inputs with a random
+# upstream gradient and compares the values and the gradient; `gradcheck` would tell you the same.
+
+# %%
+# BEGIN SOLUTION 05.1
+# STUDENT: @defop
+# STUDENT: def softplus(x):
+# STUDENT:     def vjp(grad_out):
+# STUDENT:         return (...,)                        # the gradient with respect to x
+# STUDENT:     return ..., vjp                          # the value, and the vjp
 @defop
 def softplus(x):
     def vjp(grad_out):
         return (grad_out / (1.0 + np.exp(-x)),)
-    return np.logaddexp(0.0, x), vjp
-
-
-assert tconv.gradcheck(softplus, rng.standard_normal((3, 4)))
-assert np.allclose(softplus(Tensor([0.0])).data, np.log(2.0))
-print("softplus passes gradcheck")
+    return np.logaddexp(0.0, x), vjp                      # log(1 + e^x), without overflow
+# END SOLUTION 05.1
+check("05.1", softplus)
 
 # %% [markdown]
 # **Exercise 2.** Recover the Jacobian of the transposed convolution `conv_transpose2d(·, K)`
-# (2x2 -> 4x4) with one-hot upstream gradients, as in section 4. Which matrix is it?
+# (2x2 -> 4x4) with one-hot upstream gradients, as in section 4: one `backward` per output
+# pixel, each giving one row. Which matrix is it?
 
 # %%
+# BEGIN SOLUTION 05.2
+# STUDENT: jacobian_T = ...               # one row per output pixel, one column per input pixel
 rows_T = []
 for m in range(16):
     y_small = Tensor(np.zeros((1, 1, 2, 2)), requires_grad=True)
@@ -418,23 +434,30 @@ for m in range(16):
     one_hot.reshape(-1)[m] = 1.0
     up.backward(one_hot)
     rows_T.append(y_small.grad.reshape(-1))
-jacobian_T = np.array(rows_T)                            # 16 x 4
-assert np.array_equal(jacobian_T, jacobian.T)            # C.T, the transpose of section 4's C
-print("the Jacobian of the transposed convolution is C.T:", jacobian_T.shape)
+jacobian_T = np.array(rows_T)                            # 16 x 4: C.T, the transpose of section 4's C
+# END SOLUTION 05.2
+check("05.2", jacobian_T)
 
 # %% [markdown]
 # **Exercise 3.** The accumulation that fixes micrograd's trap also means that calling `backward`
-# twice *adds* the gradients. Show it, and show how to start from zero again (this is why every
-# training step calls `optimizer.zero_grad()`).
+# twice *adds* the gradients. For `p = [1, -2]` and `L = sum(p * p)`, predict `p.grad` after two
+# calls of `L.backward()` (recomputing `L` each time) without `zero_grad` in between. Then run
+# it, and see how `zero_grad` starts from nothing again (this is why every training step calls
+# `optimizer.zero_grad()`).
+
+# %%
+# BEGIN SOLUTION 05.3
+# STUDENT: after_two_calls = ...          # p.grad after the second backward, as an array
+after_two_calls = 2 * (2 * np.array([1.0, -2.0]))          # dL/dp = 2p, added twice
+# END SOLUTION 05.3
+check("05.3", after_two_calls)
 
 # %%
 p = Tensor([1.0, -2.0], requires_grad=True)
 (p * p).sum().backward()
-first = p.grad.copy()
 (p * p).sum().backward()
-assert np.array_equal(p.grad, 2 * first)                 # accumulated: 2 * (2p)
+print("after two backward calls:", p.grad)
 p.zero_grad()
 assert p.grad is None
 (p * p).sum().backward()
-assert np.array_equal(p.grad, first)
-print("after two backward calls:", 2 * first, "; after zero_grad and one call:", p.grad)
+print("after zero_grad and one call:", p.grad)

@@ -25,7 +25,8 @@
 # (`(B, C, *spatial)`, channel first) and empty-mask conventions; the augmentation uses
 # albumentations' calling convention. The literature values come from docs/references.md.
 #
-# **Runtime:** about 20 s on 2 cores (`TCONV_QUICK=1` shortens the training experiment).
+# **Runtime:** in the [runtime table](README.md#runtimes) (`TCONV_QUICK=1` shortens the training
+# experiment).
 
 # %%
 # %matplotlib inline
@@ -766,44 +767,71 @@ fig
 # %% [markdown]
 # ## Exercises
 #
-# **1.** Which Tversky weights `(α, β)` make the Tversky loss equal to the F-β loss with β = 3?
-# Check it on the example of section 1, and say which kind of error this setting punishes most.
+# Each exercise ends with `check("07.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in.
 
 # %%
-beta = 3.0
-alpha_t, beta_t = 1 / (1 + beta ** 2), beta ** 2 / (1 + beta ** 2)          # 0.1 and 0.9
-print(f"alpha = {alpha_t}, beta = {beta_t}: false negatives weigh 9 times more than false positives")
-assert np.isclose(tversky_loss(P, G, alpha=alpha_t, beta=beta_t, **no_smoothing).item(),
-                  fbeta_loss(P, G, beta=beta, smooth=0.0).item())
+from tconv.exercises import check
 
 # %% [markdown]
-# **2.** A validation set of three images, one class: image A predicted perfectly, image B with
-# Dice 0.5, image C with an empty ground truth and an empty prediction. What does
-# `DiceMetric().aggregate()` return with `ignore_empty=True`, and with `ignore_empty=False`?
-# Work it out by hand, then check.
+# **Exercise 1.** Which Tversky weights `(α, β)` make the Tversky loss equal to the F-β loss
+# with β = 3, and which kind of error does this setting punish most? Answer
+# `(alpha, beta, "false positives" or "false negatives")`, then check the two losses on the
+# example of section 1.
+
+# %%
+# BEGIN SOLUTION 07.1
+# STUDENT: tversky_for_f3 = ...           # (alpha, beta, "false positives" | "false negatives")
+beta = 3.0
+alpha_t, beta_t = 1 / (1 + beta ** 2), beta ** 2 / (1 + beta ** 2)          # 0.1 and 0.9
+tversky_for_f3 = (alpha_t, beta_t, "false negatives")                       # beta_t weighs them 9 times more
+# END SOLUTION 07.1
+check("07.1", tversky_for_f3)
+
+# %%
+print(f"F-beta loss (beta 3) {fbeta_loss(P, G, beta=3.0, smooth=0.0).item():.6f}, Tversky loss (0.1, 0.9) "
+      f"{tversky_loss(P, G, alpha=0.1, beta=0.9, **no_smoothing).item():.6f}")
+
+# %% [markdown]
+# **Exercise 2.** A validation set of three images, one class: image A predicted perfectly, image B
+# with Dice 0.5, image C with an empty ground truth and an empty prediction. What does
+# `DiceMetric(ignore_empty=...).aggregate()` return with `ignore_empty=True`, and with
+# `ignore_empty=False`? Work it out by hand with the table of section 4 (answer the pair
+# `(with True, with False)`), then run it.
+
+# %%
+# BEGIN SOLUTION 07.2
+# STUDENT: means = ...                    # (aggregate with ignore_empty=True, with ignore_empty=False)
+means = ((1.0 + 0.5) / 2,                                   # True: image C scores NaN and is skipped
+         (1.0 + 0.5 + 1.0) / 3)                             # False: empty on empty scores 1
+# END SOLUTION 07.2
+check("07.2", means)
 
 # %%
 prediction_b = empty.copy()
 prediction_b[0, 0, 2, 2:5] = 1.0                   # 3 of the square's 9 pixels: Dice 2*3 / (3 + 9) = 0.5
 pairs = [(square, square), (prediction_b, square), (empty, empty)]
 assert compute_dice(prediction_b, square)[0, 0] == 0.5
-for ignore_empty, expected in ((True, (1.0 + 0.5) / 2), (False, (1.0 + 0.5 + 1.0) / 3)):
+for ignore_empty in (True, False):
     metric = DiceMetric(ignore_empty=ignore_empty)
     for prediction, truth in pairs:
         metric(prediction, truth)
     print(f"ignore_empty={ignore_empty}: per image {metric.get_buffer().ravel()}, mean {float(metric.aggregate()):.4f}")
-    assert np.isclose(float(metric.aggregate()), expected)
 
 # %% [markdown]
-# (With `ignore_empty=True` image C has no score and the mean is over two images, 0.75; with
-# `False` an empty prediction on an empty truth counts as a perfect 1, and the mean is 0.8333.)
-#
-# **3.** A pipeline can move several masks at once: `aug(image=x, masks=[m1, m2])`. Augment the
-# image with its class mask and a second mask marking the shapes' boundary pixels (the mask minus
-# its erosion), using flips and 90° rotations, and check after each call that the second mask is
-# still the boundary of the first.
+# **Exercise 3.** A pipeline can move several masks at once: `aug(image=x, masks=[m1, m2])`.
+# Write `boundary_of(labels)`: a 0/1 mask of the foreground pixels (label > 0) that touch the
+# background or the image's edge, i.e. the foreground minus its erosion (the boundary MONAI's
+# Hausdorff distance uses, section 5). Then augment the image of section 6 with its class mask
+# and `boundary_of(mask)` using flips and 90° rotations, and check after each call that the
+# second mask is still the boundary of the first. Does that survive a 30° rotation?
 
 # %%
+# BEGIN SOLUTION 07.3
+# STUDENT: def boundary_of(labels):
+# STUDENT:     ...                                      # a 0/1 array of the shape of labels
 def boundary_of(labels):
     """Foreground pixels next to the background or the image's edge (the mask minus its erosion), as 0/1 ids."""
     foreground = labels > 0
@@ -821,7 +849,8 @@ out = Affine(rotate=30, p=1.0)(image=image, masks=[mask, boundary_of(mask)])
 class_mask, border_mask = out["masks"]
 differ = int(np.sum(border_mask != boundary_of(class_mask)))
 print(f"after a 30° rotation: {differ} of {int(boundary_of(class_mask).sum())} boundary pixels differ")
-assert differ > 0
+# END SOLUTION 07.3
+check("07.3", boundary_of)
 
 # %% [markdown]
 # (Flips and 90° rotations move whole pixels, so everything commutes. A 30° rotation samples

@@ -20,8 +20,8 @@
 # Read first: tutorial 3 (FCN's kernel meets the checkerboard) and tutorial 6 (a U-Net trained
 # on the same synthetic shapes).
 #
-# Runtime: about 50 s on 2 cores (about 40 s of it training). `TCONV_QUICK=1` shrinks the
-# training to a few seconds; the numbers quoted in the text are those of the full run. Figures
+# Runtime: in the [runtime table](README.md#runtimes); most of it is training.
+# `TCONV_QUICK=1` shrinks the training to a few seconds; the numbers quoted in the text are those of the full run. Figures
 # go to `$TCONV_TUTORIAL_OUTPUT` (default: `tutorial_figures/` in the current folder).
 
 # %%
@@ -381,49 +381,80 @@ if not TCONV_QUICK:
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** FCN's `up4` is `k = 8, s = 4, p = 2`. Build its matrix for a 4x4 input and
-# check that it interpolates: the row sums of the interior are 1. Which values do the row
-# sums take at the border, and why are there more border rows than for `k = 4, s = 2`?
+# Each exercise ends with `check("08.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in.
+
+# %%
+from tconv.exercises import check
+
+# %% [markdown]
+# **Exercise 1.** FCN's `up4` is `k = 8, s = 4, p = 2`, with the bilinear kernel (1-D:
+# `1 - |r - 3.5| / 4`, i.e. `[.125, .375, .625, .875, .875, .625, .375, .125]`). In the interior
+# the rows of its matrix sum to 1 (section 2). Predict the row sums of the first two output
+# pixels of a middle row of the 16x16 output, for a 4x4 input (answer two numbers). Hint: which
+# part of which tent is missing at the edge? Then build the matrix and look.
+
+# %%
+# BEGIN SOLUTION 08.1
+# STUDENT: edge_sums = ...                # (row sum of output pixel 0, of output pixel 1) along a row
+tent = init.bilinear_kernel(8)
+# Input 0 paints its tent on uncropped positions 0..7, input 1 on 4..11: padding 2 crops positions
+# 0 and 1, so output pixels 0 and 1 are uncropped positions 2 and 3, which get tent[2] and tent[3]
+# from input 0 and nothing from the missing input -1 (whose tent would have covered them too).
+edge_sums = (tent[2], tent[3])
+# END SOLUTION 08.1
+check("08.1", edge_sums)
 
 # %%
 w8 = init.bilinear_(np.empty((1, 1, 8, 8)))
 M8 = tconv.conv_transpose_matrix(w8, (1, 4, 4), stride=4, padding=2)
 sums8 = M8.toarray().sum(axis=1).reshape(16, 16)
-print("row sums along the first row of the 16x16 output:", sums8[0])
-print("along a middle row:", sums8[8])
+print("row sums along a middle row of the 16x16 output:", sums8[8])
 assert np.allclose(sums8[2:-2, 2:-2], 1.0)
-assert np.allclose(sums8[8, :2], [0.625, 0.875])
-assert np.isclose(sums8[0, 0], 0.625 ** 2)
-# The tent is 8 pixels wide and the inputs 4 apart, so the first two output pixels of each
-# side still lie under the tent of the (missing) input beyond the edge; its weights there,
-# 0.375 and 0.125, are what the row sums lack. With k = 4, s = 2 only one pixel did.
 
 # %% [markdown]
-# **Exercise 2.** Why is `up4`'s output flat inside? With stride 4, an interior output pixel
-# receives one kernel tap from each input that reaches it, and which taps those are depends
-# only on its *phase* (its position modulo 4 along each axis): the taps `w[a::4, b::4]` for
-# some `(a, b)`. Check that for the bilinear `k = 8, s = 4` kernel each of the 16 phases sums
-# to 1, so a constant input stays constant; then check that a 3x3 all-ones kernel at stride 2
-# (tutorial 3's checkerboard) has phases summing to 4, 2, 2 and 1.
+# (The tent is 8 pixels wide and the inputs 4 apart, so the first two output pixels of each side
+# still lie under the tent of the missing input beyond the edge: its weights there, 0.375 and
+# 0.125, are what the row sums lack. With k = 4, s = 2 only one pixel did.)
+#
+# **Exercise 2.** Why is `up4`'s output flat inside? With stride `s`, an interior output pixel
+# receives the taps `w[a::s, b::s]` of one *phase* `(a, b)`, one tap from each input that reaches
+# it, so a constant input stays constant exactly when every phase sums to the same. Predict the
+# four phase sums `K[a::2, b::2].sum()` of a 5x5 all-ones kernel at stride 2, as a 2x2 array
+# indexed by `(a, b)`: is it flat, or a checkerboard? Then check the bilinear `k = 8, s = 4`
+# kernel, whose 16 phases all sum to 1.
+
+# %%
+# BEGIN SOLUTION 08.2
+# STUDENT: phase_sums_5 = ...             # a 2x2 array: phase (a, b) at [a, b]
+taps_per_phase = [len(range(a, 5, 2)) for a in range(2)]     # phase 0 holds taps 0, 2, 4; phase 1 taps 1, 3
+phase_sums_5 = np.outer(taps_per_phase, taps_per_phase)      # all ones: a phase sums to its number of taps
+# END SOLUTION 08.2
+check("08.2", phase_sums_5)
 
 # %%
 k8 = init.bilinear_(np.empty((1, 1, 8, 8)))[0, 0]
 phase_sums = np.array([[k8[a::4, b::4].sum() for b in range(4)] for a in range(4)])
 print("bilinear k=8, s=4, the 16 phase sums:\n", phase_sums)
 assert np.allclose(phase_sums, 1.0)
-ones3 = np.ones((3, 3))
-checker = sorted(float(ones3[a::2, b::2].sum()) for a in range(2) for b in range(2))
-print("3x3 ones at stride 2, the 4 phase sums:", checker)
-assert checker == [1.0, 2.0, 2.0, 4.0]
 flat = tconv.conv_transpose2d(np.ones((1, 1, 6, 6)), k8[None, None], stride=4, padding=2)[0, 0]
 assert np.allclose(flat[4:-4, 4:-4], 1.0)               # constant in, constant out (inside)
 
 # %% [markdown]
-# **Exercise 3.** A zero-initialised layer still learns: the gradient of its *weights* is the
-# upstream gradient times its input, which is not zero. But the gradient it passes *back* to
-# its input is the upstream gradient times its weights: zero. Check both for a fresh FCN's
-# `score_skip` after one backward pass: the skip starts learning at once, without disturbing
-# the encoder through that path.
+# **Exercise 3.** A zero-initialised layer such as `score_skip`, `y = W x + b` with `W = 0`: after
+# one backward pass, which gradient is zero, the one of its *weights* (`dL/dW`), the one it passes
+# back to its *input* (`dL/dx`), both, or neither? Answer `"weight"`, `"input"`, `"both"` or
+# `"neither"`, then measure both on a fresh FCN.
+
+# %%
+# BEGIN SOLUTION 08.3
+# STUDENT: zero_gradient = ...            # "weight", "input", "both" or "neither"
+# dL/dW = upstream gradient x input: not zero. dL/dx = W^T (upstream gradient): zero, since W = 0.
+zero_gradient = "input"
+# END SOLUTION 08.3
+check("08.3", zero_gradient)
 
 # %%
 tconv.manual_seed(1)
@@ -433,4 +464,6 @@ skip_scores = fresh.score_skip(features)
 (skip_scores * Tensor(np.ones((2, 3, 8, 8), np.float32))).sum().backward()
 print("|d loss / d weight| =", float(np.abs(fresh.score_skip.weight.grad).sum()),
       "  |d loss / d features| =", float(np.abs(features.grad).sum()))
-assert np.abs(fresh.score_skip.weight.grad).sum() > 0 and np.all(features.grad == 0)
+
+# %% [markdown]
+# (So the skip starts learning at once, without disturbing the encoder through that path.)

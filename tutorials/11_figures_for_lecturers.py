@@ -18,8 +18,8 @@
 # library's numbers, and that the Python call and the command write the same bytes.
 #
 # **Know first:** tutorial 1 (the matrix `C` and the views of the transposed convolution) and
-# tutorial 3 (checkerboards). **Runtime:** about 35 s on 2 cores (`TCONV_QUICK=1` shortens the
-# small training run of section 8).
+# tutorial 3 (checkerboards). **Runtime:** in the [runtime table](README.md#runtimes);
+# `TCONV_QUICK=1` shortens the small training run of section 8.
 #
 # Every file goes into `OUT` (the folder in `TCONV_TUTORIAL_OUTPUT`, default
 # `tutorial_figures/`). The reference for the kinds and their options is docs/figures.md.
@@ -379,7 +379,7 @@ fig
 # animated, with and without numbers, and the twin in the paper's view; then the notes' matrix,
 # the checkerboard lab for kernels 3 and 4, every view of two operators and a U-Net; and
 # `index.html`, a page that shows each figure with its caption and the command that makes it
-# again. That is 81 figures (32 of them GIFs), about 90 s of CPU time: too long for this
+# again. That is 81 figures (32 of them GIFs), about 80 s of CPU time (docs/benchmarks.md): too long for this
 # tutorial, so here we render a part of it with the same function,
 # `viz.make_pack(folder, entries=...)`. `pack_entries()` lists everything the pack holds:
 
@@ -440,20 +440,36 @@ assert filecmp.cmp(pack_dir / entry.filename, again_path, shallow=False)
 #
 # ## Exercises
 #
+# Each exercise ends with `check("11.k", answer)`, which prints *right*, or *not yet* with a
+# hint that does not give the answer away. In a student copy (made by
+# `tconv tutorials --student DIR`) every solution is a blank (`...`) for you to fill in; in
+# the tutorial itself the solutions are filled in. For exam questions of this kind, drawn at
+# random with their answer key, see `tconv exercise` (docs/exercises.md).
+
+# %%
+from tconv.exercises import check
+
+# %% [markdown]
 # **1.** The paper's "padding and strides, odd input" case is a 6x6 image, kernel 3, stride 2,
 # padding 1. Which `output_padding` does its transposed twin (3x3 back to 6x6) need, and how many
-# frames does the twin's animation have in the direct view and in the paper's view? Check with
-# `viz.animate_convolution`, then make the direct view's GIF from the command line and count its
-# frames.
+# frames does the twin's animation have in the direct view and in the paper's view (section 4
+# says what one frame is)? Answer `(output_padding, direct frames, paper's-view frames)`, then
+# check with `viz.animate_convolution` and count the frames of the command line's GIF.
+
+# %%
+# BEGIN SOLUTION 11.1
+# STUDENT: odd_twin = ...                 # (output_padding, frames in the direct view, in the paper's view)
+a = (6 + 2 * 1 - 3) % 2                                       # (i + 2p - k) mod s, on each axis
+odd_twin = (a, 3 * 3, 6 * 6)                                  # one frame per input pixel; per output pixel
+# END SOLUTION 11.1
+check("11.1", odd_twin)
 
 # %%
 odd = tconv.conv_geometry((6, 6), (3, 3), stride=2, padding=1)
-a = odd.restoring_output_padding()
-twin = tconv.conv_transpose_geometry(odd.output_size, (3, 3), stride=2, padding=1, output_padding=a)
+twin = tconv.conv_transpose_geometry(odd.output_size, (3, 3), stride=2, padding=1,
+                                     output_padding=odd.restoring_output_padding())
 frames = {view: viz.animate_convolution(twin, view=view).n_frames for view in ("direct", "equivalent")}
-print("output_padding", a, " frames:", frames)
-assert a == (1, 1) and twin.output_size == (6, 6)
-assert frames == {"direct": 3 * 3, "equivalent": 6 * 6}        # one per input pixel; one per output pixel
+print("output_padding", odd.restoring_output_padding(), " frames:", frames)
 odd_gif_path = OUT / "11_exercise_odd_direct.gif"
 tconv_figure("transposed", "--input", 3, 3, "--kernel", 3, "--stride", 2, "--padding", 1, "--output-padding", 1,
              "--animate", "-o", odd_gif_path)
@@ -463,9 +479,17 @@ with Image.open(odd_gif_path) as gif:
 # %% [markdown]
 # **2.** Keras' `Conv2DTranspose(kernel_size=3, strides=2, padding="same")` and PyTorch's
 # `ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1)` both turn 3x3 into 6x6,
-# but one pixel apart. Draw both (the paper's view shows the padding best) with
-# `tconv.translate.keras_conv_transpose` giving each spelling, and check from the drawn numbers
-# that PyTorch's output is Keras' shifted by one pixel: `torch[i, j] = keras[i + 1, j + 1]`.
+# but one pixel apart (tutorial 4). Predict: which pixel `(i, j)` of PyTorch's output holds the
+# value of Keras' pixel `(2, 3)`? Then draw both (the paper's view shows the padding best), with
+# `tconv.translate.keras_conv_transpose` giving each spelling, and read the drawn numbers.
+
+# %%
+# BEGIN SOLUTION 11.2
+# STUDENT: torch_pixel = ...              # (i, j)
+# PyTorch crops one more pixel at the start of each axis: torch[i, j] = keras[i + 1, j + 1]
+torch_pixel = (2 - 1, 3 - 1)
+# END SOLUTION 11.2
+check("11.2", torch_pixel)
 
 # %%
 keras = keras_conv_transpose("same", 3, stride=2)
@@ -480,23 +504,26 @@ for name, geometry in (("keras", g_keras), ("torch", g_torch)):
     viz.save(fig, OUT / f"11_exercise_{name}_same.png")
     drawn[name] = grid_values(texts(fig), "output", geometry.output_size)
 print("Keras:\n", drawn["keras"], "\nPyTorch:\n", drawn["torch"])
-assert g_keras.output_size == g_torch.output_size == (6, 6)
 assert np.array_equal(drawn["torch"][:-1, :-1], drawn["keras"][1:, 1:])
 keras_path = OUT / "11_exercise_keras_same.png"
 fig
 
 # %% [markdown]
-# **3.** Draw the U-Net of depth 3 (16 channels, 64x64 inputs) with `--up transpose` and with
-# `--up resize`. Which decoder has more parameters at level 0, by how many, and why?
+# **3.** Read a figure before you draw it. In the figure of section 1 (a 5x5 input, kernel 3,
+# stride 2, padding 1), which *input* cells `(row, column)` lie under the window of output pixel
+# `(1, 2)`? Leave out the padding (it is not input). Answer a set of pairs, then draw the figure
+# with `position=(1, 2)` to see the window.
 
 # %%
-decoder_params = {}
-for up in ("transpose", "resize"):
-    levels = model_levels(UNet(1, 2, base=16, depth=3, up=up), size=64)
-    decoder_params[up] = next(lv.params for lv in levels if lv.side == "decoder" and lv.level == 0)
-print(decoder_params)
-unet_resize_path = OUT / "11_exercise_unet_resize.png"
-tconv_figure("unet", "--depth", 3, "--base", 16, "--size", 64, "--up", "resize", "-o", unet_resize_path)
-# The upsampler from 32 to 16 channels: a 2x2 transposed conv has 32·16·2·2 + 16 parameters, a
-# resize followed by a 3x3 conv 32·16·3·3 + 16; the two 3x3 convs after it are the same.
-assert decoder_params["resize"] - decoder_params["transpose"] == 32 * 16 * (9 - 4)
+# BEGIN SOLUTION 11.3
+# STUDENT: under_window = ...             # a set of (row, column) input cells
+# The window of output (r, c) starts at input row r*s - p and column c*s - p: rows 1..3, columns 3..5;
+# column 5 is padding (the input's columns are 0..4).
+under_window = {(row, col) for row in range(1 * 2 - 1, 1 * 2 - 1 + 3) for col in range(2 * 2 - 1, 2 * 2 - 1 + 3)
+                if 0 <= row < 5 and 0 <= col < 5}
+# END SOLUTION 11.3
+check("11.3", under_window)
+
+# %%
+window_path = viz.save(viz.draw_convolution(g, numbers=True, position=(1, 2)), OUT / "11_exercise_window.png")
+viz.draw_convolution(g, numbers=True, position=(1, 2))

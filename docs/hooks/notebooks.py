@@ -9,8 +9,9 @@ outputs and, in ``metadata["tconv"]``, the digest of the script it ran, the run 
 files its ``*_path`` variables name (the figures it saved, embedded).
 
 :func:`to_markdown` writes an executed notebook as Markdown for MkDocs: markdown cells as they
-are, code cells as Python blocks, printed text as output blocks, images as files next to the
-page. Both the site's build hook (``docs/hooks/site.py``) and ``tests/test_tutorials.py`` use
+are, code cells as Python blocks (an exercise's cell as the student sees it, with the solution
+in a closed "Solution" block below), printed text as output blocks, images as files next to
+the page. Both the site's build hook (``docs/hooks/site.py``) and ``tests/test_tutorials.py`` use
 this module, so the tests' executed notebooks can be the site's pages (each tutorial runs once).
 """
 from __future__ import annotations
@@ -70,12 +71,16 @@ def _kernel_manager():
     return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
 
 
-def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env: dict | None = None):
+def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env: dict | None = None,
+            extra_cells=()):
     """Run the tutorial at ``path`` as a notebook in ``workdir``; return the executed notebook.
 
     ``workdir`` (default: a new temporary folder) is the kernel's working folder and
     ``TCONV_TUTORIAL_OUTPUT``. ``env`` adds to (or overrides) this process' environment.
-    Raises :class:`TutorialFailed` naming the tutorial and the cell when a cell raises.
+    ``extra_cells`` (code sources) run after the tutorial in the same kernel and are removed
+    again; what they print is ``metadata["tconv"]["extra_output"]``, one string per cell (the
+    tests run the student copies of the exercise cells so). Raises :class:`TutorialFailed`
+    naming the tutorial and the cell when a cell raises.
     """
     import jupytext
     import nbformat
@@ -86,6 +91,8 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
     workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix=f"tconv_{path.stem}_"))
     workdir.mkdir(parents=True, exist_ok=True)
     notebook = jupytext.read(path)
+    extra_cells = list(extra_cells)
+    notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
     notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
     kernel_env = dict(os.environ)
     kernel_env.pop("MPLBACKEND", None)              # the notebook's own inline display, as a student has it
@@ -111,6 +118,9 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
 
     probe = notebook.cells.pop()
     printed = "".join(output.get("text", "") for output in probe.outputs if output.output_type == "stream")
+    extra = [notebook.cells.pop() for _ in extra_cells][::-1]
+    extra_output = ["".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
+                    for cell in extra]
     announced = json.loads(printed.strip().splitlines()[-1])
     files = {name: workdir / value for name, value in announced.items()}   # an absolute value stays itself
     saved = {name: {"file": file.name, "data": base64.b64encode(file.read_bytes()).decode()}
@@ -123,6 +133,7 @@ def execute(path: Path, workdir: Path | None = None, *, timeout: int = 900, env:
         "paths": announced,                       # every *_path variable, as the tutorial left it
         "missing": sorted(name for name, file in files.items() if not file.is_file()),
         "saved_figures": saved,
+        "extra_output": extra_output,
     }
     return notebook
 
@@ -147,14 +158,17 @@ def load_cached(folder: Path | None, path: Path, quick: bool):
 
 _TUTORIAL_LINK = re.compile(r"\]\((?:\./)?(?:\.\./tutorials/)?(\d\d_[A-Za-z0-9_]+)\.py(#[^)]*)?\)")
 _DOCS_LINK = re.compile(r"\]\(\.\./docs/([^)]+)\)")
+_README_LINK = re.compile(r"\]\((?:\./)?README\.md(#[^)]*)?\)")
 
 
 def page_links(markdown: str, pages: set[str]) -> str:
     """Point links at the site's pages: ``NN_name.py`` -> ``NN_name.md`` (when it is a page),
-    ``../docs/page.md`` -> ``../page.md``, for Markdown written inside ``tutorials/``."""
+    ``README.md`` -> ``index.md``, ``../docs/page.md`` -> ``../page.md``, for Markdown written inside
+    ``tutorials/``."""
     def tutorial(match):
         stem, anchor = match[1], match[2] or ""
         return f"]({stem}.md{anchor})" if stem in pages else match[0]
+    markdown = _README_LINK.sub(lambda m: f"](index.md{m[1] or ''})", markdown)       # the README is the index
     return _DOCS_LINK.sub(r"](../\1)", _TUTORIAL_LINK.sub(tutorial, markdown))
 
 
@@ -176,13 +190,41 @@ def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+_VERDICT = re.compile(r"^Exercise \d\d\.\d+: ")
+
+
+def _indented(markdown: str) -> str:
+    return "\n".join(("    " + line) if line else "" for line in markdown.splitlines())
+
+
+def _exercise_blocks(source: str, regions, inner: list[str], verdicts: list[str]) -> list[str]:
+    """An exercise's cell: the student's view (the blank and the ``check``), each solution in a
+    closed "Solution" block (with what the solution printed or drew), then the grader's verdict."""
+    from tconv.exercises.marking import blank_solutions
+
+    blocks = [_fence(blank_solutions(source).strip("\n"), "python")]
+    for number, region in enumerate(regions):
+        body = [_fence("\n".join(region.solution).strip("\n"), "python")]
+        if number == len(regions) - 1:
+            body += inner                               # outputs before the verdict belong to the solution
+        blocks.append(f'??? success "Solution of exercise {region.exercise_id}"\n\n'
+                      + "\n\n".join(_indented(block) for block in body) + "\n")
+    if verdicts:
+        blocks.append(_output_block("".join(verdicts)))
+    return blocks
+
+
 def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str, dict[str, bytes]]:
     """The page (Markdown) and its files (``{relative path: bytes}``) for an executed notebook.
 
     Image outputs become ``stem/cellK_J.png`` next to the page. When the tutorial saved figures
     (its ``*_path`` variables) but showed none inline, they are appended at the end, so the
-    page never loses a figure.
+    page never loses a figure. A cell with an exercise's solution (its ``# BEGIN SOLUTION`` marks,
+    tconv.exercises.marking) is shown as the student sees it, with the solution and what it
+    printed in a closed "Solution" block, and the grader's verdict below.
     """
+    from tconv.exercises.marking import parse
+
     meta = notebook.metadata.get("tconv", {})
     parts: list[str] = []
     files: dict[str, bytes] = {}
@@ -194,19 +236,24 @@ def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str
             continue
         if cell.cell_type != "code" or not source.strip():
             continue
-        parts.append(_fence(source, "python"))
+        regions = parse(source)
+        target = [] if regions else parts               # a solution's outputs go into its block
+        verdicts: list[str] = []
+        if not regions:
+            parts.append(_fence(source, "python"))
         stream: list[str] = []
 
         def flush():
             if stream:
-                parts.append(_output_block("".join(stream)))
+                target.append(_output_block("".join(stream)))
                 stream.clear()
 
         for number, output in enumerate(cell.get("outputs", [])):
             if output.output_type == "stream":
                 if output.get("name") == "stderr" and not _joined(output.text).strip():
                     continue
-                stream.append(_joined(output.text))
+                for line in _joined(output.text).splitlines(keepends=True):
+                    (verdicts if regions and _VERDICT.match(line) else stream).append(line)
                 continue
             flush()
             data = output.get("data", {})
@@ -217,13 +264,15 @@ def to_markdown(notebook, stem: str, pages: set[str] = frozenset()) -> tuple[str
                 name = f"{stem}/cell{index}_{number}.{suffix}"
                 raw = _joined(data[image])
                 files[name] = raw.encode() if suffix == "svg" else base64.b64decode(raw)
-                parts.append(f"![output of the cell above]({name})\n")
+                target.append(f"![output of the cell above]({name})\n")
                 inline_images += 1
             elif "text/html" in data:
-                parts.append(_html_block(_joined(data["text/html"])))
+                target.append(_html_block(_joined(data["text/html"])))
             elif "text/plain" in data:
-                parts.append(_output_block(_joined(data["text/plain"])))
+                target.append(_output_block(_joined(data["text/plain"])))
         flush()
+        if regions:
+            parts.extend(_exercise_blocks(source, regions, target, verdicts))
 
     saved = meta.get("saved_figures", {})
     if saved and not inline_images:

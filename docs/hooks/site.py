@@ -5,7 +5,10 @@
   ``TCONV_EXECUTED_TUTORIALS`` holds an executed notebook of exactly this source, run in the
   same ``TCONV_QUICK`` mode (tests/test_tutorials.py leaves its notebooks there, so each
   tutorial runs once per test run; the folder is written back to, so it is a cache: it does
-  not notice changes to tconv itself, only to the tutorial). ``tutorials/README.md`` becomes
+  not notice changes to tconv itself, only to the tutorial). Each exercise's solution is shown
+  in a closed "Solution" block, and the page offers the tutorial's student and solved notebooks
+  for download (``NN_name_student.ipynb``, ``NN_name_solved.ipynb``, made by
+  ``tconv.exercises.copies``). ``tutorials/README.md`` becomes
   the section's index page, and the nav's "Tutorials" section lists every tutorial found, so a
   new tutorial appears without editing mkdocs.yml.
 * **Gallery**: every ``tconv figure ... -o NAME`` command in a code block of ``docs/gallery.md``
@@ -111,7 +114,7 @@ def _executed_notebook(path: Path):
     else:
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix=f"tconv_{path.stem}_") as workdir:
-            notebook = notebooks.execute(path, Path(workdir))
+            notebook = notebooks.execute(path, Path(workdir), env={"TCONV_EXERCISES": "strict"})
         log.info("tutorial %s: executed in %.1f s", path.name, time.perf_counter() - start)
         if cache:
             Path(cache).mkdir(parents=True, exist_ok=True)
@@ -120,12 +123,33 @@ def _executed_notebook(path: Path):
     return notebook
 
 
-def _tutorial_header(path: Path, meta: dict) -> str:
+def _tutorial_header(path: Path, meta: dict, downloads: dict) -> str:
     quick = ", with `TCONV_QUICK=1` (shorter training)" if meta.get("quick") else ""
+    links = ""
+    if downloads:
+        links = ("\n\n    Download it as a notebook: [the student copy]"
+                 f"({downloads['student']}){{: download }} (the exercises' solutions are blanks for you to fill; "
+                 f"`check(...)` grades them) or [the solved one]({downloads['solved']}){{: download }} (solutions "
+                 "in collapsed cells). `tconv tutorials --student DIR` writes all of them, as notebooks and scripts.")
     return (f'!!! info "Run it yourself"\n'
             f"    This page is `tutorials/{path.name}`, executed as a notebook when the site was built "
             f"({meta.get('seconds', '?')} s{quick}). Run it with `python tutorials/{path.name}`, or "
-            f"[open it as a notebook](index.md#open-a-tutorial-as-a-notebook).\n\n")
+            f"[open it as a notebook](index.md#open-a-tutorial-as-a-notebook).{links}\n\n")
+
+
+def _downloads(files, config, path: Path) -> dict:
+    """The student and solved notebooks of ``path``, added to the site next to its page: {kind: file name}."""
+    from tconv.exercises.copies import notebook
+    from tconv.exercises.marking import parse
+
+    if not parse(path.read_text(encoding="utf-8"), path.name):
+        return {}
+    names = {}
+    for kind in ("student", "solved"):
+        name = f"{path.stem}_{kind}.ipynb"
+        _add(files, config, f"tutorials/{name}", nbformat.writes(notebook(path, kind)) + "\n")
+        names[kind] = name
+    return names
 
 
 def _add_tutorials(files, config) -> None:
@@ -141,7 +165,8 @@ def _add_tutorials(files, config) -> None:
         # the header goes after the tutorial's title (the first "# " line of its first cell), or first
         title = re.match(r"\A(# [^\n]*)\n", markdown)
         head, body = (title[1] + "\n\n", markdown[title.end():]) if title else ("", markdown)
-        _add(files, config, f"tutorials/{path.stem}.md", f"{head}{_tutorial_header(path, meta)}{body}")
+        downloads = _downloads(files, config, path)
+        _add(files, config, f"tutorials/{path.stem}.md", f"{head}{_tutorial_header(path, meta, downloads)}{body}")
         for name, content in assets.items():
             _add(files, config, f"tutorials/{name}", content)
 

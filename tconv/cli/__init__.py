@@ -19,15 +19,16 @@ import argparse
 import codecs
 import importlib
 import os
-import re
 import sys
 import warnings
+
+from ..translate.spelling import respell
 
 __all__ = ["main", "build_parser", "UsageError", "COMMANDS", "describe_os_error", "respell"]
 
 #: Subcommand name -> module of :mod:`tconv.cli`, in the order ``tconv --help`` lists them.
 COMMANDS = {"explain": "explain", "figure": "figure", "explore": "explore", "train": "train", "predict": "predict",
-            "evaluate": "evaluate"}
+            "evaluate": "evaluate", "tutorials": "tutorials", "exercise": "exercise"}
 
 
 class UsageError(Exception):
@@ -116,17 +117,6 @@ def describe_os_error(error: OSError) -> str:
         reason = error.strerror[0].lower() + error.strerror[1:]
         return f"{os.fspath(error.filename)}: {reason}"
     return str(error)
-
-
-def respell(message: str, flags: dict) -> str:
-    """``message`` with the library's argument names (``length=24``) as the command's flags (``--input 24``).
-
-    >>> respell("length=100000 must be an int from 1 to 24", {"length": "--input"})
-    '--input 100000 must be an int from 1 to 24'
-    """
-    for name, flag in flags.items():
-        message = re.sub(rf"(?<![\w-]){re.escape(name)}=(\S+)", lambda m, f=flag: f"{f} {m.group(1)}", message)
-    return message
 
 
 def _show_warning(prog: str, names: dict):

@@ -122,26 +122,20 @@ def _padding(values, ndim: int):
     return _per_axis("--padding", values, ndim)
 
 
-#: The geometry's argument names (PyTorch's) -> the flags that set them, for the library's messages.
-GEOMETRY_NAMES = {"input_size": "--input", "kernel_size": "--kernel", "stride": "--stride", "padding": "--padding",
-                  "dilation": "--dilation", "output_padding": "--output-padding", "output_size": "--output-size",
-                  "groups": "--groups"}
-
-
 def build_request(args, prog: str) -> Request:
     """Turn the flags into a validated geometry; the library's errors become usage errors of ``prog``.
 
     The library names PyTorch's arguments (``kernel_size=(0,)``); the message names the flags
     the user typed (``--kernel (0,)``).
     """
-    from . import respell
+    from ..translate.spelling import COMMAND_LINE_NAMES, respell
 
     try:
         return _build(args)
     except UsageError as error:
         raise UsageError(str(error), prog) from None
     except (ValueError, TypeError) as error:   # tconv names the argument, the value and the rule
-        raise UsageError(respell(str(error), GEOMETRY_NAMES), prog) from None
+        raise UsageError(respell(str(error), COMMAND_LINE_NAMES), prog) from None
 
 
 def _build(args) -> Request:

@@ -13,12 +13,35 @@ The translation in the other direction, a Keras ``Conv*DTranspose`` into PyTorch
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..geometry import ConvGeometry
 
 __all__ = ["FrameworkCalls", "framework_calls", "tconv_call", "torch_transpose_call", "format_call", "collapse",
-           "KERAS_PADDINGS"]
+           "KERAS_PADDINGS", "respell", "COMMAND_LINE_NAMES"]
+
+#: The geometry's argument names (PyTorch's, in the library's messages) -> the flags of ``tconv explain``,
+#: ``tconv figure`` and ``tconv explore`` that set them, and the explorer page's link names.
+COMMAND_LINE_NAMES = {"input_size": "--input", "kernel_size": "--kernel", "stride": "--stride", "padding": "--padding",
+                      "dilation": "--dilation", "output_padding": "--output-padding", "output_size": "--output-size",
+                      "groups": "--groups"}
+
+
+def respell(message: str, names: dict) -> str:
+    """``message`` with the library's argument names (``length=24``) as a command's flags (``--input 24``).
+
+    The library names arguments as Python does; on the command line the same rule is told in
+    the flags the user typed.
+
+    >>> respell("length=100000 must be an int from 1 to 24", {"length": "--input"})
+    '--input 100000 must be an int from 1 to 24'
+    >>> respell("kernel_size=(5,) with dilation=(1,) is too large", COMMAND_LINE_NAMES)
+    '--kernel (5,) with --dilation (1,) is too large'
+    """
+    for name, flag in names.items():
+        message = re.sub(rf"(?<![\w-]){re.escape(name)}=(\S+)", lambda m, f=flag: f"{f} {m.group(1)}", message)
+    return message
 
 KERAS_PADDINGS = ("valid", "same")
 

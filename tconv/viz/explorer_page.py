@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
+from ..translate.spelling import COMMAND_LINE_NAMES
 from .explorer_cases import LIMITS, check_limits, geometry_params, golden_cases
 
 __all__ = ["Explorer", "explorer", "PRESETS", "DEFAULT_GEOMETRY"]
@@ -150,6 +151,7 @@ def explorer(geometry: ConvGeometry | None = None, *, view: str = "direct", numb
                    **{key: value for key, value in LIMITS.items() if key != "side"}},
         "presets": [{"name": name, "params": geometry_params(g)} for name, g in PRESETS],
         "cases": golden_cases(),
+        "flags": COMMAND_LINE_NAMES,          # the library's argument names -> tconv explain's flags
     }
     return Explorer(_page(data), params)
 

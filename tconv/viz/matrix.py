@@ -96,6 +96,14 @@ def _grid_panel(title, size, values, names, numbers, role, gid):
     return Panel(title, np.full(size, role), text=text, gid=gid)
 
 
+def _cells_sentence(numbers: bool, x_name: str) -> str:
+    """What the input's cells show: their place in the stretched vector, or (``numbers``) their values."""
+    if numbers:
+        return (f"The input's cells show its values, stretched row by row into {x_name}: {x_name}[j] is the j-th "
+                "cell, counting row by row.")
+    return f"The input's cells are numbered in the order they are stretched into {x_name}."
+
+
 def _shift_sentence(pattern, transposed: bool, symbol: str) -> str:
     """How the kernel repeats: each row of C (each column of Cᵀ) is the first one shifted."""
     lines, across, line_name = (pattern["col"], pattern["row"], "column") if transposed else \
@@ -186,7 +194,7 @@ def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0,
     y += board.paragraph(0, y + 0.1, describe(op)[0] + ".", width)
     y += board.paragraph(0, y + 0.1, f"{symbol} has {n_rows} rows (one per output pixel) and {n_cols} columns (one per "
                          f"input pixel); {len(pattern['row'])} of its {n_rows * n_cols} entries are not structurally "
-                         f"zero. The input's cells are numbered in the order they are stretched into {x_name}.",
+                         f"zero. {_cells_sentence(numbers, x_name)}",
                          width) + 0.6
     x = 0.0
     tallest = max(h for _, h in sizes)

@@ -99,6 +99,13 @@
 
   // ------------------------------------------------------------------ the message
 
+  // The library names PyTorch's arguments (kernel_size=(5,)); tconv explain names its flags
+  // (--kernel (5,)): the same substitution as tconv.translate.spelling.respell.
+  function commandLineWords(message) {
+    return Object.entries(DATA.flags).reduce((text, [name, flag]) =>
+      text.replace(new RegExp(`(?<![\\w-])${name}=(\\S+)`, "g"), `${flag} $1`), message);
+  }
+
   // An invalid geometry: tconv explain's words, with its command line, over the last valid
   // drawing (dimmed). A malformed request: its reason (the state did not change).
   function showMessage(heading) {
@@ -112,7 +119,7 @@
     }
     if (page.message) {
       el("b", {}, box, "This geometry is not valid. tconv explain says:");
-      el("span", { class: "rule" }, box, `$ ${S.commandLine(page.state, "explain")}\ntconv explain: error: ${page.message}`);
+      el("span", { class: "rule" }, box, `$ ${S.commandLine(page.state, "explain")}\ntconv explain: error: ${commandLineWords(page.message)}`);
       el("span", {}, box, page.current ? "The drawings below show the last valid geometry, dimmed." :
         "Change a parameter to see a drawing.");
     }
