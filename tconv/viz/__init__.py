@@ -13,7 +13,11 @@ keeps its inline display and a script needs no display at all.
 * a U-Net: :func:`draw_unet`, :func:`unet_levels`, :func:`model_levels` (a built model), :class:`UNetLevel`;
 * a training run: :func:`plot_history`, :func:`plot_predictions`, :func:`overlay`;
 * the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
-* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes).
+* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes);
+* every kind of figure by name: :data:`FIGURE_KINDS`, :func:`make_figure`, :func:`register_kind`
+  (what ``tconv figure KIND`` draws; :mod:`tconv.viz.kinds`).
+
+Importing :mod:`tconv.viz` does not import matplotlib: it is imported when the first figure is drawn.
 
 >>> from tconv.geometry import conv_geometry
 >>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)))
@@ -23,6 +27,7 @@ keeps its inline display and a script needs no display at all.
 from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
 from .grids import animate_convolution, draw_convolution
+from .kinds import FIGURE_KINDS, FigureKind, Option, make_figure, register_kind, unregister_kind
 from .matrix import draw_matrix, matrix_data
 from .overlap import overlap_counts
 from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
@@ -41,5 +46,6 @@ __all__ = [
     "UNetLevel", "unet_levels", "model_levels", "describe_unet", "draw_unet",
     "plot_history", "plot_predictions", "overlay",
     "make_pack", "pack_entries",
+    "FIGURE_KINDS", "FigureKind", "Option", "make_figure", "register_kind", "unregister_kind",
     "Explorer", "explorer",
 ]
