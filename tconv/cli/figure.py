@@ -81,7 +81,7 @@ def options_by_flag() -> dict:
 def _command_flags() -> dict:
     """The command's own flags (not a kind's option) -> the kinds they apply to."""
     animated = tuple(kind.name for kind in _kinds().values() if kind.animated)
-    return {"--fps": animated, "--jobs": ("pack",), "--overwrite": ("pack",)}
+    return {"--fps": animated, "--jobs": ("pack",), "--overwrite": tuple(_kinds()) + ("pack",)}
 
 
 def _dest(flag: str) -> str:
@@ -114,7 +114,8 @@ def add_arguments(parser) -> None:
     animated = ", ".join(_command_flags()["--fps"])
     add("--fps", type=float, help=f"{animated}: animation frames per second, 0.1 to 50 (default about 1.1)")
     add("--jobs", type=int, help="pack: processes rendering the figures (default 2, at most 32)")
-    add("--overwrite", action="store_true", help="pack: write into a folder whose files are not an earlier pack's")
+    add("--overwrite", action="store_true", help="replace an existing -o file that tconv figure did not draw "
+        "(pack: write into a folder whose files are not an earlier pack's)")
 
 
 def _given(value) -> bool:
@@ -187,12 +188,15 @@ def _arguments(args, kind) -> tuple:
 
 
 def _check_output(args, animated: bool) -> None:
-    from ..viz.saving import check_target, output_format
+    from ..viz.saving import check_target, made_by, output_format
 
     if not args.output:
         raise UsageError("give the file to write with -o FILE (e.g. -o figure.png)", PROG)
     output_format(args.output, animated)
     check_target(args.output)
+    if os.path.exists(args.output) and not args.overwrite and not made_by(args.output, "tconv"):
+        raise UsageError(f"-o {args.output} exists and is not a figure tconv figure drew (a run folder's figures "
+                         "and other files are kept); add --overwrite to replace it, or choose another name", PROG)
 
 
 def _pack(args) -> int:

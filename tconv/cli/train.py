@@ -334,7 +334,7 @@ class _Figures:
         from ..seg.train import predict
         from ..viz import plot_history, plot_predictions, save
 
-        save(plot_history(result["history"]), self.out / "curves.png")
+        save(plot_history(result["history"]), self.out / "curves.png", creator="tconv train")
         val, info = self.run["val"], self.run["info"]
         if info["spatial_dims"] != 2:
             return
@@ -343,4 +343,4 @@ class _Figures:
         masks = np.stack([mask for _, mask in items])
         predictions = predict(self.run["model"], images)
         save(plot_predictions(images, masks, predictions, class_names=info["class_names"]),
-             self.out / "predictions.png")
+             self.out / "predictions.png", creator="tconv train")
