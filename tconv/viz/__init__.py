@@ -16,7 +16,11 @@ keeps its inline display and a script needs no display at all.
   :func:`plot_lr_find` (``tconv lr-find``), and the
   diagnostics of :mod:`tconv.viz.diagnostics` (``tconv train``, ``tconv evaluate --out``);
 * the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
-* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes).
+* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes);
+* every kind of figure by name: :data:`FIGURE_KINDS`, :func:`make_figure`, :func:`register_kind`
+  (what ``tconv figure KIND`` draws; :mod:`tconv.viz.kinds`).
+
+Importing :mod:`tconv.viz` does not import matplotlib: it is imported when the first figure is drawn.
 
 >>> from tconv.geometry import conv_geometry
 >>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)))
@@ -30,6 +34,7 @@ from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
 from .lr_find import plot_lr_find
 from .grids import animate_convolution, draw_convolution
+from .kinds import FIGURE_KINDS, FigureKind, Option, make_figure, register_kind, unregister_kind
 from .matrix import draw_matrix, matrix_data
 from .overlap import overlap_counts
 from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
@@ -49,5 +54,6 @@ __all__ = [
     "plot_history", "plot_predictions", "overlay", "plot_data_report", "plot_lr_find",
     "plot_confusion", "plot_errors", "plot_probability", "plot_worst", "save_diagnostics", "error_map", "overlay_slices",
     "make_pack", "pack_entries",
+    "FIGURE_KINDS", "FigureKind", "Option", "make_figure", "register_kind", "unregister_kind",
     "Explorer", "explorer",
 ]

@@ -24,7 +24,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..._checks import check_choice
 from ..labels import check_class_ids
@@ -138,6 +137,7 @@ class ImageMaskFolder:
     ``{class id: pixels}`` of mask ``i`` (the class weights of :mod:`.balance` use it).
 
     >>> import tempfile
+    >>> from PIL import Image
     >>> with tempfile.TemporaryDirectory() as root:
     ...     for sub in ("images", "masks"):
     ...         Path(root, sub).mkdir()

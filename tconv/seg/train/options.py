@@ -8,7 +8,7 @@ reads its masks and weighs its classes the same way):
   RGB masks become class ids (:mod:`tconv.seg.data.colours`); ``"auto"`` is replaced by the
   table found (black first);
 * ``class_weights``: None, ``"auto"`` or one number ``>= 0`` per class, for the losses in
-  :data:`WEIGHTED_LOSSES`; ``"auto"`` is replaced by the median-frequency weights of the
+  :func:`~tconv.seg.train.criteria.weighted_losses`; ``"auto"`` is replaced by the median-frequency weights of the
   training part of the data (:mod:`tconv.seg.data.balance`; never the held-out part).
 
 >>> check_class_weights("class_weights", "auto", "dicece")
@@ -24,11 +24,9 @@ import math
 import numbers
 
 from ..data.balance import mask_counts, median_frequency_weights
+from .criteria import weighted_losses
 
-__all__ = ["WEIGHTED_LOSSES", "check_mask_colors", "check_class_weights", "resolve_class_weights"]
-
-#: The losses of :data:`tconv.seg.train.recipe.LOSSES` that take a weight per class.
-WEIGHTED_LOSSES = ("ce", "dice", "dicece", "focal", "fbeta")
+__all__ = ["check_mask_colors", "check_class_weights", "resolve_class_weights"]
 
 
 def check_mask_colors(name: str, value):
@@ -57,8 +55,8 @@ def check_class_weights(name: str, value, loss: str):
     """None, ``"auto"`` or a list of finite numbers ``>= 0`` (not all 0), for a loss that takes weights."""
     if value is None:
         return None
-    if loss not in WEIGHTED_LOSSES:
-        raise ValueError(f"{name}: the {loss} loss takes no class weights; use one of {', '.join(WEIGHTED_LOSSES)}")
+    if loss not in weighted_losses():
+        raise ValueError(f"{name}: the {loss} loss takes no class weights; use one of {', '.join(weighted_losses())}")
     if isinstance(value, str):
         if value != "auto":
             raise ValueError(f"{name}={value!r} must be 'auto' or one number >= 0 per class")

@@ -199,15 +199,16 @@ def lr_range_test(model, batches, loss_fn, optimizer, *, start: float = 1e-6, en
 
 def _prepared(config: dict, max_memory, spell):
     """The checked configuration, its data, a fresh model, the loss and the optimizer (constant rate)."""
-    from .recipe import check_config, make_loaders, make_loss, make_model, make_optimizer
+    from ..models import build_model
+    from .recipe import check_config, make_loaders, make_loss, make_optimizer
     from .run import prepare_data
 
     c = check_config(config, spell)
     data = prepare_data(c, max_memory, spell)
-    train_loader, _ = make_loaders(c, data["train"], data["val"])
-    model = make_model(c, data["info"])
+    train_loader, _ = make_loaders(data["train"], data["val"], batch_size=c["batch_size"], seed=c["seed"])
+    model = build_model(data["network"])
     loss = make_loss(c["loss"], data["info"]["num_classes"], weight=c["class_weights"])
-    return c, data, train_loader, model, loss, make_optimizer(c, model)
+    return c, data, train_loader, model, loss, make_optimizer(model, lr=c["lr"])
 
 
 def overfit_run(config: dict, steps: int = 300, target: float = 0.95, *, max_memory=None, spell=None, log=None):
