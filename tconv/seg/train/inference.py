@@ -148,7 +148,8 @@ def check_predictable(model, checkpoint: dict, path, max_memory: int | None = No
                          f"({type(model).__name__} halves the size {halvings} times, so it needs at least "
                          f"{2 ** halvings} pixels per side)")
     channels = max(3, checkpoint["info"]["in_channels"])
-    needed = bytes_per_pixel(model, training=False) * math.prod(size) + 16 * channels * math.prod(shape)
+    needed = (bytes_per_pixel(model, training=False, side=min(size)) * math.prod(size)
+              + 16 * channels * math.prod(shape))
     check_memory(f"{path}: segmenting {' x '.join(map(str, shape[::-1]))} pixels at once", needed, max_memory,
                  "resize the image or cut it into tiles first")
     return tuple(shape)
@@ -213,7 +214,8 @@ def evaluate_folder(model, checkpoint: dict, folder, batch_size: int = 8, hd95: 
     data = evaluation_folder(checkpoint, folder)
     batch = batch_size if size else 1              # images of different sizes: one at a time
     pixels = math.prod(size) if size else max(math.prod(s) for s in data.image_sizes)
+    side = round(pixels ** (1 / data.spatial_dims))          # the probe's side: an image (volume) of that many pixels
     check_memory(f"{folder}: evaluating batches of {batch} image(s) of up to {pixels:,} pixels",
-                 bytes_per_pixel(model, training=False) * batch * pixels, max_memory,
+                 bytes_per_pixel(model, training=False, side=side) * batch * pixels, max_memory,
                  "resize the images (or evaluate a folder of smaller ones)")
     return evaluate(model, DataLoader(data, batch_size=batch), checkpoint["info"]["num_classes"], hd95=hd95)
