@@ -217,3 +217,46 @@ def test_the_range_test_reads_a_ragged_loss():
         found += at is not None and 58 <= at <= 66
         alarms += instability(calm) is not None
     assert found >= 45 and alarms <= 3
+
+
+@pytest.mark.parametrize("command", ["train", "lr-find", "evaluate"])
+def test_data_that_is_not_the_folder_of_images_and_masks_is_named_in_one_line(tmp_path, capsys, command):
+    data, _ = folders.rgb_folder(tmp_path / "rgb")
+    (tmp_path / "notes.txt").write_text("mine")
+    model = tmp_path / "trained" / "model.npz"
+    if command == "evaluate":                         # evaluate reads its checkpoint before the folder
+        code, out, err = run(capsys, "train", "--data", data, "--mask-colors", "auto", *SMALL, "--epochs", "1",
+                             "--out", model.parent)
+        assert code == 0, err
+    around = {"train": (["train"], [*SMALL, "--epochs", "1", "--out", tmp_path / "run"]),
+              "lr-find": (["lr-find"], ["--steps", "3", "--figure", tmp_path / "run.png"]),
+              "evaluate": (["evaluate", model], ["--out", tmp_path / "run"])}[command]
+    cases = [(tmp_path / "nowhere", "no such folder"), (tmp_path / "notes.txt", "is a file, not a folder")]
+    if command != "evaluate":                         # evaluate reads the checkpoint before the folder
+        cases += [(data / "images", f"is itself the images folder: give the folder above it, {data}"),
+                  (data, "an RGB colour mask holds colours, not class ids: give --mask-colors 'auto'")]
+    for folder, fragment in cases:
+        code, out, err = run(capsys, *around[0], "--data", folder, *around[1])
+        errors = [line for line in err.splitlines() if ": error: " in line]
+        assert code == 2 and len(errors) == 1 and fragment in errors[0] and "Traceback" not in err, (folder, err)
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not list(tmp_path.glob("run*"))
+
+
+def test_lr_find_suggests_the_train_command_with_the_flags_it_was_given(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from tconv.cli import build_parser
+
+    data, _ = folders.rgb_folder(tmp_path / "rgb", n=8)
+    monkeypatch.chdir(tmp_path)
+    given = ["--data", str(data), "--mask-colors", "auto", "--size", "24", "32", "--base", "2", "--depth", "2",
+             "--batch-size", "4", "--no-batch-norm", "--loss", "ce"]
+    code, out, err = run(capsys, "lr-find", *given, "--steps", "6", "--start", "1e-4", "--end", "0.1")
+    assert code == 0, err
+    suggested = float(out.split("suggested learning rate: ")[1].split()[0])
+    line = next(line for line in out.splitlines() if line.startswith("next: "))
+    words = shlex.split(line[len("next: "):])
+    assert words[:2] == ["tconv", "train"]
+    meant = build_parser().parse_args(["train", *given, "--lr", str(suggested)])
+    told = build_parser().parse_args(words[1:])
+    assert vars(told) == vars(meant)                   # the same data, network, loss and the suggested rate

@@ -241,3 +241,22 @@ def test_a_huge_volume_is_refused_from_its_header(tmp_path):
     for read in (read_volume, read_volume_mask):
         with pytest.raises(ValueError, match="520 x 520 x 520 voxels"):
             read(path)
+
+
+def test_the_learning_rate_command_tconv_doctor_prints_runs_on_the_folder(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    root, _ = folders.rgb_folder(tmp_path / "rgb", n=6)
+    folders.rgb_folder(tmp_path / "other", n=1, size=40)
+    (tmp_path / "other" / "images" / "c0.png").rename(root / "images" / "wide.png")   # a second size: --size
+    (tmp_path / "other" / "masks" / "c0.png").rename(root / "masks" / "wide.png")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "doctor", str(root), "--no-figure")
+    assert code == 0, out
+    hint = out.split("the learning rate: ")[1].rsplit(")", 1)[0]
+    train = out.split("Ready to train:\n")[1].splitlines()[0].strip()
+    assert shlex.split(hint)[2:] == shlex.split(train)[2:] and "--mask-colors" in hint and "--size" in hint
+    code, out, err = run(capsys, *shlex.split(hint)[1:], "--base", "2", "--depth", "2", "--batch-size", "2",
+                         "--steps", "3", "--figure", str(tmp_path / "lr.png"))
+    assert code == 0 and "suggested learning rate" in out, err
+

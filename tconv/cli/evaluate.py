@@ -49,13 +49,17 @@ def run(args) -> int:
     import math
 
     from ..seg.train.inference import evaluate_folder, load_model
-    from .train import max_memory, set_threads
+    from .train import check_data_folder, max_memory, set_threads
 
     set_threads(args.threads, PROG)
     limit = max_memory(args, PROG)
     out = _check_out(args)
     try:
         model, checkpoint = load_model(args.model)
+    except (ValueError, OSError) as error:
+        raise UsageError(str(error), PROG) from None
+    check_data_folder(args.data, PROG)
+    try:
         scores = evaluate_folder(model, checkpoint, args.data, hd95=not args.no_hd95, max_memory=limit)
     except (ValueError, OSError) as error:
         raise UsageError(str(error), PROG) from None

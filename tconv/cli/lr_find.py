@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from . import UsageError
+from .train import LIBRARY_NAMES as TRAIN_NAMES
 
 HELP = "find a learning rate: the range test (Smith 2017), with its plot and a suggested rate"
 DESCRIPTION = """\
@@ -26,6 +27,8 @@ examples:
   tconv lr-find --model fcn --loss ce --start 1e-5 --end 0.1 --steps 60
 """
 PROG = "tconv lr-find"
+#: The library's argument names in messages -> the flags that set them (tconv.cli.respell): tconv train's.
+LIBRARY_NAMES = TRAIN_NAMES
 #: ``tconv train``'s flags that ``tconv lr-find`` takes too (the data, the network, the loss).
 SHARED = ("data", "val_fraction", "size", "samples", "classes", "model", "up", "base", "depth", "batch_norm", "loss",
           "batch_size", "seed", "mask_format", "mask_colors", "class_weights", "max_memory", "threads")
@@ -45,6 +48,30 @@ def add_arguments(parser) -> None:
     parser.add_argument("--steps", type=int, default=100, metavar="N", help="steps, one batch each (default 100)")
     parser.add_argument("--figure", default="lr_find.png", metavar="FILE.png", help="the plot (default lr_find.png)")
     parser.add_argument("--overwrite", action="store_true", help="replace the plot file if it exists")
+
+
+def train_command(args, lr: float) -> str:
+    """The ``tconv train`` command with the data, model and loss flags given to lr-find, and ``--lr lr``.
+
+    >>> import argparse
+    >>> args = argparse.Namespace(**{**dict.fromkeys(SHARED), "data": "my data", "size": [64, 96], "batch_norm": False})
+    >>> train_command(args, 0.0027)
+    "tconv train --data 'my data' --size 64 96 --no-batch-norm --lr 0.0027"
+    """
+    import shlex
+
+    from .train import flag
+
+    words = ["tconv", "train"]
+    for key in SHARED:
+        value = getattr(args, key)
+        if value is None or key in ("max_memory", "threads"):
+            continue
+        if isinstance(value, bool):
+            words.append(flag(key) if value else "--no-" + flag(key)[2:])
+        else:
+            words += [flag(key), *map(str, value if isinstance(value, (list, tuple)) else [value])]
+    return shlex.join(words + ["--lr", f"{lr:.2g}"])
 
 
 def _check(args):
@@ -68,8 +95,16 @@ def _check(args):
 
 def run(args) -> int:
     """Run the range test, print the suggestion, save the plot."""
-    from .train import DEFAULTS, data_options, flag, max_memory, set_threads
+    from .train import (
+        DEFAULTS,
+        check_data_folder,
+        data_options,
+        flag,
+        max_memory,
+        set_threads,
+    )
 
+    check_data_folder(args.data, PROG)
     figure = _check(args)
     config = {key: getattr(args, key) for key in SHARED if key not in ("max_memory", "threads")
               and getattr(args, key) is not None}
@@ -80,7 +115,7 @@ def run(args) -> int:
     from ..viz import plot_lr_find, save
 
     try:
-        result, c = lr_find_run(config, args.start, args.end, args.steps, max_memory=limit, spell=flag, log=print)
+        result, _ = lr_find_run(config, args.start, args.end, args.steps, max_memory=limit, spell=flag, log=print)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error), PROG) from None
     save(plot_lr_find(result, current_lr=DEFAULTS["lr"]), figure)
@@ -90,6 +125,5 @@ def run(args) -> int:
           + (f", {result['unstable']:.2g}" if result["unstable"] is not None else "")
           + f"). tconv train's default is {DEFAULTS['lr']:g}.")
     print(f"figure: {figure}")
-    data = f" --data {c['data']}" if c["data"] else ""
-    print(f"next: tconv train{data} --lr {result['suggested']:.2g}")
+    print(f"next: {train_command(args, result['suggested'])}")
     return 0

@@ -139,7 +139,7 @@ def add_arguments(parser) -> None:
 
 #: The library's argument names in messages -> the flags that set them (tconv.cli.respell).
 LIBRARY_NAMES = {"mask_format": "--mask-format", "batch_size": "--batch-size", "size": "--size",
-                 "val_fraction": "--val-fraction"}
+                 "val_fraction": "--val-fraction", "palette": "--mask-colors"}
 
 #: flag -> configuration key, for the flags that set the training configuration.
 CONFIG_FLAGS = {"data": "data", "val_fraction": "val_fraction", "size": "size", "samples": "samples",
@@ -186,9 +186,15 @@ def _config(args) -> dict:
             raise UsageError(f"{flag(name)} is for {meant_for}; this run would ignore it: drop it", PROG)
     if args.out is not None and not str(args.out).strip():
         raise UsageError("--out is empty; give the run folder's path", PROG)
-    if args.data is not None and not os.path.isdir(args.data):
-        raise UsageError(f"--data {args.data}: no such folder (--data needs DIR/images/ and DIR/masks/)", PROG)
+    check_data_folder(args.data, PROG)
     return config
+
+
+def check_data_folder(data, prog: str) -> None:
+    """``--data``: a folder (the library's messages name the rest of the layout), or a usage error."""
+    if data is not None and not os.path.isdir(data):
+        what = "is a file, not a folder" if os.path.isfile(data) else "no such folder"
+        raise UsageError(f"--data {data}: {what} (--data needs DIR/images/ and DIR/masks/)", prog)
 
 
 def data_options(args, prog: str) -> dict:

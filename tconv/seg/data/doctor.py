@@ -30,7 +30,7 @@ import numpy as np
 
 from .doctor_checks import (MAX_SAMPLES, check_sizes, class_statistics, decide_format, listing, pick_samples,
                             suggested_size)
-from .folder import FOLDER_IMAGE_EXTENSIONS, FOLDER_MASK_EXTENSIONS, LOSSY_EXTENSIONS, file_dims
+from .folder import FOLDER_IMAGE_EXTENSIONS, FOLDER_MASK_EXTENSIONS, LOSSY_EXTENSIONS, file_dims, layout_hint
 from .imageio import image_channels, mask_rgb, open_image, read_mask
 from .volumeio import read_volume_mask, stem, suffix, volume_header
 
@@ -124,7 +124,7 @@ def inspect(root, depth: int = 3, mask_format: str = "auto", palette=None) -> Da
     for sub in ("images", "masks"):
         if not (root / sub).is_dir():
             report.problems.append(f"{root / sub}: the {sub} folder is missing; the layout is {root}/images/ and "
-                                   f"{root}/masks/ with files paired by name")
+                                   f"{root}/masks/ with files paired by name{layout_hint(root)}")
     if report.problems:
         return report
     images = _files(root / "images", FOLDER_IMAGE_EXTENSIONS, report, "images")

@@ -38,8 +38,11 @@ def _sizes(sizes) -> str:
     return shown + (f" and {len(common) - 4} more sizes" if len(common) > 4 else "")
 
 
-def recommended_command(report: DataReport) -> str:
+def recommended_command(report: DataReport, command: str = "train") -> str:
     """The ``tconv train`` command for this data (the flags its findings call for).
+
+    ``command="lr-find"`` spells the same data and model flags for ``tconv lr-find``, which
+    reads the data as ``tconv train`` does (and so needs the same ``--size`` and colour table).
 
     >>> from pathlib import Path
     >>> import numpy as np
@@ -47,8 +50,10 @@ def recommended_command(report: DataReport) -> str:
     >>> report.balance = {"imbalanced": True}
     >>> recommended_command(report)
     "tconv train --data 'my data' --mask-format binary --class-weights auto"
+    >>> recommended_command(report, "lr-find")
+    "tconv lr-find --data 'my data' --mask-format binary --class-weights auto"
     """
-    words = ["tconv", "train", "--data", str(report.root)]
+    words = ["tconv", command, "--data", str(report.root)]
     if report.spatial_dims == 3:
         words += ["--model", "vnet"]
     size = suggested_size(report)
@@ -124,6 +129,6 @@ def report_lines(report: DataReport) -> list[str]:
     else:
         lines.append("Ready to train:")
         lines.append(f"  {recommended_command(report)}")
-        lines.append(f"  (first, a sanity check: the same command with --overfit-batch; the learning rate: tconv lr-find "
-                     f"--data {shlex.quote(str(report.root))})")
+        lines.append(f"  (first, a sanity check: the same command with --overfit-batch; the learning rate: "
+                     f"{recommended_command(report, 'lr-find')})")
     return lines

@@ -36,7 +36,7 @@ from .volumeio import (VOLUME_EXTENSIONS, is_volume_file, read_volume, read_volu
                        resize_volume_mask, stem, suffix, volume_header)
 
 __all__ = ["ImageMaskFolder", "IMAGE_EXTENSIONS", "MASK_EXTENSIONS", "VOLUME_EXTENSIONS", "FOLDER_IMAGE_EXTENSIONS",
-           "FOLDER_MASK_EXTENSIONS", "LOSSY_EXTENSIONS", "folder_dims", "file_dims"]
+           "FOLDER_MASK_EXTENSIONS", "LOSSY_EXTENSIONS", "folder_dims", "file_dims", "layout_hint"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 #: The largest side ``size=`` may resize to (a 16384 x 16384 float32 image is 1 GiB).
@@ -97,6 +97,23 @@ def _files_by_stem(folder: Path, extensions: tuple, what: str) -> dict:
         raise ValueError(f"{folder}: the {what} folder has no {'/'.join(extensions)} files")
     return by_stem
 
+
+
+def layout_hint(root) -> str:
+    """A hint when ``root`` is the ``images/`` or ``masks/`` folder itself, not the folder holding both.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as top:
+    ...     for sub in ("images", "masks"):
+    ...         Path(top, sub).mkdir()
+    ...     hint = layout_hint(Path(top, "images"))
+    ...     hint.endswith(f"give the folder above it, {top}"), layout_hint(Path(top))
+    (True, '')
+    """
+    root = Path(root)
+    if root.name in ("images", "masks") and (root.parent / "images").is_dir() and (root.parent / "masks").is_dir():
+        return f"; {root} is itself the {root.name} folder: give the folder above it, {root.parent}"
+    return ""
 
 class ImageMaskFolder:
     """The pairs ``root/images/NAME.*`` + ``root/masks/NAME.*`` as a segmentation dataset.
@@ -166,7 +183,7 @@ class ImageMaskFolder:
         for what in ("images", "masks"):
             if not (self.root / what).is_dir():
                 raise ValueError(f"{self.root / what}: the {what} folder is missing; the layout is root/images/ and "
-                                 "root/masks/ with files paired by name")
+                                 f"root/masks/ with files paired by name{layout_hint(self.root)}")
         images = _files_by_stem(self.root / "images", FOLDER_IMAGE_EXTENSIONS, "images")
         masks = _files_by_stem(self.root / "masks", FOLDER_MASK_EXTENSIONS, "masks")
         for missing, have, lack in ((set(images) - set(masks), "images", "masks"),

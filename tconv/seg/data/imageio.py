@@ -218,9 +218,10 @@ def _colours_to_classes(path: Path, rgb: np.ndarray, palette: dict | None) -> np
     if palette is None:
         equal = np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2])
         hint = " (its three channels are equal: save it as 8-bit grey 'L')" if equal else ""
-        raise ValueError(f"{path}: an RGB colour mask has no class ids without palette=; pass palette= "
-                         f"(a dict colour -> class id, or a list of colours) or save masks as grey or "
-                         f"palette ('P') images whose values are class ids{hint}")
+        raise ValueError(f"{path}: an RGB colour mask holds colours, not class ids: give palette='auto' (the "
+                         "colours found, sorted so that black is class 0) or the colours in class-id order (a list, "
+                         f"or a dict colour -> class id), or save the masks as grey or palette ('P') images whose "
+                         f"values are class ids{hint}")
     codes = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
     known = np.array(sorted((r << 16) | (g << 8) | b for r, g, b in palette), dtype=np.int64)
     found, inverse = np.unique(codes, return_inverse=True)
@@ -229,7 +230,7 @@ def _colours_to_classes(path: Path, rgb: np.ndarray, palette: dict | None) -> np
         listed = ", ".join(str(_rgb(int(code))) for code in unknown[:5])
         more = f" and {unknown.size - 5} more" if unknown.size > 5 else ""
         raise ValueError(f"{path}: colours {listed}{more} are not in the palette; every mask colour must be a "
-                         "palette colour")
+                         "palette colour (add them, or give palette='auto')")
     class_of_found = np.array([palette[_rgb(int(code))] for code in found], np.int64)
     return class_of_found[inverse.reshape(codes.shape)]
 
