@@ -17,8 +17,8 @@ class of a pixel is the argmax over axis 1, as in 'tconv predict'. The batch and
 dynamic (any size of at least 2**depth per side) unless --size fixes them. The class names, the
 model's configuration and the preprocessing are stored in the file's metadata.
 
-Needs the onnx package (pip install 'tconv[onnx]'). With onnxruntime installed, the written graph
-is run once on a random input and compared with tconv. An existing file is replaced only with
+Needs the onnx package (pip install 'tconv[onnx]', which brings onnxruntime too). With onnxruntime,
+the written graph is run once on a random input and compared with tconv. An existing file is replaced only with
 --overwrite, and never the checkpoint itself."""
 EXAMPLES = """\
 examples:

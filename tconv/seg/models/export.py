@@ -11,8 +11,8 @@ at least ``2**depth`` (FCN: 8) per side: the padding the decoder needs for odd s
 computed inside the graph. The model's configuration, class names and preprocessing are
 stored in the file's metadata (``tconv_config``, ``class_names``, ``preprocessing``).
 
-Needs the ``onnx`` package (``pip install "tconv[onnx]"``); tests compare every model and
-decoder with ONNX Runtime.
+Needs the ``onnx`` package (``pip install "tconv[onnx]"``, which brings ``onnxruntime`` to run
+the file too); tests compare every model and decoder with ONNX Runtime.
 
 Usage (the test suite runs it)::
 
