@@ -41,6 +41,15 @@ def _samples(fig, grid, report):
         ax.spines[["top", "right"]].set_visible(True)
 
 
+def plain_number(x: float) -> str:
+    """Three significant digits, never in exponent notation (shares in %, class weights).
+
+    >>> [plain_number(x) for x in (99.826, 0.174, 287.7, 0.5012, 1234.5, 0.00012)]
+    ['99.8', '0.174', '288', '0.501', '1234', '0.00012']
+    """
+    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}" if abs(x) >= 1e-4 or x == 0 else f"{x:.1e}"
+
+
 def _class_shares(ax, report):
     total = max(int(report.class_pixels.sum()), 1)
     shares = 100 * report.class_pixels / total
@@ -48,13 +57,13 @@ def _class_shares(ax, report):
     colours = _class_colours(report)
     bars = ax.bar(classes, np.maximum(shares, 1e-4), color=colours, edgecolor="#333333", linewidth=0.8)
     ax.set_yscale("log")
-    ax.set_ylim(min(0.05, max(shares[shares > 0].min() / 3, 1e-4)) if (shares > 0).any() else 0.05, 300)
+    ax.set_ylim(min(0.05, max(shares[shares > 0].min() / 3, 1e-4)) if (shares > 0).any() else 0.05, 3000)
     ax.set_xticks(classes)
     ax.set_xlabel("class id (coloured as in the pictures above)")
     ax.set_ylabel("% of all mask pixels (log scale)")
     for k, bar in enumerate(bars):
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() * 1.15,
-                f"{shares[k]:.2g}%\n{int(report.class_images[k])} masks\nw={report.weights[k]:.2g}",
+                f"{plain_number(shares[k])}%\n{int(report.class_images[k])} masks\nw={plain_number(report.weights[k])}",
                 ha="center", va="bottom", fontsize=SMALL_SIZE)
     verdict = "imbalanced" if report.balance.get("imbalanced") else "balanced enough"
     ax.set_title(f"Classes ({verdict}); w = median-frequency weight", fontsize=SMALL_SIZE + 1)
