@@ -8,7 +8,7 @@ return_indices=True)`` took it from, zeros elsewhere (:func:`tconv.nn.functional
 >>> from tconv.nn import MaxPool2d
 >>> pool, unpool = MaxPool2d(2, return_indices=True), MaxUnpool2d(2)
 >>> unpool
-MaxUnpool2d(kernel_size=2, stride=2, padding=0)
+MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
 >>> y, idx = pool(np.arange(16.0).reshape(1, 1, 4, 4))
 >>> unpool(y, idx).data[0, 0]
 array([[ 0.,  0.,  0.,  0.],
@@ -18,14 +18,11 @@ array([[ 0.,  0.,  0.,  0.],
 """
 from __future__ import annotations
 
+from ...geometry import as_tuple
 from .. import functional as F
 from ..module import Module
 
 __all__ = ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
-
-
-def _single(value):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
 class _MaxUnpoolNd(Module):
@@ -33,10 +30,10 @@ class _MaxUnpoolNd(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        convert = _single if self._ndim == 1 else (lambda v: v)
-        self.kernel_size = convert(kernel_size)
-        self.stride = convert(stride if stride is not None else kernel_size)
-        self.padding = convert(padding)
+        n = self._ndim                         # tuples, as PyTorch's _single/_pair/_triple
+        self.kernel_size = as_tuple("kernel_size", kernel_size, n, minimum=1)
+        self.stride = as_tuple("stride", stride if stride is not None else kernel_size, n, minimum=1)
+        self.padding = as_tuple("padding", padding, n, minimum=0)
 
     def forward(self, input, indices, output_size=None):
         unpool = (F.max_unpool1d, F.max_unpool2d, F.max_unpool3d)[self._ndim - 1]
