@@ -13,10 +13,12 @@ Distill 2019; the same arithmetic as Dumoulin & Visin 2016's effective kernel
 ``k̂ = d(k - 1) + 1`` for one layer). Padding moves the field, it does not change its size.
 Everything here is integer arithmetic on one axis; for several axes apply it per axis.
 
-A *transposed* (upsampling) layer of stride ``s`` divides the jump by ``s``; one of its
-outputs sees at most ``ceil(k̂ / s)`` of its inputs, so it widens the field by at most
-``(ceil(k̂ / s) - 1)·jump`` (a bound: with ``k̂ mod s != 0`` some outputs see fewer, the
-uneven overlap of tutorial 3). With it the decoder of a U-Net is counted too.
+A *transposed* (upsampling) layer of stride ``s`` divides the jump by ``s``, and from there on
+the formula no longer holds: which inputs an output of an upsampling layer reads depends on its
+phase (the uneven overlap of tutorial 3), and the phases of several such layers add up. After
+the first transposed layer the field is therefore found by following the windows back, from
+every output position of one period (the product of the strides), and taking the widest:
+exact, and how the decoder of a U-Net is counted.
 
 The *footprint* (:func:`receptive_field_footprint`) says how many paths through the stack
 reach each input offset: stacking equal dilations leaves offsets no path reaches (the
@@ -79,9 +81,10 @@ def receptive_field_steps(layers) -> list[dict]:
     with those keys and ``transposed`` (an upsampling layer). Returns one dict per layer:
     ``kernel_size``, ``stride``, ``dilation``, ``transposed``, ``jump`` (the input pixels
     between two of this layer's inputs: the product of the strides before it, divided by the
-    transposed ones') and ``receptive_field`` (``r_L = r_(L-1) + (k_L - 1)·d_L·jump``, or
-    ``+ (ceil(k̂/s) - 1)·jump`` for a transposed layer). A jump below one pixel is a
-    :class:`~fractions.Fraction`.
+    transposed ones), ``receptive_field`` and ``followed`` (False while
+    ``r_L = r_(L-1) + (k_L - 1)·d_L·jump`` gives the field, True from the first transposed layer
+    on, where the windows are followed back: the widest field over one period of positions).
+    A jump below one pixel is a :class:`~fractions.Fraction`.
 
     >>> [step["receptive_field"] for step in receptive_field_steps([3, (2, 2), 3])]
     [3, 4, 8]
@@ -92,17 +95,50 @@ def receptive_field_steps(layers) -> list[dict]:
     """
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
         raise TypeError(f"layers={layers!r} must be a sequence of layers, e.g. [(3, 1, 1), (2, 2, 1)]")
-    field, jump, steps = Fraction(1), Fraction(1), []
-    for index, layer in enumerate(layers):
-        k, s, d, transposed = _layer(index, layer)
-        if transposed:
-            field += (math.ceil((d * (k - 1) + 1) / s) - 1) * jump
+    parsed = [_layer(index, layer) for index, layer in enumerate(layers)]
+    field, jump, steps, followed = Fraction(1), Fraction(1), [], False
+    for index, (k, s, d, transposed) in enumerate(parsed):
+        followed = followed or transposed
+        if followed:
+            field = Fraction(_widest_span(parsed[:index + 1]))
         else:
             field += (k - 1) * d * jump
         steps.append({"kernel_size": k, "stride": s, "dilation": d, "transposed": transposed, "jump": _plain(jump),
-                      "receptive_field": _plain(field)})
+                      "receptive_field": _plain(field), "followed": followed})
         jump = jump / s if transposed else jump * s
     return steps
+
+
+#: Following windows back visits every output position of one period: at most this many.
+MAX_PERIOD = 1 << 16
+
+
+def _period(parsed) -> int:
+    period = math.prod(s for _, s, _, _ in parsed) if parsed else 1
+    if period > MAX_PERIOD:
+        raise ValueError(f"the strides of this stack multiply to {period}; following its windows back visits that many "
+                         f"positions, at most {MAX_PERIOD}")
+    return period
+
+
+def _back(parsed, pads, lo: int, hi: int) -> tuple[int, int]:
+    """The input positions ``[lo, hi]`` that the stack's outputs ``[lo, hi]`` read (windows followed back)."""
+    for (k, s, d, transposed), p in zip(reversed(parsed), reversed(pads)):
+        if transposed:          # output j reads inputs m with m*s - p + t*d = j
+            lo, hi = -((-(lo + p - d * (k - 1))) // s), (hi + p) // s
+        else:                   # output m reads inputs m*s - p + t*d
+            lo, hi = lo * s - p, hi * s - p + d * (k - 1)
+    return lo, hi
+
+
+def _widest_span(parsed) -> int:
+    """The most input pixels one output of the stack reads, over one period of output positions."""
+    widest = 0
+    pads = [0] * len(parsed)
+    for x in range(_period(parsed)):
+        lo, hi = _back(parsed, pads, x, x)
+        widest = max(widest, hi - lo + 1)
+    return widest
 
 
 def receptive_field(layers) -> int:
@@ -204,12 +240,12 @@ def format_layer(layer) -> str:
 
 
 def _padding(index: int, layer) -> int:
-    """The padding before of ``layer`` (0 unless a dict gives ``padding``)."""
+    """The padding before of ``layer`` (0 unless a dict gives ``padding``; negative: a crop)."""
     if not isinstance(layer, Mapping) or "padding" not in layer:
         return 0
     value = layer["padding"]
-    if not is_int(value) or value < 0:
-        raise ValueError(f"layers[{index}]: padding={value!r} must be a non-negative int (the padding before)")
+    if not is_int(value):
+        raise ValueError(f"layers[{index}]: padding={value!r} must be an int (the padding before; negative crops)")
     return int(value)
 
 
@@ -217,7 +253,8 @@ def receptive_field_reach(layers) -> tuple[int, int]:
     """How far, in input pixels, an output pixel of the stack looks to each side: ``(left, right)``.
 
     Follows the inputs each output reads back through the layers, with their padding (a
-    dict's ``padding``, the padding before; default 0): a convolution's outputs ``[a, b]`` read
+    dict's ``padding``, the padding before; default 0; negative for a crop, e.g. U-Net's
+    copy-and-crop as ``{"kernel_size": 1, "padding": -c}``): a convolution's outputs ``[a, b]`` read
     inputs ``[a·s - p, b·s - p + d(k-1)]``, a transposed convolution's read
     ``[ceil((a + p - d(k-1))/s), floor((b + p)/s)]``. The maximum over one period of output
     positions (the product of the strides) is returned. The stack must end at the input's
@@ -232,23 +269,18 @@ def receptive_field_reach(layers) -> tuple[int, int]:
     >>> receptive_field_reach([(3, 1, 1)])                     # unpadded: the field starts at the pixel itself
     (0, 2)
     """
-    steps = receptive_field_steps(layers)
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise TypeError(f"layers={layers!r} must be a sequence of layers, e.g. [(3, 1, 1), (2, 2, 1)]")
+    parsed = [_layer(index, layer) for index, layer in enumerate(layers)]
     pads = [_padding(index, layer) for index, layer in enumerate(layers)]
     scale = Fraction(1)
-    for step in steps:
-        scale = scale / step["stride"] if step["transposed"] else scale * step["stride"]
+    for _, s, _, transposed in parsed:
+        scale = scale / s if transposed else scale * s
     if scale != 1:
         raise ValueError(f"receptive_field_reach needs a stack that ends at the input's resolution; this one changes "
                          f"it by a factor {scale}")
-    period = math.prod(step["stride"] for step in steps) if steps else 1
     left = right = 0
-    for x in range(period):
-        lo, hi = x, x
-        for step, p in zip(reversed(steps), reversed(pads)):
-            k, s, d = step["kernel_size"], step["stride"], step["dilation"]
-            if step["transposed"]:
-                lo, hi = -((-(lo + p - d * (k - 1))) // s), (hi + p) // s
-            else:
-                lo, hi = lo * s - p, hi * s - p + d * (k - 1)
+    for x in range(_period(parsed)):
+        lo, hi = _back(parsed, pads, x, x)
         left, right = max(left, x - lo), max(right, hi - x)
     return left, right

@@ -72,11 +72,13 @@ def test_reach_of_an_encoder_decoder_equals_the_impulse_responses(convs, p_up, p
         if inputs.size:
             left, right = max(left, o - inputs.min()), max(right, inputs.max() - o)
     assert (left, right) == receptive_field_reach(layers)
+    widest = max(np.ptp(np.flatnonzero(row)) + 1 for row in dep[list(interior)] if row.any())
+    assert widest == receptive_field(layers)                # the field, followed back through the decoder
 
 
 def test_unet_reach_and_the_gridding_numbers():
     unet3 = parse_stack("3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1")
-    assert receptive_field(unet3) == 96 and receptive_field_reach(unet3) == (51, 51)
+    assert receptive_field(unet3) == 100 and receptive_field_reach(unet3) == (51, 51)
     assert receptive_field_footprint([(3, 1, 2)] * 3).tolist() == [1, 0, 3, 0, 6, 0, 7, 0, 6, 0, 3, 0, 1]
     assert receptive_field_footprint([(3, 1, 1), (3, 1, 2), (3, 1, 5)]).min() > 0      # hybrid dilations
     with pytest.raises(ValueError, match="by phase"):

@@ -27,8 +27,9 @@ def _number(value) -> str:
 def describe_stack(layers) -> list[str]:
     """Lines explaining the receptive field of ``layers`` (as :func:`tconv.receptive_field.receptive_field_steps`).
 
-    >>> print("\\n".join(describe_stack([(3, 1, 2), (3, 1, 2)])[-4:]))
+    >>> print("\\n".join(describe_stack([(3, 1, 2), (3, 1, 2)])[-5:]))
     One output pixel sees 9 input pixels along each axis (9 x 9 in 2-D).
+    With the paddings given (pP; default 0), it reaches 0 pixels before and 8 after its own position: a tile with that margin predicts it exactly.
     Footprint (paths reaching each input offset, left to right):
       1 0 2 0 3 0 2 0 1
     Gridding: 4 of the 9 offsets are never reached (offsets 1, 3, 5, 7): equal dilations sample a sub-grid.
@@ -40,22 +41,20 @@ def describe_stack(layers) -> list[str]:
     lines = [f"Receptive field of the stack {words} ({len(steps)} layer{'s' if len(steps) > 1 else ''}, one axis; "
              "Araujo, Norris & Sim 2019):",
              "  r_0 = 1;  r_L = r_(L-1) + (k_L - 1)·d_L·jump_L;  jump_L = product of the strides before layer L",
-             "  (a transposed layer of stride s divides the jump by s and adds at most (ceil(k̂/s) - 1)·jump)",
+             "  (a transposed layer of stride s divides the jump by s; from the first one on, the field is found by",
+             "  following every output's windows back: an upsampling layer's outputs read inputs by phase)",
              "",
              "  layer  word    kernel  stride  dilation  jump   field  step"]
     previous = Fraction(1)
     for n, (layer, step) in enumerate(zip(layers, steps), start=1):
         k, s, d, jump = step["kernel_size"], step["stride"], step["dilation"], step["jump"]
         field = step["receptive_field"]
-        if step["transposed"]:
-            k_hat = d * (k - 1) + 1
-            taps = -(-k_hat // s)
-            how = f"{_number(previous)} + ({taps} - 1)·{_number(jump)}"
+        if step["followed"]:
+            how = "followed back"
         else:
-            how = f"{_number(previous)} + ({k} - 1)·{d}·{_number(jump)}"
+            how = f"{_number(previous)} + ({k} - 1)·{d}·{_number(jump)} = {_number(field)}"
         lines.append(f"  {n:<5}  {format_layer(layer):<6}  {k:<6}  {s:<6}  {d:<8}  {_number(jump):<5}  "
-                     f"{_number(field):<5}  {how} = {_number(field)}" + ("  (transposed: at most)"
-                                                                        if step["transposed"] else ""))
+                     f"{_number(field):<5}  {how}")
         previous = Fraction(field)
     field = steps[-1]["receptive_field"]
     lines += ["", f"One output pixel sees {_number(field)} input pixels along each axis "
