@@ -67,7 +67,12 @@ def _probe_side(config: dict) -> int:
     factorization depends on the size), small enough to take a fraction of a second.
     """
     halvings = config.get("depth", 3)
-    return max(4 * 2 ** halvings, 128 if config["dim"] == 2 else 24)
+    side = max(4 * 2 ** halvings, 128 if config["dim"] == 2 else 24)
+    if config.get("padding") == "valid":          # the paper's U-Net takes only some sizes
+        from ..models import valid_input_sizes
+
+        side = valid_input_sizes(halvings, side, side + 64 * 2 ** halvings)[0]
+    return side
 
 
 def bytes_per_pixel(model, training: bool) -> float:
