@@ -47,7 +47,7 @@ def test_known_values_and_batches():
 def test_icnr_starts_flat_and_random_sub_kernels_do_not():
     flat = np.full((1, 1, 12, 12), 0.25, np.float32)
     icnr = decoder_network("shuffle_icnr")(flat).data[0, 0]
-    assert phase_spread(icnr, 2, border=2) == 0.0 and checkerboard_energy(icnr, 2) == 0.0
+    assert phase_spread(icnr, 2, border=2) == 0.0 and checkerboard_energy(icnr, 2) < 1e-20
     for kind in ("k3s2", "k4s2", "shuffle"):
         out = decoder_network(kind)(flat).data[0, 0]
         assert phase_spread(out, 2, border=2) > 0.01, kind
@@ -60,7 +60,7 @@ def test_the_study_is_reproducible_and_records_each_snapshot():
     b = train_decoders(["k3s2", "resize"], steps=6, snapshots=(0, 3, 6))
     assert a.steps == [0, 3, 6] and a.runs["k3s2"].loss == b.runs["k3s2"].loss
     assert a.runs["k3s2"].loss[-1] < a.runs["k3s2"].loss[0]          # it learns
-    assert a.runs["k3s2"].flat[0].shape == (16, 16) and a.runs["resize"].test[0].shape == (32, 32)
+    assert a.runs["k3s2"].flat[0].shape == (32, 32) and a.runs["resize"].test[0].shape == (32, 32)
     with pytest.raises(ValueError, match="kinds='k5'"):
         train_decoders(["k5"], steps=1)
     with pytest.raises(ValueError, match="snapshots"):
