@@ -50,7 +50,7 @@ LABELS = {"k3s2": "transposed conv k=3, s=2", "k4s2": "transposed conv k=4, s=2"
 #: The value of the flat test input.
 FLAT_VALUE = 0.25
 #: Pixels left out on each side when measuring the flat output (zero padding darkens the border).
-BORDER = 4
+BORDER = 6
 
 
 def smooth_images(n: int, size: int = 32, seed: int = 0, blobs: int = 4) -> np.ndarray:
