@@ -1,7 +1,8 @@
 """Modules and names that moved, kept importable under their old names with a ``DeprecationWarning``.
 
 When the operator core became one package (``tconv.methods``) and the operators another
-(``tconv.ops``), a few modules moved. Code written for the old layout keeps working: ``import
+(``tconv.ops``), a few modules moved (and two of paired augmentation were renamed after what
+they hold: ``flips`` and ``warps``). Code written for the old layout keeps working: ``import
 tconv.fast`` gives a module that forwards every attribute to ``tconv.methods.unfold`` and warns
 once per name. The table below is the one place that says what moved where; it goes away in
 a later release.
@@ -35,6 +36,8 @@ MOVED_MODULES = {
     "tconv.resize": ("tconv.ops.resize", {}),
     "tconv.views": ("tconv.explain.five_views", {}),
     "tconv.spelling": ("tconv.translate.spelling", {}),
+    "tconv.seg.augment.spatial": ("tconv.seg.augment.flips", {}),
+    "tconv.seg.augment.geometric": ("tconv.seg.augment.warps", {}),
 }
 #: (module, attribute) -> the module that holds it now (the module itself still exists).
 MOVED_NAMES = {

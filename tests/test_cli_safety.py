@@ -562,3 +562,27 @@ def test_command_line_messages_name_what_was_typed(tmp_path, capsys, monkeypatch
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, *argv)
     one_line_error(code, err, fragment)
+
+
+@pytest.mark.parametrize("name, argv", [("f.png", []), ("f.svg", []), ("f.pdf", []), ("f.gif", ["--animate"])])
+def test_figure_replaces_only_its_own_earlier_output(tmp_path, capsys, name, argv):
+    target = tmp_path / name
+    assert run(capsys, "figure", "conv", *argv, "--dpi", "40", "-o", target)[0] == 0
+    assert run(capsys, "figure", "conv", *argv, "--dpi", "40", "-o", target)[0] == 0      # a re-run: replaced
+    photo = tmp_path / ("photo" + target.suffix)
+    photo.write_bytes(b"a user's file")
+    code, _, err = run(capsys, "figure", "conv", *argv, "-o", photo)
+    one_line_error(code, err, "exists and is not a figure tconv figure drew", "--overwrite")
+    assert photo.read_bytes() == b"a user's file"
+    assert run(capsys, "figure", "conv", *argv, "--dpi", "40", "-o", photo, "--overwrite")[0] == 0
+
+
+def test_figure_does_not_replace_a_run_folders_figures(trained, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(trained, out)
+    before = (out / "predictions.png").read_bytes()
+    code, _, err = run(capsys, "figure", "training", out, "-o", out / "predictions.png")
+    one_line_error(code, err, "predictions.png exists")
+    assert (out / "predictions.png").read_bytes() == before

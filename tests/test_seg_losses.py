@@ -437,3 +437,31 @@ def test_dataloader_masks_without_the_channel_axis_get_the_fix_in_the_message():
                  lambda: dice_focal_loss(logits, masks, to_onehot_y=True)):
         with pytest.raises(ValueError, match=r"add the channel axis: target\[:, None\]"):
             call()
+
+
+# ---------------------------------------------------------------- one definition per loss
+
+LAYERS_AND_FUNCTIONS = [(DiceLoss, dice_loss), (GeneralizedDiceLoss, generalized_dice_loss),
+                        (TverskyLoss, tversky_loss), (FBetaLoss, fbeta_loss), (FocalLoss, focal_loss),
+                        (DiceCELoss, dice_ce_loss), (DiceFocalLoss, dice_focal_loss),
+                        (HausdorffDTLoss, hausdorff_dt_loss)]
+
+
+@pytest.mark.parametrize("layer, function", LAYERS_AND_FUNCTIONS, ids=[f.__name__ for _, f in LAYERS_AND_FUNCTIONS])
+def test_each_function_takes_its_layers_arguments_and_defaults(layer, function):
+    import inspect
+
+    layer_parameters = list(inspect.signature(layer.__init__).parameters.values())[1:]
+    function_parameters = list(inspect.signature(function).parameters.values())[2:]
+    assert [(p.name, p.default) for p in function_parameters] == [(p.name, p.default) for p in layer_parameters]
+
+
+def test_compound_layers_are_made_of_the_single_layers():
+    ce = DiceCELoss(include_background=False, softmax=True, weight=[1.0, 2.0, 3.0], lambda_ce=0.5)
+    assert isinstance(ce.dice, DiceLoss) and ce.dice.softmax and not ce.dice.include_background
+    np.testing.assert_array_equal(ce.dice.class_weight, [2.0, 3.0])          # the background's weight left out
+    np.testing.assert_array_equal(ce.cross_entropy.weight, [1.0, 2.0, 3.0])  # the cross-entropy uses every class
+    focal = DiceFocalLoss(to_onehot_y=True, gamma=1.0, weight=[1.0, 2.0])
+    assert isinstance(focal.dice, DiceLoss) and isinstance(focal.focal, FocalLoss)
+    assert focal.focal.gamma == 1.0 and not focal.dice.to_onehot_y and focal.to_onehot_y   # encoded once, above
+    assert sorted(focal.state_dict()) == ["dice.class_weight", "focal.class_weight"]

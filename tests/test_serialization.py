@@ -99,11 +99,11 @@ def test_a_failed_save_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monk
         def crash(file, arrays, compress):
             file.write(b"PK\x03\x04 half a zip")                             # partial bytes on disk
             raise OSError("disk full")
-        monkeypatch.setattr(serialization, "_write_npz", crash)
+        monkeypatch.setattr(serialization.npz, "_write_npz", crash)
     else:
         def crash(src, dst):
             raise OSError("power cut")
-        monkeypatch.setattr(serialization.os, "replace", crash)
+        monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError):
         tconv.save({"w": np.zeros(3)}, path)
     assert path.read_bytes() == before

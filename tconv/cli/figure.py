@@ -1,34 +1,27 @@
 """``tconv figure``: draw any configuration (or the whole lecture pack) to a file.
 
-The pictures come from :mod:`tconv.viz` (imported inside :func:`run`, with matplotlib);
-this module parses the flags, refuses the ones a kind does not use, checks the output file
-before drawing, and reports every problem as one line.
+The kinds, their help lines and their options come from the registry of :mod:`tconv.viz.kinds`
+(:data:`~tconv.viz.kinds.FIGURE_KINDS`): this module turns it into flags, refuses the flags a
+kind does not take, checks the output file before drawing, and reports every problem as one
+line. The pictures are drawn by :func:`tconv.viz.kinds.make_figure` (matplotlib is imported
+only when one is drawn); ``pack`` is the command's own: every kind, the lecture pack.
 """
 from __future__ import annotations
 
 import os
+import textwrap
 
 from . import UsageError, respell
-from ._geometry import add_geometry_arguments, build_request, geometry_given
+from ._geometry import GEOMETRY_FLAGS, add_geometry_arguments, build_request, geometry_given
 
 HELP = "draw a (transposed) convolution, its matrix, the checkerboard lab, ... (PNG, SVG, PDF, GIF, MP4)"
 
-DESCRIPTION = """\
+INTRO = """\
 Draw a figure from the real geometry and the real convolution matrix, so that it cannot
 disagree with the arithmetic. The format follows the output's name: .png, .svg or .pdf for a
-figure; .gif (or .mp4, with ffmpeg) for an animation. The same arguments give the same bytes.
+figure; .gif (or .mp4, with ffmpeg) for an animation. The same arguments give the same bytes."""
 
-kinds:
-  conv        input, padding, the kernel's window, output (--numbers, --animate)
-  transposed  each input pixel paints its scaled kernel; cropped border, output_padding
-              (--numbers, --animate, --view equivalent: zeros inserted, kernel rotated 180°)
-  matrix      the stretched input, the kernel and the sparse matrix C (--numbers, --transpose)
-  overlap     the checkerboard lab for --kernel K --stride S (--part counts|upsampling|gradient)
-  views       one transposed convolution computed five ways, side by side
-  unet        a U-Net's architecture (--depth, --base, --size, --in-channels, --classes, --up)
-  training    learning curves of a tconv train run: tconv figure training RUN_DIR -o FILE
-  pack        the lecture pack: every figure and DIR/index.html (-o DIR)
-
+GEOMETRY_NOTE = """\
 Geometry flags are those of tconv explain; without them, conv, matrix and views draw the
 lecture notes' 4x4 input and 3x3 kernel, and transposed its twin (2x2 -> 4x4)."""
 
@@ -47,124 +40,163 @@ examples:
 """
 
 PROG = "tconv figure"
-GEOMETRY_KINDS = ("conv", "transposed", "matrix", "views")   # their errors keep PyTorch's names (kernel_size=...)
-#: The library's argument names of the other kinds -> the flags that set them, for error messages.
-LIBRARY_NAMES = {"kernel_size": "--kernel", "stride": "--stride", "length": "--input", "depth": "--depth",
-                 "base": "--base", "size": "--size", "in_channels": "--in-channels", "classes": "--classes"}
-KIND_CHOICES = ("conv", "transposed", "matrix", "overlap", "views", "unet", "training", "pack")
-UNET_FLAGS = ("depth", "base", "size", "in_channels", "classes", "up")
-#: flag (attribute) -> the kinds that use it
-FLAG_KINDS = {
-    "numbers": ("conv", "transposed", "matrix"),
-    "animate": ("conv", "transposed"),
-    "view": ("transposed",),
-    "transpose": ("matrix",),
-    "part": ("overlap",),
-    "fps": ("conv", "transposed"),
-    "jobs": ("pack",),
-    "overwrite": ("pack",),
-    **{flag: ("unet",) for flag in UNET_FLAGS},
-}
+#: The command's own kind, and the flags only it takes.
+PACK = ("pack", "the lecture pack: every figure and DIR/index.html", ("-o DIR", "--jobs", "--overwrite"))
+
+
+def __getattr__(name: str):
+    # DESCRIPTION lists the registry's kinds as they are when the parser is built, so a kind
+    # registered after this module was imported is listed too.
+    if name == "DESCRIPTION":
+        return description()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _kinds() -> dict:
+    from ..viz.kinds import FIGURE_KINDS
+
+    return FIGURE_KINDS
+
+
+def description() -> str:
+    """``tconv figure --help``'s text: what it does, every kind of the registry with its options, and ``pack``."""
+    lines = [INTRO, "", "kinds:"]
+    entries = [(kind.name, kind.help, kind.flags) for kind in _kinds().values()] + [PACK]
+    for name, text, flags in entries:
+        line = f"{text} ({', '.join(flags)})" if flags else text
+        lines += textwrap.wrap(line, 92, initial_indent=f"  {name:<11} ", subsequent_indent=" " * 14,
+                               break_on_hyphens=False)
+    return "\n".join(lines + ["", GEOMETRY_NOTE])
+
+
+def options_by_flag() -> dict:
+    """flag -> ``(Option, the kinds that take it)``, for every option of the registry, in order."""
+    table: dict = {}
+    for kind in _kinds().values():
+        for option in kind.options:
+            table.setdefault(option.flag, (option, []))[1].append(kind.name)
+    return {flag: (option, tuple(kinds)) for flag, (option, kinds) in table.items()}
+
+
+def _command_flags() -> dict:
+    """The command's own flags (not a kind's option) -> the kinds they apply to."""
+    animated = tuple(kind.name for kind in _kinds().values() if kind.animated)
+    return {"--fps": animated, "--jobs": ("pack",), "--overwrite": tuple(_kinds()) + ("pack",)}
+
+
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
 
 
 def add_arguments(parser) -> None:
-    """KIND, RUN_DIR, the geometry flags, the drawing options and ``-o``."""
-    parser.add_argument("kind", choices=KIND_CHOICES, metavar="KIND",
-                        help=f"what to draw: {', '.join(KIND_CHOICES)} (see the list above)")
-    parser.add_argument("run_dir", nargs="?", metavar="RUN_DIR",
-                        help="training only: the run folder holding history.json (e.g. runs/shapes)")
+    """KIND, the geometry flags, every kind's options (from the registry), the drawing options and ``-o``."""
+    choices = tuple(_kinds()) + (PACK[0],)
+    parser.add_argument("kind", choices=choices, metavar="KIND",
+                        help=f"what to draw: {', '.join(choices)} (see the list above)")
+    table = options_by_flag()
+    for flag, (option, kinds) in table.items():
+        if option.positional:
+            parser.add_argument(option.name, nargs="?", metavar=flag, help=f"{', '.join(kinds)}: {option.help}")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="the file to write (.png, .svg, .pdf; .gif or .mp4 with --animate); for pack, a folder")
     add_geometry_arguments(parser, keras=False)
+    for flag, (option, kinds) in table.items():
+        if option.positional or _dest(flag) in GEOMETRY_FLAGS:
+            continue
+        text = f"{', '.join(kinds)}: {option.help}" if len(kinds) < len(_kinds()) else option.help
+        if option.switch:
+            parser.add_argument(flag, dest=option.name, action="store_true", help=text)
+        else:
+            parser.add_argument(flag, dest=option.name, type=option.type, choices=option.choices or None,
+                                metavar=option.metavar, help=text)
     add = parser.add_argument
-    add("--numbers", action="store_true", help="seeded values in the cells and the products being summed")
-    add("--seed", type=int, default=0, help="seed of the --numbers values and random weights (default 0)")
-    add("--animate", action="store_true",
-        help="one frame per output position (conv) or per input pixel (transposed); save as .gif or .mp4")
-    add("--view", choices=("direct", "equivalent"), default=None,
-        help="transposed only: direct (scatter-add, default) or equivalent (the paper's zero-insertion picture)")
-    add("--transpose", action="store_true", help="matrix only: draw C.T and the output vector C.T y")
-    add("--part", choices=("all", "counts", "upsampling", "gradient"), default=None,
-        help="overlap only: one part of the checkerboard lab (default all)")
-    add("--depth", type=int, help="unet: number of poolings, 1 to 6 (default 3)")
-    add("--base", type=int, help="unet: channels at full resolution (default 16; base * 2**depth at most 1024)")
-    add("--size", type=int, help="unet: input side in pixels, divisible by 2**depth, at most 4096 (default 64)")
-    add("--in-channels", type=int, help="unet: input channels (default 1)")
-    add("--classes", type=int, help="unet: number of classes (default 2)")
-    add("--up", choices=("transpose", "resize", "bilinear"), help="unet: how the decoder upsamples (default transpose)")
     add("--dpi", type=float, help="resolution, 20 to 1200 (default 150 for figures, 100 for animations)")
-    add("--fps", type=float, help="animation frames per second, 0.1 to 50 (default about 1.1)")
+    animated = ", ".join(_command_flags()["--fps"])
+    add("--fps", type=float, help=f"{animated}: animation frames per second, 0.1 to 50 (default about 1.1)")
     add("--jobs", type=int, help="pack: processes rendering the figures (default 2, at most 32)")
-    add("--overwrite", action="store_true", help="pack: write into a folder whose files are not an earlier pack's")
+    add("--overwrite", action="store_true", help="replace an existing -o file that tconv figure did not draw "
+        "(pack: write into a folder whose files are not an earlier pack's)")
 
 
-def _given(args, flag: str) -> bool:
-    value = getattr(args, flag, None)
+def _given(value) -> bool:
     return value not in (None, False)
 
 
+def _spell(flags) -> str:
+    return ", ".join(flags[:-1]) + " and " + flags[-1] if len(flags) > 1 else flags[0]
+
+
 def _refuse_unused(args) -> None:
-    for flag, kinds in FLAG_KINDS.items():
-        if _given(args, flag) and args.kind not in kinds:
-            raise UsageError(f"--{flag.replace('_', '-')} does not apply to {args.kind} (it is for "
-                             f"{', '.join(kinds)})", PROG)
-    if args.run_dir is not None and args.kind != "training":
-        raise UsageError(f"{args.kind} takes no folder argument ({args.run_dir!r}); only training reads a run "
-                         "folder", PROG)
-    if args.kind in ("unet", "training", "pack") and geometry_given(args):
-        raise UsageError(f"{args.kind} takes no geometry flags (--input, --kernel, ...)", PROG)
-    if args.kind == "overlap":
-        extra = [f"--{f.replace('_', '-')}" for f in ("padding", "dilation", "output_padding", "output_size",
-                                                       "channels", "groups", "transposed") if _given(args, f)]
-        if extra:
-            raise UsageError(f"overlap uses --kernel, --stride and --input only; drop {' '.join(extra)}", PROG)
-    if args.kind in ("conv", "transposed", "matrix", "views") and (args.channels or args.groups):
+    kind = _kinds().get(args.kind)                       # None for pack
+    for flag, (option, kinds) in options_by_flag().items():
+        value = getattr(args, option.name, None)
+        if option.positional and _given(value) and args.kind not in kinds:
+            raise UsageError(f"{args.kind} takes no {flag} argument ({value!r}); only {_spell(kinds)} takes one",
+                             PROG)
+        if not option.positional and _dest(flag) not in GEOMETRY_FLAGS and _given(value) and args.kind not in kinds:
+            raise UsageError(f"{flag} does not apply to {args.kind} (it is for {', '.join(kinds)})", PROG)
+    for flag, kinds in _command_flags().items():
+        if _given(getattr(args, _dest(flag))) and args.kind not in kinds:
+            raise UsageError(f"{flag} does not apply to {args.kind} (it is for {', '.join(kinds)})", PROG)
+    _refuse_geometry_flags(args, kind)
+
+
+def _refuse_geometry_flags(args, kind) -> None:
+    """The geometry flags a kind does not read: all of them, or all but the ones its options read."""
+    if kind is None or kind.geometry is None:
+        read = [flag for flag in (kind.flags if kind else ()) if _dest(flag) in GEOMETRY_FLAGS]
+        if not read and geometry_given(args):
+            raise UsageError(f"{args.kind} takes no geometry flags (--input, --kernel, ...)", PROG)
+        extra = [f"--{flag.replace('_', '-')}" for flag in GEOMETRY_FLAGS
+                 if f"--{flag.replace('_', '-')}" not in read and _given(getattr(args, flag, None))]
+        if read and extra:
+            raise UsageError(f"{args.kind} uses {_spell(read)} only; drop {' '.join(extra)}", PROG)
+        return
+    if args.channels or args.groups:
         if tuple(args.channels or (1, 1)) != (1, 1) or (args.groups or 1) != 1:
             raise UsageError("tconv figure draws one input and one output channel; drop --channels and --groups "
                              "(tconv explain describes channels and groups)", PROG)
-    if args.kind == "conv" and args.transposed:
-        raise UsageError("conv draws a convolution; for a transposed convolution use "
+    if kind.geometry == "conv" and args.transposed:
+        raise UsageError(f"{kind.name} draws a convolution; for a transposed convolution use "
                          "'tconv figure transposed' with the same flags (without --transposed)", PROG)
 
 
-def _single(flag: str, values, default: int) -> int:
-    if values is None:
-        return default
+def _single(flag: str, values, kind: str):
     if len(set(values)) != 1:
-        raise UsageError(f"overlap takes one {flag} for every axis, got {' '.join(map(str, values))}", PROG)
+        raise UsageError(f"{kind} takes one {flag} for every axis, got {' '.join(map(str, values))}", PROG)
     return values[0]
 
 
-def _options(args) -> dict:
-    """The keyword arguments of :func:`tconv.viz.kinds.make_figure` for ``args``."""
-    if args.kind in ("conv", "transposed", "matrix", "views"):
-        geometry = None
-        if geometry_given(args):
-            if args.kind == "transposed":
-                args.transposed = True
-            geometry = build_request(args, PROG).geometry
-        return dict(geometry=geometry, numbers=args.numbers, seed=args.seed, animate=args.animate,
-                    view=args.view or "direct", transpose=args.transpose)
-    if args.kind == "overlap":
-        return dict(kernel_size=_single("--kernel", args.kernel, 3), stride=_single("--stride", args.stride, 2),
-                    length=_single("--input", args.input, 8), seed=args.seed, part=args.part or "all")
-    if args.kind == "unet":
-        chosen = {flag: getattr(args, flag) for flag in UNET_FLAGS if getattr(args, flag) is not None}
-        return dict(unet=chosen)
-    from ..viz.training import load_history
-
-    if args.run_dir is None:
-        raise UsageError("training needs the run folder: tconv figure training RUN_DIR -o FILE", PROG)
-    return dict(history=load_history(args.run_dir))
+def _arguments(args, kind) -> tuple:
+    """``(geometry, options)``: what :func:`tconv.viz.kinds.make_figure` draws for ``args``."""
+    geometry = None
+    if kind.geometry is not None and geometry_given(args):
+        if kind.geometry == "transposed":
+            args.transposed = True
+        geometry = build_request(args, PROG).geometry
+    options = {}
+    for option in kind.options:
+        value = getattr(args, _dest(option.flag) if _dest(option.flag) in GEOMETRY_FLAGS else option.name, None)
+        if option.positional and value is None:
+            raise UsageError(f"{kind.name} needs {option.help}: tconv figure {kind.name} {option.flag} -o FILE", PROG)
+        if not _given(value):
+            continue
+        if _dest(option.flag) in GEOMETRY_FLAGS:
+            value = _single(option.flag, value, kind.name)
+        options[option.name] = option.read(value) if option.read else value
+    return geometry, options
 
 
 def _check_output(args, animated: bool) -> None:
-    from ..viz.saving import check_target, output_format
+    from ..viz.saving import check_target, made_by, output_format
 
     if not args.output:
         raise UsageError("give the file to write with -o FILE (e.g. -o figure.png)", PROG)
     output_format(args.output, animated)
     check_target(args.output)
+    if os.path.exists(args.output) and not args.overwrite and not made_by(args.output, "tconv"):
+        raise UsageError(f"-o {args.output} exists and is not a figure tconv figure drew (a run folder's figures "
+                         "and other files are kept); add --overwrite to replace it, or choose another name", PROG)
 
 
 def _pack(args) -> int:
@@ -191,26 +223,29 @@ def _pack(args) -> int:
 
 def run(args) -> int:
     """Draw the requested figure and write it (nothing is written when anything is wrong)."""
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed} must be a non-negative int", PROG)
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        raise UsageError(f"--seed {seed} must be a non-negative int", PROG)
     for name, value, low, high in (("--dpi", args.dpi, 20, 1200), ("--fps", args.fps, 0.1, 50)):
         if value is not None and not low <= value <= high:
             raise UsageError(f"{name} {value:g} must lie between {low:g} and {high:g}", PROG)
     _refuse_unused(args)
+    kind = _kinds().get(args.kind)
     try:
-        if args.kind == "pack":
+        if kind is None:
             return _pack(args)
-        _check_output(args, animated=args.animate)
-        options = _options(args)
+        _check_output(args, animated=bool(getattr(args, "animate", False)))
+        geometry, options = _arguments(args, kind)
         from ..viz import save
         from ..viz.kinds import make_figure
 
-        item = make_figure(args.kind, **options)
+        item = make_figure(kind.name, geometry, **options)
         save(item, args.output, dpi=args.dpi, fps=args.fps)
     except UsageError:
         raise
     except (ValueError, TypeError) as error:       # the library names the argument, the value and the rule
-        message = str(error) if args.kind in GEOMETRY_KINDS else respell(str(error), LIBRARY_NAMES)
+        flags = {option.name: option.flag for option in kind.options if not option.positional}
+        message = str(error) if kind.geometry is not None else respell(str(error), flags)
         raise UsageError(message, PROG) from None
     except OSError as error:
         raise UsageError(str(error), PROG) from None

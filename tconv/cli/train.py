@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import textwrap
 
+from ..seg.data.mask_format import MASK_FORMATS
+from ..seg.models import MODELS, UPSAMPLERS
+from ..seg.train.criteria import TRAINING_LOSSES
+from ..seg.train.recipe import DEFAULTS, DIM_DEFAULTS, MODEL_DEFAULTS, SHAPES
 from . import UsageError
 
 HELP = "train a segmentation network (default: a tiny U-Net on synthetic shapes, about a minute)"
 
-DESCRIPTION = """\
+INTRO = """\
 Train a U-Net, FCN or V-Net lite from scratch, in NumPy. Without flags: a tiny U-Net on seeded
 synthetic shapes (grey 32x32 images with discs and crosses), with a progress bar, validated on
 held-out images after each epoch. Your own data: --data DIR with DIR/images/NAME.png (or .jpg, .tif)
@@ -31,6 +36,26 @@ Limits, checked before anything is made: --size at most 8192 per side (volumes 5
 4096, --base 512, --depth 6, --samples 1,000,000; and the memory the run needs (measured on the
 model, printed when refused) at most --max-memory (default three quarters of this machine's)."""
 
+
+def __getattr__(name: str):
+    # DESCRIPTION and LOSSES are read from the loss table when the parser is built, so a loss
+    # registered after this module was imported is listed too.
+    if name == "DESCRIPTION":
+        return description()
+    if name == "LOSSES":
+        return tuple(TRAINING_LOSSES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def description() -> str:
+    """``tconv train --help``'s text: what it does, and every loss of the table with its help line."""
+    lines = [INTRO, "", "losses (--loss):"]
+    for loss in TRAINING_LOSSES.values():
+        lines += textwrap.wrap(loss.help, 92, initial_indent=f"  {loss.name:<11} ", subsequent_indent=" " * 14,
+                               break_on_hyphens=False)
+    return "\n".join(lines)
+
+
 EXAMPLES = """\
 examples:
   tconv train                                       the default run (synthetic shapes, tiny U-Net)
@@ -44,33 +69,29 @@ examples:
 PROG = "tconv train"
 
 
-#: The defaults and losses of :mod:`tconv.seg.train.recipe`, repeated here so that ``--help`` does
-#: not import the library (tests/test_cli_train.py checks that the two agree).
-DEFAULTS = dict(val_fraction=0.2, val_samples=200, classes=3, batch_norm=True, loss="dicece", epochs=4, batch_size=8,
-                lr=3e-3)
-LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
-
-
 def add_arguments(parser) -> None:
     """The data, model, loss and optimisation flags, ``--out``, ``--resume``, ``--threads``."""
     add = parser.add_argument
     add("--data", metavar="DIR", help="a folder with images/ and masks/ (default: synthetic shapes)")
     add("--val-fraction", type=float, metavar="F", help=f"held-out part of --data (default {DEFAULTS['val_fraction']})")
     add("--size", type=int, nargs="+", metavar="N",
-        help="resize --data images to this size (H W); for synthetic data, the side (default 32; vnet 16)")
-    add("--samples", type=int, metavar="N", help="synthetic training images (default 1000; vnet 800 volumes)")
+        help=f"resize --data images to this size (H W); for synthetic data, the side (default "
+        f"{DIM_DEFAULTS[2]['size']}; vnet {DIM_DEFAULTS[3]['size']})")
+    add("--samples", type=int, metavar="N", help=f"synthetic training images (default {DIM_DEFAULTS[2]['samples']}; "
+        f"vnet {DIM_DEFAULTS[3]['samples']} volumes)")
     add("--val-samples", type=int, metavar="N", help=f"synthetic held-out images (default {DEFAULTS['val_samples']})")
-    add("--classes", type=int, metavar="K", help=f"synthetic classes incl. background: disc, cross, ring, square, "
-        f"triangle in that order (default {DEFAULTS['classes']})")
-    add("--model", choices=("unet", "fcn", "vnet"), help="the network (default unet; vnet trains on 3-D shapes)")
-    add("--up", choices=("transpose", "resize", "bilinear"),
+    add("--classes", type=int, metavar="K", help=f"synthetic classes incl. background: {', '.join(SHAPES[2])} "
+        f"in that order (default {DEFAULTS['classes']})")
+    add("--model", choices=tuple(MODELS), help=f"the network (default {DEFAULTS['model']}; vnet trains on 3-D shapes)")
+    add("--up", choices=UPSAMPLERS,
         help="U-Net decoder upsampling: learned 2x2 transposed conv, nearest resize + conv, or a transposed "
-        "conv initialised bilinear (default transpose)")
-    add("--base", type=int, metavar="C", help="channels at full resolution (default 16; vnet 4)")
-    add("--depth", type=int, metavar="D", help="number of 2x2 poolings (default 3; vnet 2)")
+        f"conv initialised bilinear (default {DEFAULTS['up']})")
+    unet, vnet = MODEL_DEFAULTS["unet"], MODEL_DEFAULTS["vnet"]
+    add("--base", type=int, metavar="C", help=f"channels at full resolution (default {unet['base']}; vnet {vnet['base']})")
+    add("--depth", type=int, metavar="D", help=f"number of 2x2 poolings (default {unet['depth']}; vnet {vnet['depth']})")
     add("--batch-norm", action=argparse.BooleanOptionalAction, default=None,
         help=f"batch normalisation after each convolution (default {'on' if DEFAULTS['batch_norm'] else 'off'})")
-    add("--loss", choices=LOSSES, help=f"the loss (default {DEFAULTS['loss']})")
+    add("--loss", choices=tuple(TRAINING_LOSSES), help=f"the loss (default {DEFAULTS['loss']}; see the list above)")
     add("--augment", action=argparse.BooleanOptionalAction, default=None,
         help="random flips and 90-degree rotations of image and mask together (default: on for synthetic "
         "shapes, off for --data)")
@@ -79,7 +100,7 @@ def add_arguments(parser) -> None:
     add("--lr", type=float, metavar="LR", help=f"Adam's learning rate (default {DEFAULTS['lr']})")
     add("--seed", type=int, metavar="S", help="seed of the data, the initial weights, shuffling and augmentation "
         "(default 0)")
-    add("--mask-format", choices=("auto", "ids", "binary", "void"),
+    add("--mask-format", choices=MASK_FORMATS,
         help="--data masks: ids (pixel value = class id), binary (0/255 read as 0/1), void (class ids with VOC's "
         "255 'void' read as background); auto (default) chooses from the values and says so")
     add("--out", metavar="DIR", help="the run folder (default: a new runs/<timestamp>); a folder holding another run "
@@ -313,7 +334,7 @@ class _Figures:
         from ..seg.train import predict
         from ..viz import plot_history, plot_predictions, save
 
-        save(plot_history(result["history"]), self.out / "curves.png")
+        save(plot_history(result["history"]), self.out / "curves.png", creator="tconv train")
         val, info = self.run["val"], self.run["info"]
         if info["spatial_dims"] != 2:
             return
@@ -322,4 +343,4 @@ class _Figures:
         masks = np.stack([mask for _, mask in items])
         predictions = predict(self.run["model"], images)
         save(plot_predictions(images, masks, predictions, class_names=info["class_names"]),
-             self.out / "predictions.png")
+             self.out / "predictions.png", creator="tconv train")

@@ -17,7 +17,11 @@ keeps its inline display and a script needs no display at all.
   :func:`plot_overlap_tile`, :func:`plot_weight_map`, :func:`plot_decoder_study` and
   :func:`animate_decoder_study` (checkerboards in trained decoders);
 * the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
-* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes).
+* the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes);
+* every kind of figure by name: :data:`FIGURE_KINDS`, :func:`make_figure`, :func:`register_kind`
+  (what ``tconv figure KIND`` draws; :mod:`tconv.viz.kinds`).
+
+Importing :mod:`tconv.viz` does not import matplotlib: it is imported when the first figure is drawn.
 
 >>> from tconv.geometry import conv_geometry
 >>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)))
@@ -27,6 +31,7 @@ keeps its inline display and a script needs no display at all.
 from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
 from .grids import animate_convolution, draw_convolution
+from .kinds import FIGURE_KINDS, FigureKind, Option, make_figure, register_kind, unregister_kind
 from .matrix import draw_matrix, matrix_data
 from .overlap import overlap_counts
 from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
@@ -51,6 +56,7 @@ __all__ = [
     "UNetLevel", "unet_levels", "model_levels", "describe_unet", "draw_unet",
     "plot_history", "plot_predictions", "overlay",
     "make_pack", "pack_entries",
+    "FIGURE_KINDS", "FigureKind", "Option", "make_figure", "register_kind", "unregister_kind",
     "Explorer", "explorer",
     "plot_phases", "plot_gridding", "plot_unpooling", "plot_overlap_tile", "plot_weight_map",
     "plot_decoder_study", "animate_decoder_study",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .render import render_frames
 from .style import FONT, FONT_SIZE, new_figure, styled, text_size, wrap_text
 
 __all__ = ["Board", "board_figure", "MARGIN"]
@@ -158,8 +159,6 @@ def board_figure(boards):
         return figure
 
     def render(dpi: float):
-        from .render import render_frames
-
         previous = figure.dpi
         try:
             with styled():

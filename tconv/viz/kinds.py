@@ -1,95 +1,328 @@
-"""Every kind of figure by name: the one place that turns ``tconv figure KIND ...`` into a picture.
+"""Every kind of figure by name, in one registry: what ``tconv figure KIND`` draws and the pack renders.
 
-The command line and the lecture pack both call :func:`make_figure`, so a command printed in
-the pack's index makes exactly the file next to it.
+A :class:`FigureKind` declares its name, a help line, its options (each an :class:`Option`: a
+keyword of its draw function and the flag of ``tconv figure`` that sets it), whether it is drawn
+from a geometry (the geometry flags), and how it draws. :data:`FIGURE_KINDS` holds them in the
+order ``tconv figure --help`` lists them; the command line derives its choices, its help and
+which flags it refuses for which kind from it, and the docs' table of kinds is
+:func:`kinds_table`. :func:`make_figure` draws any kind by name: the command line and the
+lecture pack both call it, so a command printed in the pack's index makes exactly the file next
+to it.
+
+A new kind is one :func:`register_kind` call (docs/contributing.md has the steps):
+
+>>> def draw_kernel(geometry, *, seed=0):
+...     return draw_matrix(geometry, seed=seed)
+>>> toy = register_kind(FigureKind("kernel", "the kernel alone", draw_kernel, options=(SEED,), geometry="any",
+...                                example=lambda: conv_geometry((4, 4), (3, 3))))
+>>> type(make_figure("kernel", seed=1)).__name__, toy.flags
+('Figure', ('--seed',))
+>>> unregister_kind("kernel").name
+'kernel'
 """
 from __future__ import annotations
 
+import inspect
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+from .._checks import check_choice
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
+from .grids import animate_convolution, draw_convolution
+from .matrix import draw_matrix
+from .views import plot_views
 
-__all__ = ["KINDS", "GEOMETRY_KINDS", "OVERLAP_PARTS", "make_figure", "default_geometry"]
+__all__ = ["Option", "FigureKind", "FIGURE_KINDS", "register_kind", "unregister_kind", "make_figure",
+           "kinds_table", "default_geometry", "NUMBERS", "SEED", "ANIMATE", "OVERLAP_PARTS"]
 
-#: Every kind, in the order ``tconv figure --help`` lists them (``pack`` is the command's own).
-KINDS = ("conv", "transposed", "matrix", "overlap", "views", "unet", "training")
-#: The kinds drawn from a geometry given by the geometry flags.
-GEOMETRY_KINDS = ("conv", "transposed", "matrix", "views")
+#: The ways a kind can be drawn from a geometry: only a convolution, only a transposed one, either.
+GEOMETRIES = ("conv", "transposed", "any")
 OVERLAP_PARTS = ("all", "counts", "upsampling", "gradient")
 
 
-def default_geometry(kind: str) -> ConvGeometry:
-    """The lecture notes' example: a 4x4 input and a 3x3 kernel (its transposed twin for ``transposed``).
+@dataclass(frozen=True)
+class Option:
+    """A keyword of a kind's draw function and the ``tconv figure`` flag that sets it.
 
-    >>> default_geometry("transposed").output_size
-    (4, 4)
+    ``flag`` is ``--name`` (or a positional such as ``RUN_DIR``); ``help`` says what it does
+    (``tconv figure --help`` prefixes the kinds that take it). Without ``type`` and
+    ``choices`` the flag is a switch. ``read`` turns the command line's value into the
+    keyword's (a run folder into its history). Options whose flag is a geometry flag
+    (``--input``, ``--kernel``, ``--stride``) take one value for every axis and leave the
+    help to the geometry flags.
+
+    >>> Option("numbers", "--numbers", "seeded values in the cells").switch
+    True
     """
-    if kind in ("transposed", "views"):
-        return conv_transpose_geometry((2, 2), (3, 3))
-    return conv_geometry((4, 4), (3, 3))
+
+    name: str
+    flag: str
+    help: str = ""
+    type: type | None = None
+    choices: tuple = ()
+    metavar: str | None = None
+    read: Callable | None = None
+
+    @property
+    def switch(self) -> bool:
+        """Whether the flag is given or not, with no value (``--numbers``)."""
+        return self.type is None and not self.choices and self.flag.startswith("--")
+
+    @property
+    def positional(self) -> bool:
+        return not self.flag.startswith("-")
 
 
-def make_figure(kind: str, geometry: ConvGeometry | None = None, *, numbers: bool = False, seed: int = 0,
-                animate: bool = False, view: str = "direct", transpose: bool = False, part: str = "all",
-                kernel_size: int = 3, stride: int = 2, length: int = 8, unet: dict | None = None,
-                history=None):
-    """The figure (or :class:`~tconv.viz.frames.FrameAnimation`) of ``kind``.
+@dataclass(frozen=True)
+class FigureKind:
+    """One kind of figure: ``draw(**options)``, or ``draw(geometry, **options)`` when ``geometry`` is set.
 
-    * ``conv``, ``transposed``: :func:`~tconv.viz.grids.draw_convolution` or, with ``animate``,
-      :func:`~tconv.viz.grids.animate_convolution` (``numbers``, ``seed``, ``view``);
-    * ``matrix``: :func:`~tconv.viz.matrix.draw_matrix` (``numbers``, ``seed``, ``transpose``);
-    * ``views``: :func:`~tconv.viz.views.plot_views` (``seed``);
-    * ``overlap``: the checkerboard lab, or one ``part`` of it (``kernel_size``, ``stride``, ``length``);
-    * ``unet``: :func:`~tconv.viz.unet.draw_unet` of a built :class:`tconv.seg.models.UNet`
-      (:func:`~tconv.viz.unet.model_levels`: its real shapes and parameter counts);
-    * ``training``: :func:`~tconv.viz.training.plot_history` of ``history``.
-
-    >>> make_figure("matrix").axes[0].texts[0].get_text()[:28]
-    'Convolution as a matrix: y ='
+    ``geometry``: None (not drawn from a geometry), ``"conv"`` or ``"transposed"`` (only that
+    operator) or ``"any"``; ``example()`` is the geometry drawn when none is given. ``help``
+    is the line ``tconv figure --help`` and the docs show.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind={kind!r} is not one of {KINDS}")
-    if kind in GEOMETRY_KINDS:
-        geometry = geometry if geometry is not None else default_geometry(kind)
-        if kind == "conv" and geometry.transposed:
-            raise ValueError("kind 'conv' draws a convolution; this geometry is transposed (use kind 'transposed')")
-        if kind == "transposed" and not geometry.transposed:
-            raise ValueError("kind 'transposed' draws a transposed convolution; this geometry is a convolution")
-    if kind in ("conv", "transposed"):
-        from .grids import animate_convolution, draw_convolution
 
-        if animate:
-            return animate_convolution(geometry, numbers=numbers, seed=seed, view=view)
-        return draw_convolution(geometry, numbers=numbers, seed=seed, view=view)
-    if kind == "matrix":
-        from .matrix import draw_matrix
+    name: str
+    help: str
+    draw: Callable
+    options: tuple = ()
+    geometry: str | None = None
+    example: Callable[[], ConvGeometry] | None = None
 
-        return draw_matrix(geometry, numbers=numbers, seed=seed, transpose=transpose)
-    if kind == "views":
-        from .views import plot_views
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The flags of this kind's options, in order."""
+        return tuple(option.flag for option in self.options)
 
-        return plot_views(geometry, seed=seed)
-    if kind == "overlap":
-        from . import overlap_plots as overlap
+    @property
+    def animated(self) -> bool:
+        """Whether it can be an animation (it takes ``animate``)."""
+        return any(option.name == "animate" for option in self.options)
 
-        if part not in OVERLAP_PARTS:
-            raise ValueError(f"part={part!r} is not one of {OVERLAP_PARTS}")
-        if part == "counts":
-            return overlap.plot_overlap(kernel_size, stride, length)
-        if part == "upsampling":
-            return overlap.plot_upsampling(kernel_size, stride, length, seed)
-        if part == "gradient":
-            return overlap.plot_gradient_checkerboard(kernel_size, stride, 2 * length, seed)
-        return overlap.plot_checkerboard_lab(kernel_size, stride, length, seed)
-    if kind == "unet":
-        from ..seg.models import UNet
-        from .unet import describe_unet, draw_unet, model_levels, unet_levels
+    def option(self, name: str) -> Option | None:
+        return next((option for option in self.options if option.name == name), None)
 
-        options = dict(depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose")
-        options.update(unet or {})
-        unet_levels(**options)                       # checks the arguments (size divisible by 2**depth, ...)
-        model = UNet(options["in_channels"], options["classes"], options["base"], options["depth"], options["up"])
-        return draw_unet(model_levels(model, options["size"]), describe_unet(**options), up=options["up"])
+
+def _grid(geometry, *, numbers=False, seed=0, animate=False, view="direct"):
+    """A (transposed) convolution's grids, or their animation."""
+    if animate:
+        return animate_convolution(geometry, numbers=numbers, seed=seed, view=view)
+    return draw_convolution(geometry, numbers=numbers, seed=seed, view=view)
+
+
+def _overlap(*, kernel_size=3, stride=2, length=8, seed=0, part="all"):
+    """The checkerboard lab, or one ``part`` of it."""
+    from . import overlap_plots as overlap
+
+    check_choice("part", part, OVERLAP_PARTS)
+    if part == "counts":
+        return overlap.plot_overlap(kernel_size, stride, length)
+    if part == "upsampling":
+        return overlap.plot_upsampling(kernel_size, stride, length, seed)
+    if part == "gradient":
+        return overlap.plot_gradient_checkerboard(kernel_size, stride, 2 * length, seed)
+    return overlap.plot_checkerboard_lab(kernel_size, stride, length, seed)
+
+
+def _unet(*, depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose"):
+    """A built :class:`tconv.seg.models.UNet`'s architecture: its real shapes and parameter counts."""
+    from ..seg.models import UNet
+    from .unet import describe_unet, draw_unet, model_levels, unet_levels
+
+    options = dict(depth=depth, base=base, size=size, in_channels=in_channels, classes=classes, up=up)
+    unet_levels(**options)                  # checks the arguments (size divisible by 2**depth, ...) first
+    model = UNet(in_channels, classes, base, depth, up)
+    return draw_unet(model_levels(model, size), describe_unet(**options), up=up)
+
+
+def _training(*, history=None):
+    """A run's learning curves."""
     from .training import plot_history
 
     if history is None:
         raise ValueError("kind 'training' draws a run's history: pass history (the list in RUN/history.json)")
     return plot_history(history)
+
+
+def _read_history(run_dir):
+    from .training import load_history
+
+    return load_history(run_dir)
+
+
+NUMBERS = Option("numbers", "--numbers", "seeded values in the cells and the products being summed")
+SEED = Option("seed", "--seed", "seed of the --numbers values and random weights (default 0)", type=int)
+ANIMATE = Option("animate", "--animate", "one frame per output position (conv) or per input pixel "
+                 "(transposed); save as .gif or .mp4")
+
+
+def _notes() -> ConvGeometry:
+    return conv_geometry((4, 4), (3, 3))
+
+
+def _notes_transposed() -> ConvGeometry:
+    return conv_transpose_geometry((2, 2), (3, 3))
+
+
+#: Every kind by name, in the order ``tconv figure --help`` lists them.
+FIGURE_KINDS: dict[str, FigureKind] = {}
+
+
+def register_kind(kind: FigureKind) -> FigureKind:
+    """Add ``kind`` to :data:`FIGURE_KINDS` (``tconv figure`` and the docs pick it up); returns it.
+
+    Refused with a ``ValueError``: a name already taken, a ``geometry`` not in
+    :data:`GEOMETRIES`, an option that is no keyword of ``draw``, or a flag that another kind
+    uses with another meaning (one flag, one meaning: share the :class:`Option` instead).
+    """
+    if not isinstance(kind, FigureKind):
+        raise TypeError(f"register_kind takes a FigureKind, got {type(kind).__name__}")
+    if not kind.name.isidentifier() or kind.name in FIGURE_KINDS or kind.name == "pack":
+        raise ValueError(f"figure kind {kind.name!r} is taken or not a name (taken: {', '.join(FIGURE_KINDS)}, pack)")
+    if kind.geometry is not None:
+        check_choice("geometry", kind.geometry, GEOMETRIES)
+        if kind.example is None:
+            raise ValueError(f"figure kind {kind.name!r} is drawn from a geometry: give example, the geometry "
+                             "drawn when none is given")
+    keywords = inspect.signature(kind.draw).parameters
+    for option in kind.options:
+        if option.name not in keywords:
+            raise ValueError(f"figure kind {kind.name!r}: option {option.name!r} is not a keyword of its draw "
+                             f"function {kind.draw.__name__}{inspect.signature(kind.draw)}")
+        for other in FIGURE_KINDS.values():
+            same = next((o for o in other.options if o.flag == option.flag), None)
+            if same is not None and same != option:
+                raise ValueError(f"figure kind {kind.name!r}: {option.flag} already means {same.name!r} for "
+                                 f"{other.name!r}; share that Option or choose another flag")
+    FIGURE_KINDS[kind.name] = kind
+    return kind
+
+
+def unregister_kind(name: str) -> FigureKind:
+    """Remove the kind ``name`` from :data:`FIGURE_KINDS` and return it."""
+    return FIGURE_KINDS.pop(_kind(name).name)
+
+
+for _builtin in (
+    FigureKind("conv", "input, padding, the kernel's window, output", _grid, (NUMBERS, SEED, ANIMATE),
+               geometry="conv", example=_notes),
+    FigureKind("transposed", "each input pixel paints its scaled kernel; cropped border, output_padding", _grid,
+               (NUMBERS, SEED, ANIMATE, Option("view", "--view", "direct (scatter-add, default) or equivalent (the "
+                                               "paper's picture: zeros inserted, kernel rotated 180°)",
+                                               choices=("direct", "equivalent"))),
+               geometry="transposed", example=_notes_transposed),
+    FigureKind("matrix", "the stretched input, the kernel and the sparse matrix C", draw_matrix,
+               (NUMBERS, SEED, Option("transpose", "--transpose", "draw C.T and the output vector C.T y")),
+               geometry="any", example=_notes),
+    FigureKind("overlap", "the checkerboard lab (overlap counts, upsampling, the gradient of a strided conv)",
+               _overlap, (Option("kernel_size", "--kernel"), Option("stride", "--stride"),
+                          Option("length", "--input"), SEED,
+                          Option("part", "--part", "one part of the checkerboard lab (default all)",
+                                 choices=OVERLAP_PARTS))),
+    FigureKind("views", "one transposed convolution computed five ways, side by side", plot_views, (SEED,),
+               geometry="any", example=_notes_transposed),
+    FigureKind("unet", "a U-Net's architecture, from a built model", _unet, (
+        Option("depth", "--depth", "number of poolings, 1 to 6 (default 3)", type=int),
+        Option("base", "--base", "channels at full resolution (default 16; base * 2**depth at most 1024)",
+               type=int),
+        Option("size", "--size", "input side in pixels, divisible by 2**depth, at most 4096 (default 64)", type=int),
+        Option("in_channels", "--in-channels", "input channels (default 1)", type=int),
+        Option("classes", "--classes", "number of classes (default 2)", type=int),
+        Option("up", "--up", "how the decoder upsamples (default transpose)",
+               choices=("transpose", "resize", "bilinear")))),
+    FigureKind("training", "the learning curves of a tconv train run", _training, (
+        Option("history", "RUN_DIR", "the run folder holding history.json (e.g. runs/shapes)", read=_read_history),)),
+):
+    register_kind(_builtin)
+
+
+def _kind(name: str) -> FigureKind:
+    if not isinstance(name, str) or name not in FIGURE_KINDS:
+        raise ValueError(f"kind={name!r} is not one of {tuple(FIGURE_KINDS)}")
+    return FIGURE_KINDS[name]
+
+
+def default_geometry(kind: str) -> ConvGeometry:
+    """The geometry ``kind`` draws when none is given: the lecture notes' 4x4 input and 3x3 kernel (or its
+    transposed twin, 2x2 -> 4x4).
+
+    >>> default_geometry("transposed").output_size
+    (4, 4)
+    """
+    spec = _kind(kind)
+    if spec.example is None:
+        raise ValueError(f"kind {kind!r} is not drawn from a geometry")
+    return spec.example()
+
+
+#: The keywords of the old ``make_figure`` signature, accepted (and ignored, with a warning) by kinds that
+#: do not take them, as that signature accepted them.
+_OLD_KEYWORDS = ("numbers", "seed", "animate", "view", "transpose", "part", "kernel_size", "stride", "length",
+                 "unet", "history")
+
+
+def _arguments(spec: FigureKind, options: dict) -> dict:
+    if spec.name == "unet" and "unet" in options:
+        warnings.warn("make_figure('unet', unet={...}) is deprecated: pass the options as keywords, "
+                      "make_figure('unet', depth=3, ...)", DeprecationWarning, stacklevel=3)
+        options = {**(options.pop("unet") or {}), **options}
+    taken = {option.name for option in spec.options}
+    arguments = {}
+    for name, value in options.items():
+        if name in taken:
+            arguments[name] = value
+        elif name in _OLD_KEYWORDS:
+            warnings.warn(f"make_figure({spec.name!r}, {name}=...): {spec.name} does not take {name!r}; it is "
+                          "ignored now and will be an error", DeprecationWarning, stacklevel=3)
+        else:
+            raise TypeError(f"make_figure({spec.name!r}) got the option {name!r}; {spec.name} takes "
+                            f"{', '.join(sorted(taken)) or 'no options'}")
+    return arguments
+
+
+def make_figure(kind: str, geometry: ConvGeometry | None = None, **options):
+    """The figure (or :class:`~tconv.viz.frames.FrameAnimation`) of ``kind`` with its ``options``.
+
+    ``geometry`` (for the kinds drawn from one; default: the kind's example) and the
+    keywords of the kind's options (:data:`FIGURE_KINDS`), e.g. ``make_figure("matrix",
+    numbers=True)`` or ``make_figure("overlap", kernel_size=4, part="counts")``.
+
+    >>> make_figure("matrix").axes[0].texts[0].get_text()[:28]
+    'Convolution as a matrix: y ='
+    """
+    spec = _kind(kind)
+    arguments = _arguments(spec, options)
+    if spec.geometry is None:
+        if geometry is not None:
+            raise TypeError(f"kind {kind!r} is not drawn from a geometry; pass its options only")
+        return spec.draw(**arguments)
+    geometry = geometry if geometry is not None else spec.example()
+    if spec.geometry == "conv" and geometry.transposed:
+        raise ValueError(f"kind {kind!r} draws a convolution; this geometry is transposed (use kind 'transposed')")
+    if spec.geometry == "transposed" and not geometry.transposed:
+        raise ValueError(f"kind {kind!r} draws a transposed convolution; this geometry is a convolution")
+    return spec.draw(geometry, **arguments)
+
+
+def kinds_table() -> str:
+    """The Markdown table of :data:`FIGURE_KINDS` (docs/figures.md holds it; a test keeps the two equal).
+
+    >>> print(kinds_table().splitlines()[2])
+    | `conv` | input, padding, the kernel's window, output | `--numbers`, `--seed`, `--animate` |
+    """
+    rows = ["| kind | what it draws | options |", "|---|---|---|"]
+    for kind in FIGURE_KINDS.values():
+        flags = ", ".join(f"`{flag}`" for flag in kind.flags)
+        rows.append(f"| `{kind.name}` | {kind.help} | {flags} |")
+    return "\n".join(rows) + "\n"
+
+
+def __getattr__(name: str):
+    if name in ("KINDS", "GEOMETRY_KINDS"):          # the hand-kept lists the registry replaced
+        warnings.warn(f"tconv.viz.kinds.{name} is deprecated: read tconv.viz.kinds.FIGURE_KINDS",
+                      DeprecationWarning, stacklevel=2)
+        if name == "KINDS":
+            return tuple(FIGURE_KINDS)
+        return tuple(k.name for k in FIGURE_KINDS.values() if k.geometry is not None)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

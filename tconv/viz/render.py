@@ -7,18 +7,28 @@ once with matplotlib, then per frame clears those boxes, redraws their rectangle
 matplotlib (clipped to the boxes) and pastes their text from a cache of pre-rendered text
 images. The result is the full drawing of each frame, up to one-pixel rounding of glyph
 positions, at a fraction of the cost (drawing text is matplotlib's slowest step).
+
+The frames are :class:`~tconv.viz.board.Board` objects; the boards made here (the background,
+the repaint layers) are empty copies of the first frame (``_empty``), so this module needs no
+import of the board module, which imports it (:func:`~tconv.viz.board.board_figure`).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from .board import Board
 from .style import FONT
 
 __all__ = ["split_frames", "render_frames", "TextSprites"]
 
 
-def _keyed(board: Board) -> dict:
+def _empty(like: "Board") -> "Board":
+    """A board with no pieces and ``like``'s cell size."""
+    return dataclasses.replace(like, rects=[], texts=[])
+
+
+def _keyed(board: "Board") -> dict:
     """Every rectangle and text of ``board`` under a hashable key (equal pieces, equal keys)."""
     items = {}
     for kind, pieces in (("rect", board.rects), ("text", board.texts)):
@@ -28,7 +38,7 @@ def _keyed(board: Board) -> dict:
     return items
 
 
-def _box(board: Board, kind: str, piece: dict):
+def _box(board: "Board", kind: str, piece: dict):
     if kind == "rect":
         pad = 0.08
         return piece["x"] - pad, piece["y"] - pad, piece["x"] + piece["w"] + pad, piece["y"] + piece["h"] + pad
@@ -64,6 +74,7 @@ def split_frames(frames):
     cover every piece frame ``i`` adds to the background or drops from it, and do not overlap,
     so the result is the full drawing of frame ``i``.
 
+    >>> from tconv.viz.board import Board
     >>> frames = [Board(), Board(), Board()]
     >>> for n, board in enumerate(frames):
     ...     board.text(0, 0, "title"); board.text(0, 5, f"frame {n}")
@@ -79,8 +90,7 @@ def split_frames(frames):
             counts[key] = counts.get(key, 0) + 1
             order.setdefault(key, (len(order), value))
     common = {key for key, n in counts.items() if 2 * n > len(frames)}
-    cell = frames[0].cell
-    background = Board(cell=cell)
+    background = _empty(frames[0])
     for key in sorted(common, key=lambda k: (order[k][1][1]["z"], order[k][0])):
         kind, piece = order[key][1]
         (background.rects if kind == "rect" else background.texts).append(piece)
@@ -98,7 +108,7 @@ def split_frames(frames):
         for box in merged:
             touch = (corners[:, 0] < box[2]) & (corners[:, 2] > box[0]) & (corners[:, 1] < box[3]) & \
                 (corners[:, 3] > box[1])
-            layer = Board(cell=cell)
+            layer = _empty(frames[0])
             for n in np.flatnonzero(touch):
                 kind, piece = order[pieces[n]][1]
                 (layer.rects if kind == "rect" else layer.texts).append(piece)
@@ -224,7 +234,7 @@ def render_frames(frames, figure, ax, clear, dpi: float):
             boxes = [box for box, _ in frame_repaints]
             clip = Path.make_compound_path(*[Path([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True)
                                              for x0, y0, x1, y1 in boxes])
-            layer = Board(cell=frames[0].cell)
+            layer = _empty(frames[0])
             seen = set()
             for _, part in frame_repaints:
                 for r in part.rects:

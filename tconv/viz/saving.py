@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from ..serialization import atomic_write
 from .frames import FrameAnimation
 from .style import styled
 
-__all__ = ["check_pixels", "MAX_FIGURE_PIXELS", "MAX_ANIMATION_PIXELS", "save", "save_text", "check_target", "STATIC_FORMATS", "ANIMATION_FORMATS", "output_format"]
+__all__ = ["made_by", "check_pixels", "MAX_FIGURE_PIXELS", "MAX_ANIMATION_PIXELS", "save", "save_text", "check_target", "STATIC_FORMATS", "ANIMATION_FORMATS", "output_format"]
 
 STATIC_FORMATS = ("png", "svg", "pdf")
 ANIMATION_FORMATS = ("gif", "mp4")
@@ -31,6 +32,35 @@ _METADATA = {
     "svg": {"Date": None, "Creator": None},
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
 }
+#: Where each format keeps the ``creator`` mark (a constant, so the bytes stay reproducible).
+_CREATOR_KEY = {"png": "Software", "svg": "Creator", "pdf": "Creator"}
+
+
+def made_by(path, creator: str) -> bool:
+    """Whether the file at ``path`` carries the mark ``creator`` that :func:`save` writes (e.g. an earlier run).
+
+    >>> import tempfile
+    >>> from tconv.viz.style import new_figure, styled
+    >>> with styled():
+    ...     fig = new_figure(2, 1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = save(fig, os.path.join(folder, "a.png"))
+    ...     made_by(path, "tconv"), made_by(path, "tconv train")
+    (True, False)
+    """
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1 << 16)
+    except OSError:
+        return False
+    mark = creator.encode()
+    text = b"Software\x00" + mark
+    return any(pattern in head for pattern in (
+        struct.pack(">I", len(text)) + b"tEXt" + text,             # PNG: a tEXt chunk
+        b"<dc:title>" + mark + b"</dc:title>", b"<dc:creator><cc:Agent><dc:title>" + mark,   # SVG
+        b"/Creator (" + mark + b")",                               # PDF: the document information
+        b"\x21\xfe" + bytes([len(mark)]) + mark + b"\x00",          # GIF: a comment extension
+    ))
 
 
 def output_format(path, animated: bool) -> str:
@@ -65,11 +95,14 @@ def _spell(formats) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def save(item, path, *, dpi: float | None = None, fps: float | None = None) -> str:
+def save(item, path, *, dpi: float | None = None, fps: float | None = None, creator: str = "tconv") -> str:
     """Write a figure or an animation to ``path`` and return the path written.
 
     ``dpi`` defaults to 150 for a figure and 100 for an animation (a GIF frame of 8 inches is
-    800 pixels wide); ``fps`` defaults to one frame per ``item.interval_ms``. Raises
+    800 pixels wide); ``fps`` defaults to one frame per ``item.interval_ms``. ``creator``
+    (default ``"tconv"``) is written into the file's metadata (PNG ``Software``, SVG and PDF
+    ``Creator``, a GIF comment), a constant, so the bytes stay reproducible and ``tconv figure``
+    can tell a figure tconv drew from a file it must not replace (:func:`made_by`). Raises
     ``ValueError`` for a suffix that does not fit (``.gif`` for a figure, ``.txt``, ``.mp4``
     without ffmpeg) and ``OSError`` for a folder that cannot be written; in both cases no
     file is left behind.
@@ -96,13 +129,17 @@ def save(item, path, *, dpi: float | None = None, fps: float | None = None) -> s
     if fps is not None and not (isinstance(fps, (int, float)) and 0.1 <= fps <= 50):
         raise ValueError(f"fps={fps} must lie between 0.1 and 50 frames per second")
     check_pixels(item, dpi)
+    metadata = dict(_METADATA.get(fmt, {}))
+    if creator and fmt in _CREATOR_KEY:
+        metadata[_CREATOR_KEY[fmt]] = creator
+
     def write(temporary):
         with styled():
             if animated:
-                _write_animation(item, temporary, fmt, dpi, fps)
+                _write_animation(item, temporary, fmt, dpi, fps, creator)
             else:
                 with open(temporary, "wb") as file:
-                    item.savefig(file, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+                    item.savefig(file, format=fmt, dpi=dpi, metadata=metadata)
 
     _atomic_write(path, write, f"figure.{fmt}")
     return os.fspath(path)
@@ -185,7 +222,8 @@ def check_pixels(item, dpi: float) -> None:
                          f"(e.g. dpi={max(20, fits // 10 * 10)})")
 
 
-def _write_animation(animation: FrameAnimation, temporary: str, fmt: str, dpi: float, fps: float) -> None:
+def _write_animation(animation: FrameAnimation, temporary: str, fmt: str, dpi: float, fps: float,
+                     creator: str | None = None) -> None:
     if fmt == "gif":
         from PIL import Image
 
@@ -197,8 +235,9 @@ def _write_animation(animation: FrameAnimation, temporary: str, fmt: str, dpi: f
                                                    dither=Image.Dither.NONE)
         frames = [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in rgb]
         with open(temporary, "wb") as file:
+            extra = {"comment": creator.encode()} if creator else {}
             frames[0].save(file, format="GIF", save_all=True, append_images=frames[1:],
-                           duration=int(round(1000 / fps)), loop=0, optimize=False, disposal=1)
+                           duration=int(round(1000 / fps)), loop=0, optimize=False, disposal=1, **extra)
         return
     from matplotlib.animation import FFMpegWriter
 

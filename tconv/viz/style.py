@@ -102,10 +102,24 @@ def tint(colour: str, amount: float) -> tuple:
     >>> tint("#000000", 0.5)
     (0.5, 0.5, 0.5)
     """
+    rgb = np.asarray(_rgb(colour))
+    return tuple(float(v) for v in 1 - amount * (1 - rgb))
+
+
+def _rgb(colour) -> tuple:
+    """``colour`` as RGB in [0, 1]: ``#rrggbb`` read here (as matplotlib reads it), any other spelling by matplotlib.
+
+    Reading the palette's hex colours without matplotlib keeps ``import tconv.viz`` light: matplotlib
+    is imported when the first figure is drawn.
+    """
+    if isinstance(colour, str) and len(colour) == 7 and colour[0] == "#":
+        try:
+            return tuple(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        except ValueError:
+            pass
     from matplotlib.colors import to_rgb
 
-    rgb = np.asarray(to_rgb(colour))
-    return tuple(float(v) for v in 1 - amount * (1 - rgb))
+    return to_rgb(colour)
 
 
 @lru_cache(maxsize=None)

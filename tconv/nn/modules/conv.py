@@ -41,10 +41,15 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "
 
 
 class _ConvNd(Module):
-    """Shared constructor, initialisation and repr of the six layers."""
+    """Shared constructor, initialisation and repr of the six layers.
+
+    Each layer names its number of spatial axes (``_ndim``) and its function of
+    :mod:`tconv.nn.functional` (``_function``, e.g. ``F.conv2d``), which ``forward`` calls.
+    """
 
     _ndim = 2
     _transposed = False
+    _function = None
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", output_padding=0, *, dtype=None, rng=None):
@@ -122,8 +127,7 @@ class _Conv(_ConvNd):
                          padding_mode, dtype=dtype, rng=rng)
 
     def forward(self, input):
-        conv = getattr(F, f"conv{self._ndim}d")
-        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._function(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class _ConvTranspose(_ConvNd):
@@ -141,9 +145,8 @@ class _ConvTranspose(_ConvNd):
             spatial = tuple(input.shape[-self._ndim:])
             output_padding = conv_transpose_geometry(spatial, self.kernel_size, self.stride, self.padding, 0,
                                                      self.dilation, output_size=output_size).output_padding
-        conv_transpose = getattr(F, f"conv_transpose{self._ndim}d")
-        return conv_transpose(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                              self.groups, self.dilation)
+        return self._function(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                              self.dilation)
 
 
 class Conv1d(_Conv):
@@ -155,6 +158,7 @@ class Conv1d(_Conv):
     """
 
     _ndim = 1
+    _function = staticmethod(F.conv1d)
 
 
 class Conv2d(_Conv):
@@ -165,6 +169,7 @@ class Conv2d(_Conv):
     """
 
     _ndim = 2
+    _function = staticmethod(F.conv2d)
 
 
 class Conv3d(_Conv):
@@ -175,6 +180,7 @@ class Conv3d(_Conv):
     """
 
     _ndim = 3
+    _function = staticmethod(F.conv3d)
 
 
 class ConvTranspose1d(_ConvTranspose):
@@ -189,6 +195,7 @@ class ConvTranspose1d(_ConvTranspose):
     """
 
     _ndim = 1
+    _function = staticmethod(F.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTranspose):
@@ -203,6 +210,7 @@ class ConvTranspose2d(_ConvTranspose):
     """
 
     _ndim = 2
+    _function = staticmethod(F.conv_transpose2d)
 
 
 class ConvTranspose3d(_ConvTranspose):
@@ -213,3 +221,4 @@ class ConvTranspose3d(_ConvTranspose):
     """
 
     _ndim = 3
+    _function = staticmethod(F.conv_transpose3d)

@@ -12,10 +12,13 @@ Images are channel-first float32/float64 in [0, 1] (``(H, W)``/``(C, H, W)``; vo
 image's spatial shape and only ever take ids they had (plus ``fill_mask`` in new border).
 
 Modules: :mod:`.targets` (layouts, checks), :mod:`.core` (the base transforms),
-:mod:`.composition` (Compose, OneOf), :mod:`.spatial` (flips, rot90), :mod:`.crops`
-(RandomCrop, PadIfNeeded), :mod:`.sampler` (pixel-centre convention, inverse mapping,
-bilinear/nearest gather), :mod:`.geometric` (Affine, ElasticTransform), :mod:`.filters`
-(separable Gaussian), :mod:`.intensity` (brightness/contrast, gamma, noise, blur, Normalize).
+:mod:`.composition` (Compose, OneOf), :mod:`.flips` (flips and 90-degree rotations: pixel
+permutations), :mod:`.crops` (RandomCrop, PadIfNeeded), :mod:`.sampler` (pixel-centre
+convention, inverse mapping, bilinear/nearest gather), :mod:`.warps` (Affine,
+ElasticTransform: resampling warps), :mod:`.filters` (separable Gaussian), :mod:`.intensity`
+(brightness/contrast, gamma, noise, blur, Normalize). (``spatial`` and ``geometric`` are the
+deprecated old names of ``flips`` and ``warps``.) Every transform's ``repr`` shows all its
+arguments, so a printed pipeline pasted back builds the same pipeline.
 
 >>> import numpy as np
 >>> img = np.random.default_rng(0).random((1, 8, 8)).astype(np.float32)
@@ -29,9 +32,9 @@ True
 from .composition import Compose, OneOf
 from .core import BasicTransform, DualTransform, ImageOnlyTransform
 from .crops import PadIfNeeded, RandomCrop
-from .geometric import Affine, ElasticTransform
+from .flips import DepthFlip, HorizontalFlip, RandomRotate90, VerticalFlip
 from .intensity import GaussianBlur, GaussNoise, Normalize, RandomBrightnessContrast, RandomGamma
-from .spatial import DepthFlip, HorizontalFlip, RandomRotate90, VerticalFlip
+from .warps import Affine, ElasticTransform
 
 __all__ = [
     "Compose", "OneOf", "BasicTransform", "DualTransform", "ImageOnlyTransform",

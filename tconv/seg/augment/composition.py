@@ -69,9 +69,6 @@ class Compose(BasicTransform):
             sample = transform.run(sample, rng)
         return sample
 
-    def __repr__(self) -> str:
-        inner = ", ".join(repr(t) for t in self.transforms)
-        return f"Compose([{inner}], p={self.p}, seed={self.seed}, spatial_dims={self.spatial_dims})"
 
 
 class OneOf(BasicTransform):
@@ -111,6 +108,3 @@ class OneOf(BasicTransform):
         index = int(rng.choice(len(self.transforms), p=self.weights))
         return self.transforms[index].run(sample, rng, force=True)
 
-    def __repr__(self) -> str:
-        inner = ", ".join(repr(t) for t in self.transforms)
-        return f"OneOf([{inner}], p={self.p})"

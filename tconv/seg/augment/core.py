@@ -34,6 +34,8 @@ array([[1., 1.],
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ...random import get_generator
@@ -107,8 +109,49 @@ class BasicTransform:
         """Apply the drawn ``params`` to every target of ``sample`` (each transform defines it)."""
         raise NotImplementedError
 
+    def init_arguments(self) -> dict:
+        """The arguments that build this transform again: every parameter of ``__init__`` but ``rng``.
+
+        Read from the attribute of the same name (the checked value, e.g. ``rotate=(-15.0, 15.0)``
+        for ``rotate=15``) as plain Python values (arrays as lists), so that ``repr`` can be
+        pasted back. ``rng`` is left out: a generator's state has no literal (a Compose's
+        ``seed`` is the reproducible spelling). A transform whose attribute differs from what
+        its constructor takes overrides this.
+
+        >>> from tconv.seg.augment import RandomCrop
+        >>> RandomCrop(4, 6).init_arguments()
+        {'height': 4, 'width': 6, 'depth': None, 'p': 1.0, 'spatial_dims': None}
+        """
+        names = [name for name, parameter in inspect.signature(type(self).__init__).parameters.items()
+                 if name not in ("self", "rng") and parameter.kind not in (parameter.VAR_POSITIONAL,
+                                                                            parameter.VAR_KEYWORD)]
+        return {name: _plain(getattr(self, name)) for name in names}
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(p={self.p})"
+        """``Name(argument=value, ...)`` with every argument (albumentations' convention): pasted back, it
+        builds an equal transform.
+
+        >>> from tconv.seg.augment import Compose, HorizontalFlip
+        >>> Compose([HorizontalFlip()], seed=3)
+        Compose(transforms=[HorizontalFlip(p=0.5, spatial_dims=None)], p=1.0, seed=3, spatial_dims=2)
+        """
+        arguments = ", ".join(f"{name}={value!r}" for name, value in self.init_arguments().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+def _plain(value):
+    """``value`` with NumPy arrays and scalars as Python lists and numbers (their ``repr`` pastes back)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items()}
+    return value
 
 
 class DualTransform(BasicTransform):

@@ -17,7 +17,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..._checks import check_choice
 from ..labels import check_class_ids
@@ -93,6 +92,7 @@ class ImageMaskFolder:
     fails when that item is read, with the same kind of message.
 
     >>> import tempfile
+    >>> from PIL import Image
     >>> with tempfile.TemporaryDirectory() as root:
     ...     for sub in ("images", "masks"):
     ...         Path(root, sub).mkdir()

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import numbers
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageColor, UnidentifiedImageError
+
+if TYPE_CHECKING:                      # Pillow is imported where an image is read, not with tconv.seg
+    from PIL import Image
 
 __all__ = ["open_image", "read_image", "read_mask", "parse_palette", "image_channels", "resize_image",
            "resize_mask", "match_channels", "GREY_MODES", "COLOUR_MODES"]
@@ -32,7 +35,13 @@ __all__ = ["open_image", "read_image", "read_mask", "parse_palette", "image_chan
 GREY_MODES = ("1", "L", "LA", "I;16", "I;16B", "I;16L", "I;16N", "I")
 COLOUR_MODES = ("RGB", "RGBA", "P", "PA", "CMYK", "YCbCr")
 _WIDE_INTEGER_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+def _decode_errors() -> tuple:
+    """The errors Pillow raises for a file it cannot decode (Pillow is imported when an image is read)."""
+    from PIL import Image
+
+    return OSError, SyntaxError, ValueError, Image.DecompressionBombError
 
 
 def open_image(path: Path) -> Image.Image:
@@ -47,9 +56,11 @@ def open_image(path: Path) -> Image.Image:
     ...
     ValueError: .../notes.png: cannot read it as an image (cannot identify image file ...)
     """
+    from PIL import Image, UnidentifiedImageError
+
     try:
         return Image.open(path)
-    except (UnidentifiedImageError, *_DECODE_ERRORS) as error:
+    except (UnidentifiedImageError, *_decode_errors()) as error:
         raise ValueError(f"{path}: cannot read it as an image ({error})") from error
 
 
@@ -58,13 +69,14 @@ def _pixels(path: Path, picture: Image.Image, mode: str | None = None) -> np.nda
     try:
         picture.load()
         return np.asarray(picture.convert(mode) if mode else picture)
-    except _DECODE_ERRORS as error:
+    except _decode_errors() as error:
         raise ValueError(f"{path}: the file is corrupt or truncated ({error})") from error
 
 
 def image_channels(path: Path, picture: Image.Image) -> int:
     """1 for a grey mode, 3 for a colour mode, else a ``ValueError`` naming the mode.
 
+    >>> from PIL import Image
     >>> image_channels(Path("a.png"), Image.new("LA", (1, 1))), image_channels(Path("b.png"), Image.new("P", (1, 1)))
     (1, 3)
     """
@@ -80,6 +92,7 @@ def read_image(path: Path) -> np.ndarray:
     """The image at ``path`` as float32 ``(C, H, W)`` in ``[0, 1]`` (rules in the module docstring).
 
     >>> import tempfile, os
+    >>> from PIL import Image
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "a.png"
     ...     Image.fromarray(np.array([[0, 51], [255, 102]], np.uint8)).save(path)
@@ -137,6 +150,8 @@ def parse_palette(palette) -> dict:
 
 def _colour(colour) -> tuple:
     if isinstance(colour, str):
+        from PIL import ImageColor
+
         try:
             return tuple(ImageColor.getrgb(colour)[:3])
         except ValueError as error:
@@ -152,6 +167,7 @@ def read_mask(path: Path, palette: dict | None = None) -> np.ndarray:
     """The mask at ``path`` as int64 class ids ``(H, W)``; ``palette`` from :func:`parse_palette`.
 
     >>> import tempfile
+    >>> from PIL import Image
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "a.png"
     ...     Image.fromarray(np.array([[0, 0, 255], [255, 0, 0]], np.uint8).reshape(1, 2, 3)).save(path)
@@ -209,6 +225,8 @@ def resize_image(image: np.ndarray, size) -> np.ndarray:
     >>> resize_image(np.ones((2, 4, 4), np.float32), (2, 6)).shape
     (2, 2, 6)
     """
+    from PIL import Image
+
     height, width = size
     channels = [np.asarray(Image.fromarray(channel).resize((width, height), Image.BILINEAR)) for channel in image]
     return np.clip(np.stack(channels), 0.0, 1.0).astype(np.float32)
@@ -220,6 +238,8 @@ def resize_mask(mask: np.ndarray, size) -> np.ndarray:
     >>> resize_mask(np.array([[0, 1], [2, 3]]), (4, 4))[::2, ::2].tolist()
     [[0, 1], [2, 3]]
     """
+    from PIL import Image
+
     height, width = size
     resized = Image.fromarray(np.asarray(mask).astype(np.int32)).resize((width, height), Image.NEAREST)
     return np.asarray(resized).astype(np.int64)

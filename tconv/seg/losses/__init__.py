@@ -1,12 +1,16 @@
 """Differentiable segmentation losses with MONAI's names, arguments, defaults and numbers.
 
-Each loss is a :class:`tconv.nn.Module` (``DiceLoss(...)(input, target)``) and a function
-(``dice_loss(input, target, ...)``), built from tconv's differentiable Tensor ops, so the
-autograd gives the gradient with respect to ``input``. Layout: ``input (B, C, *spatial)``
-(probabilities, or logits with ``sigmoid=True`` / ``softmax=True``; the focal and
-cross-entropy terms always take logits), ``target`` one-hot ``(B, C, *spatial)`` or class ids
-``(B, 1, *spatial)`` with ``to_onehot_y=True``. The shared steps and the cases where tconv
-refuses what MONAI only warns about are in :mod:`tconv.seg.losses._common`.
+Each loss is a :class:`tconv.nn.Module` (``DiceLoss(...)(input, target)``) whose constructor
+checks its settings once and keeps them under MONAI's names, and a function
+(``dice_loss(input, target, ...)``: the layer built and called once). ``forward`` is built from
+tconv's differentiable Tensor ops, so the autograd gives the gradient with respect to ``input``.
+The compound losses are made of the single ones, as MONAI makes them (``DiceCELoss().dice`` is
+a ``DiceLoss``). Layout: ``input (B, C, *spatial)`` (probabilities, or logits with
+``sigmoid=True`` / ``softmax=True``; the focal and cross-entropy terms always take logits),
+``target`` one-hot ``(B, C, *spatial)`` or class ids ``(B, 1, *spatial)`` with
+``to_onehot_y=True``. The shared settings and steps (the base classes ``SegmentationLoss`` and
+``ProbabilityLoss``) and the cases where tconv refuses what MONAI only warns about are in
+:mod:`tconv.seg.losses._common`.
 
 * ``dice.py``: ``DiceLoss`` (``1 - 2 tp / (sum p + sum g)``, or Jaccard), ``GeneralizedDiceLoss``
   (classes pooled with ``1 / volume^2`` weights);

@@ -1,12 +1,22 @@
-"""The steps every segmentation loss shares, in MONAI's order (monai/losses/dice.py, ``DiceLoss.forward``).
+"""What every segmentation loss shares: its settings, checked once, and the steps before its formula.
 
-Before its formula, each loss prepares its two arguments the same way:
+Each loss is a :class:`~tconv.nn.Module` whose constructor checks its settings and keeps them
+as attributes under MONAI's names (weights as buffers); ``forward`` computes. The settings and
+steps they share live here, in two base classes:
 
-1. **activation** on the input ``(B, C, *spatial)``: ``sigmoid`` (per channel), ``softmax``
-   (over the channel axis) or ``other_act`` (any callable on Tensors), at most one of them;
-2. **to_onehot_y**: class ids ``(B, 1, *spatial)`` become a one-hot target ``(B, C, *spatial)``;
-3. **include_background=False**: channel 0 of both is dropped;
-4. the target must now have the input's shape.
+* :class:`SegmentationLoss`: ``include_background``, ``to_onehot_y`` and ``reduction``, which
+  every loss has;
+* :class:`ProbabilityLoss`: adds the activation (``sigmoid``, ``softmax`` or ``other_act``) of
+  the losses that work on probabilities (Dice, Tversky, F-beta, Hausdorff), and
+  :meth:`ProbabilityLoss.prepare`, MONAI's order (monai/losses/dice.py, ``DiceLoss.forward``):
+
+  1. **activation** on the input ``(B, C, *spatial)``: ``sigmoid`` (per channel), ``softmax``
+     (over the channel axis) or ``other_act`` (any callable on Tensors), at most one of them;
+  2. **to_onehot_y**: class ids ``(B, 1, *spatial)`` become a one-hot target ``(B, C, *spatial)``;
+  3. **include_background=False**: channel 0 of both is dropped;
+  4. the target must now have the input's shape.
+
+The focal and cross-entropy terms take logits, so they have no activation flags.
 
 Then the overlap losses sum over the *reduction axes*: the spatial axes (one score per image
 and class), plus the batch axis when ``batch=True`` (one score per class, pooled over the batch).
@@ -21,8 +31,9 @@ channel is kept, as MONAI does (MONAI also warns).
 
 >>> import numpy as np
 >>> from tconv import Tensor
->>> p, g = prepare(Tensor(np.zeros((1, 3, 2))), np.array([[[0, 2]]]), to_onehot_y=True,
-...                include_background=False, softmax=True)
+>>> steps = ProbabilityLoss(include_background=False, to_onehot_y=True, sigmoid=False, softmax=True,
+...                         other_act=None, reduction="mean", batch=False)
+>>> p, g = steps.prepare(Tensor(np.zeros((1, 3, 2))), np.array([[[0, 2]]]))
 >>> p.shape, g.tolist()                   # background dropped: classes 1 and 2 remain
 ((1, 2, 2), [[[0.0, 0.0], [0.0, 1.0]]])
 >>> reduction_axes(4, batch=False), reduction_axes(4, batch=True)
@@ -30,30 +41,94 @@ channel is kept, as MONAI does (MONAI also warns).
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..._checks import check_bool, check_choice
 from ...autograd.function import as_tensor
 from ...autograd.tensor import Tensor
 from ...nn import functional as F
+from ...nn.module import Module
 from ..labels import check_class_ids, one_hot
 
-__all__ = ["REDUCTIONS", "check_reduction", "check_activation",
-           "check_weight", "as_input", "as_target", "prepare", "reduction_axes", "class_weights", "reduce"]
+__all__ = ["REDUCTIONS", "SegmentationLoss", "ProbabilityLoss", "check_activation", "check_weight", "as_input",
+           "as_target", "reduction_axes", "class_weights", "reduce"]
 
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def check_reduction(reduction, allowed=REDUCTIONS) -> None:
-    """Raise ``ValueError`` unless ``reduction`` is one of ``allowed``.
+class SegmentationLoss(Module):
+    """The settings every segmentation loss has: ``include_background``, ``to_onehot_y``, ``reduction``.
 
-    >>> check_reduction("avg")
+    Checked here, once, and kept under MONAI's names. A subclass keeps its own settings the
+    same way (``self.gamma = check_number("gamma", gamma, minimum=0.0)``), its class weights
+    as the buffer ``class_weight``, and computes in ``forward``. ``reductions`` lists the
+    reductions a loss accepts.
+
+    >>> SegmentationLoss(include_background=True, to_onehot_y=False, reduction="avg")
     Traceback (most recent call last):
     ...
     ValueError: reduction='avg' must be one of ('none', 'mean', 'sum')
     """
-    check_choice("reduction", reduction, allowed)
+
+    reductions = REDUCTIONS
+
+    def __init__(self, *, include_background: bool, to_onehot_y: bool, reduction: str):
+        super().__init__()
+        self.include_background = check_bool("include_background", include_background)
+        self.to_onehot_y = check_bool("to_onehot_y", to_onehot_y)
+        self.reduction = check_choice("reduction", reduction, self.reductions)
+
+
+class ProbabilityLoss(SegmentationLoss):
+    """A loss on probabilities: adds the activation (``sigmoid``, ``softmax`` or ``other_act``), :meth:`prepare`,
+    and ``batch`` (sum over the batch axis too: one score per class, :func:`reduction_axes`).
+
+    >>> ProbabilityLoss(include_background=True, to_onehot_y=False, sigmoid=True, softmax=True, other_act=None,
+    ...                 reduction="mean", batch=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigmoid=True and softmax=True: choose at most one activation (sigmoid, softmax, other_act)
+    """
+
+    def __init__(self, *, include_background: bool, to_onehot_y: bool, sigmoid: bool, softmax: bool, other_act,
+                 reduction: str, batch: bool):
+        super().__init__(include_background=include_background, to_onehot_y=to_onehot_y, reduction=reduction)
+        check_activation(sigmoid, softmax, other_act)
+        self.sigmoid = bool(sigmoid)
+        self.softmax = bool(softmax)
+        self.other_act = other_act
+        self.batch = check_bool("batch", batch)
+
+    def prepare(self, input, target) -> tuple[Tensor, np.ndarray]:
+        """Steps 1-4 of the module docstring: ``(probabilities Tensor, target ndarray)`` of equal shapes.
+
+        >>> steps = ProbabilityLoss(include_background=True, to_onehot_y=False, sigmoid=True, softmax=False,
+        ...                         other_act=None, reduction="mean", batch=False)
+        >>> steps.prepare(Tensor(np.zeros((1, 1, 2))), np.array([[[0.0, 1.0]]]))[0]
+        Tensor([[[0.5, 0.5]]])
+        """
+        input = as_input(input)
+        target = as_target(target, input.shape, input.dtype, self.to_onehot_y)
+        input = self._activate(input)
+        if not self.include_background and input.shape[1] > 1:
+            input, target = input[:, 1:], target[:, 1:]
+        return input, target
+
+    def _activate(self, input: Tensor) -> Tensor:
+        if self.sigmoid:
+            input = F.sigmoid(input)
+        if self.softmax:
+            if input.shape[1] == 1:
+                raise ValueError("softmax=True needs C >= 2 channels (a softmax over one channel is always 1); "
+                                 "the input has C=1: use sigmoid=True for a one-channel binary prediction "
+                                 "(MONAI only warns and ignores softmax here; tconv refuses)")
+            input = F.softmax(input, dim=1)
+        if self.other_act is not None:
+            shape = input.shape
+            input = self.other_act(input)
+            if not isinstance(input, Tensor) or input.shape != shape:
+                raise TypeError(f"other_act must return a Tensor of the input's shape {shape}")
+        return input
 
 
 def check_activation(sigmoid, softmax, other_act) -> None:
@@ -150,39 +225,6 @@ def as_target(target, input_shape: tuple, dtype, to_onehot_y: bool) -> np.ndarra
         raise ValueError(f"target has values in [{labels.min()}, {labels.max()}]; without to_onehot_y it "
                          "must be a mask or soft labels in [0, 1] (class ids? pass to_onehot_y=True)")
     return labels.astype(dtype, copy=False)
-
-
-def _activate(input: Tensor, sigmoid: bool, softmax: bool, other_act) -> Tensor:
-    if sigmoid:
-        input = F.sigmoid(input)
-    if softmax:
-        if input.shape[1] == 1:
-            raise ValueError("softmax=True needs C >= 2 channels (a softmax over one channel is always 1); "
-                             "the input has C=1: use sigmoid=True for a one-channel binary prediction "
-                             "(MONAI only warns and ignores softmax here; tconv refuses)")
-        input = F.softmax(input, dim=1)
-    if other_act is not None:
-        shape = input.shape
-        input = other_act(input)
-        if not isinstance(input, Tensor) or input.shape != shape:
-            raise TypeError(f"other_act must return a Tensor of the input's shape {shape}")
-    return input
-
-
-def prepare(input, target, *, sigmoid=False, softmax=False, other_act=None, to_onehot_y=False,
-            include_background=True) -> tuple[Tensor, np.ndarray]:
-    """Steps 1-4 of the module docstring: ``(probabilities Tensor, target ndarray)`` of equal shapes.
-
-    >>> p, g = prepare(Tensor(np.zeros((1, 1, 2))), np.array([[[0.0, 1.0]]]), sigmoid=True)
-    >>> p
-    Tensor([[[0.5, 0.5]]])
-    """
-    input = as_input(input)
-    target = as_target(target, input.shape, input.dtype, to_onehot_y)
-    input = _activate(input, sigmoid, softmax, other_act)
-    if not include_background and input.shape[1] > 1:
-        input, target = input[:, 1:], target[:, 1:]
-    return input, target
 
 
 def reduction_axes(ndim: int, batch: bool) -> tuple[int, ...]:

@@ -1,7 +1,7 @@
 """Soft Dice (and soft Jaccard) and the generalised Dice loss, as MONAI's ``DiceLoss`` and ``GeneralizedDiceLoss``.
 
 For probabilities ``p`` and a target ``g`` of one image and class (after the shared steps of
-:mod:`tconv.seg.losses._common`), summed over the reduction axes:
+:class:`~tconv.seg.losses._common.ProbabilityLoss`), summed over the reduction axes:
 
     tp = sum(p g)        Dice loss = 1 - (2 tp + smooth_nr) / (sum(p) + sum(g) + smooth_dr)
 
@@ -28,112 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...nn.module import Module
-from ..._checks import check_bool, check_number
-from ._common import (check_activation, check_reduction, check_weight, class_weights, prepare, reduce, reduction_axes)
+from ..._checks import check_bool, check_choice, check_number
+from ._common import ProbabilityLoss, check_weight, class_weights, reduce, reduction_axes
 
-__all__ = ["dice_loss", "DiceLoss", "check_dice_settings", "store_dice_settings", "generalized_dice_loss", "GeneralizedDiceLoss"]
+__all__ = ["DiceLoss", "dice_loss", "GeneralizedDiceLoss", "generalized_dice_loss"]
 
 W_TYPES = ("square", "simple", "uniform")
 
 
-def _check_common(include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth_nr, smooth_dr,
-                  batch):
-    check_bool("include_background", include_background)
-    check_bool("to_onehot_y", to_onehot_y)
-    check_activation(sigmoid, softmax, other_act)
-    check_reduction(reduction)
-    check_number("smooth_nr", smooth_nr, minimum=0.0)
-    check_number("smooth_dr", smooth_dr, minimum=0.0)
-    check_bool("batch", batch)
-
-
-def check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
-                        reduction, smooth_nr, smooth_dr, batch) -> None:
-    """Raise ``TypeError``/``ValueError`` for a bad setting of :func:`dice_loss` (shared with the compound losses).
-
-    >>> check_dice_settings(True, False, False, False, None, False, False, "mean", 1e-5, -1.0, False)
-    Traceback (most recent call last):
-    ...
-    ValueError: smooth_dr=-1.0 must be a finite number >= 0.0
-    """
-    _check_common(include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth_nr, smooth_dr,
-                  batch)
-    check_bool("squared_pred", squared_pred)
-    check_bool("jaccard", jaccard)
-
-
-
-DICE_SETTINGS = ("include_background", "to_onehot_y", "sigmoid", "softmax", "other_act", "squared_pred", "jaccard",
-                 "reduction", "smooth_nr", "smooth_dr", "batch")
-
-
-def store_dice_settings(module, include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
-                        reduction, smooth_nr, smooth_dr, batch) -> None:
-    """Check the settings of :func:`dice_loss` and keep them on ``module`` under MONAI's names.
-
-    Shared by :class:`DiceLoss` and the compound losses, which take the same arguments.
-
-    >>> from types import SimpleNamespace
-    >>> m = SimpleNamespace()
-    >>> store_dice_settings(m, True, True, False, True, None, False, False, "mean", 1e-5, 1e-5, False)
-    >>> m.softmax, m.smooth_dr
-    (True, 1e-05)
-    """
-    check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
-                        reduction, smooth_nr, smooth_dr, batch)
-    values = dict(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid, softmax=softmax,
-                  other_act=other_act, squared_pred=squared_pred, jaccard=jaccard, reduction=reduction,
-                  smooth_nr=float(smooth_nr), smooth_dr=float(smooth_dr), batch=batch)
-    for name in DICE_SETTINGS:
-        setattr(module, name, values[name])
-
-def dice_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
-              other_act=None, squared_pred=False, jaccard=False, reduction="mean", smooth_nr=1e-5,
-              smooth_dr=1e-5, batch=False, weight=None):
-    """Soft Dice loss ``1 - (2 tp + smooth_nr) / (sum p + sum g + smooth_dr)`` per image and class.
-
-    ``input (B, C, *spatial)``: probabilities, or logits with ``sigmoid``/``softmax``/``other_act``.
-    ``target``: one-hot or mask ``(B, C, *spatial)`` in [0, 1], or class ids ``(B, 1, *spatial)``
-    with ``to_onehot_y=True``. ``weight``: a number or one value >= 0 per remaining class,
-    multiplying each class's loss (``f_c * w_c``; ignored when one class remains, as MONAI).
-    ``batch=True`` sums over the batch too (one score per class). ``reduction``: ``"mean"`` or
-    ``"sum"`` over the scores, or ``"none"``: shape ``(B, C', 1, ..., 1)`` (``(C', 1, ..., 1)``
-    with ``batch=True``: MONAI's ``f.shape[:2] + (1,) * n_spatial``). See the module docstring
-    for ``squared_pred`` and ``jaccard``.
-
-    >>> import numpy as np
-    >>> logits = np.zeros((2, 3, 4, 4))                          # uniform softmax: p = 1/3
-    >>> labels = np.zeros((2, 1, 4, 4), np.int64)                # every pixel is class 0
-    >>> loss = dice_loss(logits, labels, softmax=True, to_onehot_y=True, reduction="none",
-    ...                  smooth_nr=0.0, smooth_dr=1e-12)
-    >>> loss.shape                                               # (B, C, 1, 1)
-    (2, 3, 1, 1)
-    >>> np.round(loss.data[0, :, 0, 0], 4)                       # 1 - 2 (16/3) / (16/3 + 16), then empty classes
-    array([0.5, 1. , 1. ])
-    """
-    check_dice_settings(include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
-                        reduction, smooth_nr, smooth_dr, batch)
-    weight = check_weight(weight)
-    p, g = prepare(input, target, sigmoid=sigmoid, softmax=softmax, other_act=other_act,
-                   to_onehot_y=to_onehot_y, include_background=include_background)
-    axes = reduction_axes(p.ndim, batch)
-    tp = (p * g).sum(axis=axes)
-    if squared_pred:
-        pred_o, ground_o = (p * p).sum(axis=axes), (g * g).sum(axis=axes)
-    else:
-        pred_o, ground_o = p.sum(axis=axes), g.sum(axis=axes)
-    denominator = pred_o + ground_o                  # = 2 tp + fp + fn
-    if jaccard:
-        denominator = 2.0 * (denominator - tp)       # = 2 (tp + fp + fn), twice the soft union
-    f = 1.0 - (2.0 * tp + smooth_nr) / (denominator + smooth_dr)
-    w = class_weights(weight, g.shape[1], p.dtype)
-    if w is not None:
-        f = f * w
-    return reduce(f, reduction, none_ndim=p.ndim)
-
-
-class DiceLoss(Module):
+class DiceLoss(ProbabilityLoss):
     """``DiceLoss(include_background=True, to_onehot_y=False, sigmoid=False, softmax=False, other_act=None,
     squared_pred=False, jaccard=False, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5, batch=False,
     weight=None)``: MONAI's Dice loss layer; see :func:`dice_loss` for shapes and the formula.
@@ -155,15 +58,60 @@ class DiceLoss(Module):
     def __init__(self, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False, other_act=None,
                  squared_pred=False, jaccard=False, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5, batch=False,
                  weight=None):
-        super().__init__()
-        store_dice_settings(self, include_background, to_onehot_y, sigmoid, softmax, other_act, squared_pred, jaccard,
-                            reduction, smooth_nr, smooth_dr, batch)
+        super().__init__(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                         softmax=softmax, other_act=other_act, reduction=reduction, batch=batch)
+        self.squared_pred = check_bool("squared_pred", squared_pred)
+        self.jaccard = check_bool("jaccard", jaccard)
+        self.smooth_nr = check_number("smooth_nr", smooth_nr, minimum=0.0)
+        self.smooth_dr = check_number("smooth_dr", smooth_dr, minimum=0.0)
         self.register_buffer("class_weight", check_weight(weight))
 
     def forward(self, input, target):
-        return dice_loss(input, target, self.include_background, self.to_onehot_y, self.sigmoid, self.softmax,
-                         self.other_act, self.squared_pred, self.jaccard, self.reduction, self.smooth_nr,
-                         self.smooth_dr, self.batch, self.class_weight)
+        p, g = self.prepare(input, target)
+        axes = reduction_axes(p.ndim, self.batch)
+        tp = (p * g).sum(axis=axes)
+        if self.squared_pred:
+            pred_o, ground_o = (p * p).sum(axis=axes), (g * g).sum(axis=axes)
+        else:
+            pred_o, ground_o = p.sum(axis=axes), g.sum(axis=axes)
+        denominator = pred_o + ground_o                  # = 2 tp + fp + fn
+        if self.jaccard:
+            denominator = 2.0 * (denominator - tp)       # = 2 (tp + fp + fn), twice the soft union
+        f = 1.0 - (2.0 * tp + self.smooth_nr) / (denominator + self.smooth_dr)
+        w = class_weights(self.class_weight, g.shape[1], p.dtype)
+        if w is not None:
+            f = f * w
+        return reduce(f, self.reduction, none_ndim=p.ndim)
+
+
+def dice_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
+              other_act=None, squared_pred=False, jaccard=False, reduction="mean", smooth_nr=1e-5,
+              smooth_dr=1e-5, batch=False, weight=None):
+    """Soft Dice loss ``1 - (2 tp + smooth_nr) / (sum p + sum g + smooth_dr)`` per image and class.
+
+    ``input (B, C, *spatial)``: probabilities, or logits with ``sigmoid``/``softmax``/``other_act``.
+    ``target``: one-hot or mask ``(B, C, *spatial)`` in [0, 1], or class ids ``(B, 1, *spatial)``
+    with ``to_onehot_y=True``. ``weight``: a number or one value >= 0 per remaining class,
+    multiplying each class's loss (``f_c * w_c``; ignored when one class remains, as MONAI).
+    ``batch=True`` sums over the batch too (one score per class). ``reduction``: ``"mean"`` or
+    ``"sum"`` over the scores, or ``"none"``: shape ``(B, C', 1, ..., 1)`` (``(C', 1, ..., 1)``
+    with ``batch=True``: MONAI's ``f.shape[:2] + (1,) * n_spatial``). See the module docstring
+    for ``squared_pred`` and ``jaccard``. The same as ``DiceLoss(...)(input, target)``.
+
+    >>> import numpy as np
+    >>> logits = np.zeros((2, 3, 4, 4))                          # uniform softmax: p = 1/3
+    >>> labels = np.zeros((2, 1, 4, 4), np.int64)                # every pixel is class 0
+    >>> loss = dice_loss(logits, labels, softmax=True, to_onehot_y=True, reduction="none",
+    ...                  smooth_nr=0.0, smooth_dr=1e-12)
+    >>> loss.shape                                               # (B, C, 1, 1)
+    (2, 3, 1, 1)
+    >>> np.round(loss.data[0, :, 0, 0], 4)                       # 1 - 2 (16/3) / (16/3 + 16), then empty classes
+    array([0.5, 1. , 1. ])
+    """
+    return DiceLoss(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                    softmax=softmax, other_act=other_act, squared_pred=squared_pred, jaccard=jaccard,
+                    reduction=reduction, smooth_nr=smooth_nr, smooth_dr=smooth_dr, batch=batch,
+                    weight=weight)(input, target)
 
 
 def _generalized_weights(ground_o: np.ndarray, w_type: str, batch: bool) -> np.ndarray:
@@ -186,45 +134,7 @@ def _generalized_weights(ground_o: np.ndarray, w_type: str, batch: bool) -> np.n
     return w + empty * largest
 
 
-def generalized_dice_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False,
-                          softmax=False, other_act=None, w_type="square", reduction="mean", smooth_nr=1e-5,
-                          smooth_dr=1e-5, batch=False):
-    """Generalised Dice loss (Sudre et al. 2017): the classes pooled with weights ``w_c`` from the target.
-
-    Per image (or for the whole batch when ``batch=True``), with ``tp_c``, ``sum p_c``,
-    ``sum g_c`` summed over the reduction axes and ``w_c`` from ``w_type`` (``"square"``:
-    ``1 / (sum g_c)^2``, ``"simple"``: ``1 / sum g_c``, ``"uniform"``: 1; an empty class takes
-    the largest weight of the others):
-
-        loss = 1 - (2 sum_c w_c tp_c + smooth_nr) / (sum_c w_c (sum p_c + sum g_c) + smooth_dr)
-
-    Shapes and the other arguments as :func:`dice_loss`; ``reduction="none"`` gives
-    ``(B, 1, 1, ..., 1)`` (``(1, 1, ..., 1)`` with ``batch=True``, input's number of axes - 1).
-
-    >>> import numpy as np
-    >>> p = np.array([[[0.9, 0.1], [0.1, 0.9]]])       # (B, C, W): each class predicted at 0.9
-    >>> g = np.array([[[1.0, 0.0], [0.0, 1.0]]])
-    >>> round(generalized_dice_loss(p, g, smooth_nr=0.0, smooth_dr=0.0).item(), 6)   # 1 - 2 (0.9 + 0.9) / (2 + 2)
-    0.1
-    """
-    _check_common(include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth_nr, smooth_dr,
-                  batch)
-    if w_type not in W_TYPES:
-        raise ValueError(f"w_type={w_type!r} must be one of {W_TYPES}")
-    p, g = prepare(input, target, sigmoid=sigmoid, softmax=softmax, other_act=other_act,
-                   to_onehot_y=to_onehot_y, include_background=include_background)
-    axes = reduction_axes(p.ndim, batch)
-    tp = (p * g).sum(axis=axes)
-    ground_o = g.sum(axis=axes)
-    denominator = p.sum(axis=axes) + ground_o
-    w = _generalized_weights(ground_o, w_type, batch)
-    class_axis = 0 if batch else 1
-    numerator = 2.0 * (tp * w).sum(axis=class_axis, keepdims=True) + smooth_nr
-    f = 1.0 - numerator / ((denominator * w).sum(axis=class_axis, keepdims=True) + smooth_dr)
-    return reduce(f, reduction, none_ndim=p.ndim)
-
-
-class GeneralizedDiceLoss(Module):
+class GeneralizedDiceLoss(ProbabilityLoss):
     """``GeneralizedDiceLoss(include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
     other_act=None, w_type="square", reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5, batch=False)``:
     MONAI's generalised Dice loss layer; see :func:`generalized_dice_loss`.
@@ -244,23 +154,47 @@ class GeneralizedDiceLoss(Module):
 
     def __init__(self, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False, other_act=None,
                  w_type="square", reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5, batch=False):
-        super().__init__()
-        _check_common(include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth_nr,
-                      smooth_dr, batch)
-        if w_type not in W_TYPES:
-            raise ValueError(f"w_type={w_type!r} must be one of {W_TYPES}")
-        self.include_background = include_background
-        self.to_onehot_y = to_onehot_y
-        self.sigmoid = sigmoid
-        self.softmax = softmax
-        self.other_act = other_act
-        self.w_type = w_type
-        self.reduction = reduction
-        self.smooth_nr = float(smooth_nr)
-        self.smooth_dr = float(smooth_dr)
-        self.batch = batch
+        super().__init__(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                         softmax=softmax, other_act=other_act, reduction=reduction, batch=batch)
+        self.w_type = check_choice("w_type", w_type, W_TYPES)
+        self.smooth_nr = check_number("smooth_nr", smooth_nr, minimum=0.0)
+        self.smooth_dr = check_number("smooth_dr", smooth_dr, minimum=0.0)
 
     def forward(self, input, target):
-        return generalized_dice_loss(input, target, self.include_background, self.to_onehot_y, self.sigmoid,
-                                     self.softmax, self.other_act, self.w_type, self.reduction, self.smooth_nr,
-                                     self.smooth_dr, self.batch)
+        p, g = self.prepare(input, target)
+        axes = reduction_axes(p.ndim, self.batch)
+        tp = (p * g).sum(axis=axes)
+        ground_o = g.sum(axis=axes)
+        denominator = p.sum(axis=axes) + ground_o
+        w = _generalized_weights(ground_o, self.w_type, self.batch)
+        class_axis = 0 if self.batch else 1
+        numerator = 2.0 * (tp * w).sum(axis=class_axis, keepdims=True) + self.smooth_nr
+        f = 1.0 - numerator / ((denominator * w).sum(axis=class_axis, keepdims=True) + self.smooth_dr)
+        return reduce(f, self.reduction, none_ndim=p.ndim)
+
+
+def generalized_dice_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False,
+                          softmax=False, other_act=None, w_type="square", reduction="mean", smooth_nr=1e-5,
+                          smooth_dr=1e-5, batch=False):
+    """Generalised Dice loss (Sudre et al. 2017): the classes pooled with weights ``w_c`` from the target.
+
+    Per image (or for the whole batch when ``batch=True``), with ``tp_c``, ``sum p_c``,
+    ``sum g_c`` summed over the reduction axes and ``w_c`` from ``w_type`` (``"square"``:
+    ``1 / (sum g_c)^2``, ``"simple"``: ``1 / sum g_c``, ``"uniform"``: 1; an empty class takes
+    the largest weight of the others):
+
+        loss = 1 - (2 sum_c w_c tp_c + smooth_nr) / (sum_c w_c (sum p_c + sum g_c) + smooth_dr)
+
+    Shapes and the other arguments as :func:`dice_loss`; ``reduction="none"`` gives
+    ``(B, 1, 1, ..., 1)`` (``(1, 1, ..., 1)`` with ``batch=True``, input's number of axes - 1). The same as
+    ``GeneralizedDiceLoss(...)(input, target)``.
+
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.1], [0.1, 0.9]]])       # (B, C, W): each class predicted at 0.9
+    >>> g = np.array([[[1.0, 0.0], [0.0, 1.0]]])
+    >>> round(generalized_dice_loss(p, g, smooth_nr=0.0, smooth_dr=0.0).item(), 6)   # 1 - 2 (0.9 + 0.9) / (2 + 2)
+    0.1
+    """
+    return GeneralizedDiceLoss(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                               softmax=softmax, other_act=other_act, w_type=w_type, reduction=reduction,
+                               smooth_nr=smooth_nr, smooth_dr=smooth_dr, batch=batch)(input, target)

@@ -29,13 +29,11 @@ the distance fields keep the input's dtype (MONAI rounds them to float32).
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import distance_transform_edt
 
-from ...nn.module import Module
-from ..._checks import check_bool, check_number
-from ._common import check_activation, check_reduction, prepare, reduce, reduction_axes
+from ..._checks import check_number
+from ._common import ProbabilityLoss, reduce, reduction_axes
 
-__all__ = ["distance_field", "hausdorff_dt_loss", "HausdorffDTLoss"]
+__all__ = ["HausdorffDTLoss", "hausdorff_dt_loss", "distance_field"]
 
 
 def distance_field(image) -> np.ndarray:
@@ -54,6 +52,8 @@ def distance_field(image) -> np.ndarray:
     >>> distance_field(np.ones((1, 1, 3)))                   # no boundary: 0
     array([[[0., 0., 0.]]])
     """
+    from scipy.ndimage import distance_transform_edt
+
     image = np.asarray(image)
     dtype = image.dtype if image.dtype in (np.float32, np.float64) else np.float64
     field = np.zeros(image.shape, dtype)
@@ -65,40 +65,7 @@ def distance_field(image) -> np.ndarray:
     return field
 
 
-def _check_hausdorff(alpha, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, batch):
-    check_number("alpha", alpha, minimum=0.0)
-    check_bool("include_background", include_background)
-    check_bool("to_onehot_y", to_onehot_y)
-    check_activation(sigmoid, softmax, other_act)
-    check_reduction(reduction)
-    check_bool("batch", batch)
-
-
-def hausdorff_dt_loss(input, target, alpha=2.0, include_background=False, to_onehot_y=False, sigmoid=False,
-                      softmax=False, other_act=None, reduction="mean", batch=False):
-    """``mean((p - q)^2 (d_p^alpha + d_q^alpha))`` per image and class (per class with ``batch=True``).
-
-    ``input (B, C, *spatial)`` probabilities, or logits with an activation flag; ``target`` as
-    :func:`~tconv.seg.losses.dice.dice_loss`'s. ``alpha >= 0``. Note MONAI's default
-    ``include_background=False`` (with one channel, that channel is kept). ``reduction="none"``:
-    ``(B, C', 1, ..., 1)`` (``(1, C', 1, ..., 1)`` with ``batch=True``). The distance fields
-    are computed per image and channel whatever ``batch`` says; ``batch`` only pools the mean.
-
-    >>> import numpy as np
-    >>> q = np.array([[[[0.0, 1.0], [1.0, 1.0]]]])           # (B, 1, H, W)
-    >>> float(hausdorff_dt_loss(q, q).item())                # perfect prediction
-    0.0
-    """
-    _check_hausdorff(alpha, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, batch)
-    p, q = prepare(input, target, sigmoid=sigmoid, softmax=softmax, other_act=other_act,
-                   to_onehot_y=to_onehot_y, include_background=include_background)
-    distance = distance_field(p.data) ** alpha + distance_field(q) ** alpha
-    error = (p - q) ** 2
-    f = (error * distance).mean(axis=reduction_axes(p.ndim, batch), keepdims=True)
-    return reduce(f, reduction, none_ndim=p.ndim)
-
-
-class HausdorffDTLoss(Module):
+class HausdorffDTLoss(ProbabilityLoss):
     """``HausdorffDTLoss(alpha=2.0, include_background=False, to_onehot_y=False, sigmoid=False, softmax=False,
     other_act=None, reduction="mean", batch=False)``: MONAI's Hausdorff DT loss layer; see
     :func:`hausdorff_dt_loss`.
@@ -111,17 +78,33 @@ class HausdorffDTLoss(Module):
 
     def __init__(self, alpha=2.0, include_background=False, to_onehot_y=False, sigmoid=False, softmax=False,
                  other_act=None, reduction="mean", batch=False):
-        super().__init__()
-        _check_hausdorff(alpha, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, batch)
-        self.alpha = float(alpha)
-        self.include_background = include_background
-        self.to_onehot_y = to_onehot_y
-        self.sigmoid = sigmoid
-        self.softmax = softmax
-        self.other_act = other_act
-        self.reduction = reduction
-        self.batch = batch
+        super().__init__(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                         softmax=softmax, other_act=other_act, reduction=reduction, batch=batch)
+        self.alpha = check_number("alpha", alpha, minimum=0.0)
 
     def forward(self, input, target):
-        return hausdorff_dt_loss(input, target, self.alpha, self.include_background, self.to_onehot_y, self.sigmoid,
-                                 self.softmax, self.other_act, self.reduction, self.batch)
+        p, q = self.prepare(input, target)
+        distance = distance_field(p.data) ** self.alpha + distance_field(q) ** self.alpha
+        error = (p - q) ** 2
+        f = (error * distance).mean(axis=reduction_axes(p.ndim, self.batch), keepdims=True)
+        return reduce(f, self.reduction, none_ndim=p.ndim)
+
+
+def hausdorff_dt_loss(input, target, alpha=2.0, include_background=False, to_onehot_y=False, sigmoid=False,
+                      softmax=False, other_act=None, reduction="mean", batch=False):
+    """``mean((p - q)^2 (d_p^alpha + d_q^alpha))`` per image and class (per class with ``batch=True``).
+
+    ``input (B, C, *spatial)`` probabilities, or logits with an activation flag; ``target`` as
+    :func:`~tconv.seg.losses.dice.dice_loss`'s. ``alpha >= 0``. Note MONAI's default
+    ``include_background=False`` (with one channel, that channel is kept). ``reduction="none"``:
+    ``(B, C', 1, ..., 1)`` (``(1, C', 1, ..., 1)`` with ``batch=True``). The distance fields
+    are computed per image and channel whatever ``batch`` says; ``batch`` only pools the mean. The same as ``HausdorffDTLoss(...)(input, target)``.
+
+    >>> import numpy as np
+    >>> q = np.array([[[[0.0, 1.0], [1.0, 1.0]]]])           # (B, 1, H, W)
+    >>> float(hausdorff_dt_loss(q, q).item())                # perfect prediction
+    0.0
+    """
+    return HausdorffDTLoss(alpha=alpha, include_background=include_background, to_onehot_y=to_onehot_y,
+                           sigmoid=sigmoid, softmax=softmax, other_act=other_act, reduction=reduction,
+                           batch=batch)(input, target)

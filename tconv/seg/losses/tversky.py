@@ -24,56 +24,13 @@ MONAI's input handling.
 """
 from __future__ import annotations
 
-from ...nn.module import Module
-from ..._checks import check_bool, check_number
-from ._common import (check_activation, check_reduction, check_weight, class_weights, prepare, reduce, reduction_axes)
+from ..._checks import check_number
+from ._common import ProbabilityLoss, check_weight, class_weights, reduce, reduction_axes
 
-__all__ = ["tversky_loss", "TverskyLoss", "fbeta_loss", "FBetaLoss"]
-
-
-def _check_tversky(include_background, to_onehot_y, sigmoid, softmax, other_act, alpha, beta, reduction, smooth_nr,
-                   smooth_dr, batch):
-    check_bool("include_background", include_background)
-    check_bool("to_onehot_y", to_onehot_y)
-    check_activation(sigmoid, softmax, other_act)
-    check_number("alpha", alpha, minimum=0.0)
-    check_number("beta", beta, minimum=0.0)
-    check_reduction(reduction)
-    check_number("smooth_nr", smooth_nr, minimum=0.0)
-    check_number("smooth_dr", smooth_dr, minimum=0.0)
-    check_bool("batch", batch)
+__all__ = ["TverskyLoss", "tversky_loss", "FBetaLoss", "fbeta_loss"]
 
 
-def tversky_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
-                 other_act=None, alpha=0.5, beta=0.5, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5,
-                 batch=False):
-    """Tversky loss ``1 - (tp + smooth_nr) / (tp + alpha fp + beta fn + smooth_dr)`` per image and class.
-
-    ``alpha`` (>= 0) weighs false positives, ``beta`` (>= 0) false negatives (Salehi et al. 2017).
-    Inputs, targets, activations and ``batch`` as :func:`~tconv.seg.losses.dice.dice_loss`.
-    ``reduction="none"`` returns MONAI's ``(B, C')`` (``(C',)`` with ``batch=True``).
-
-    >>> import numpy as np
-    >>> p = np.array([[[0.9, 0.8, 0.3, 0.1]]])
-    >>> g = np.array([[[1.0, 1.0, 1.0, 0.0]]])
-    >>> round(tversky_loss(p, g, alpha=0.7, beta=0.3, smooth_nr=0.0, smooth_dr=0.0).item(), 6)  # 1 - 2 / 2.37
-    0.156118
-    >>> tversky_loss(np.ones((2, 3, 4)), np.ones((2, 3, 4)), reduction="none").shape
-    (2, 3)
-    """
-    _check_tversky(include_background, to_onehot_y, sigmoid, softmax, other_act, alpha, beta, reduction, smooth_nr,
-                   smooth_dr, batch)
-    p, g = prepare(input, target, sigmoid=sigmoid, softmax=softmax, other_act=other_act,
-                   to_onehot_y=to_onehot_y, include_background=include_background)
-    axes = reduction_axes(p.ndim, batch)
-    tp = (p * g).sum(axis=axes)
-    fp = (p * (1.0 - g)).sum(axis=axes)
-    fn = ((1.0 - p) * g).sum(axis=axes)
-    score = (tp + smooth_nr) / (tp + alpha * fp + beta * fn + smooth_dr)
-    return reduce(1.0 - score, reduction)
-
-
-class TverskyLoss(Module):
+class TverskyLoss(ProbabilityLoss):
     """``TverskyLoss(include_background=True, to_onehot_y=False, sigmoid=False, softmax=False, other_act=None,
     alpha=0.5, beta=0.5, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5, batch=False)``: MONAI's
     Tversky loss layer; see :func:`tversky_loss`.
@@ -90,35 +47,77 @@ class TverskyLoss(Module):
 
     def __init__(self, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False, other_act=None,
                  alpha=0.5, beta=0.5, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5, batch=False):
-        super().__init__()
-        _check_tversky(include_background, to_onehot_y, sigmoid, softmax, other_act, alpha, beta, reduction,
-                       smooth_nr, smooth_dr, batch)
-        self.include_background = include_background
-        self.to_onehot_y = to_onehot_y
-        self.sigmoid = sigmoid
-        self.softmax = softmax
-        self.other_act = other_act
-        self.alpha = float(alpha)
-        self.beta = float(beta)
-        self.reduction = reduction
-        self.smooth_nr = float(smooth_nr)
-        self.smooth_dr = float(smooth_dr)
-        self.batch = batch
+        super().__init__(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                         softmax=softmax, other_act=other_act, reduction=reduction, batch=batch)
+        self.alpha = check_number("alpha", alpha, minimum=0.0)
+        self.beta = check_number("beta", beta, minimum=0.0)
+        self.smooth_nr = check_number("smooth_nr", smooth_nr, minimum=0.0)
+        self.smooth_dr = check_number("smooth_dr", smooth_dr, minimum=0.0)
 
     def forward(self, input, target):
-        return tversky_loss(input, target, self.include_background, self.to_onehot_y, self.sigmoid, self.softmax,
-                            self.other_act, self.alpha, self.beta, self.reduction, self.smooth_nr, self.smooth_dr,
-                            self.batch)
+        p, g = self.prepare(input, target)
+        axes = reduction_axes(p.ndim, self.batch)
+        tp = (p * g).sum(axis=axes)
+        fp = (p * (1.0 - g)).sum(axis=axes)
+        fn = ((1.0 - p) * g).sum(axis=axes)
+        score = (tp + self.smooth_nr) / (tp + self.alpha * fp + self.beta * fn + self.smooth_dr)
+        return reduce(1.0 - score, self.reduction)
 
 
-def _check_fbeta(beta, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth, batch):
-    check_number("beta", beta, minimum=0.0)
-    check_bool("include_background", include_background)
-    check_bool("to_onehot_y", to_onehot_y)
-    check_activation(sigmoid, softmax, other_act)
-    check_reduction(reduction)
-    check_number("smooth", smooth, minimum=0.0)
-    check_bool("batch", batch)
+def tversky_loss(input, target, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
+                 other_act=None, alpha=0.5, beta=0.5, reduction="mean", smooth_nr=1e-5, smooth_dr=1e-5,
+                 batch=False):
+    """Tversky loss ``1 - (tp + smooth_nr) / (tp + alpha fp + beta fn + smooth_dr)`` per image and class.
+
+    ``alpha`` (>= 0) weighs false positives, ``beta`` (>= 0) false negatives (Salehi et al. 2017).
+    Inputs, targets, activations and ``batch`` as :func:`~tconv.seg.losses.dice.dice_loss`.
+    ``reduction="none"`` returns MONAI's ``(B, C')`` (``(C',)`` with ``batch=True``). The same as
+    ``TverskyLoss(...)(input, target)``.
+
+    >>> import numpy as np
+    >>> p = np.array([[[0.9, 0.8, 0.3, 0.1]]])
+    >>> g = np.array([[[1.0, 1.0, 1.0, 0.0]]])
+    >>> round(tversky_loss(p, g, alpha=0.7, beta=0.3, smooth_nr=0.0, smooth_dr=0.0).item(), 6)  # 1 - 2 / 2.37
+    0.156118
+    >>> tversky_loss(np.ones((2, 3, 4)), np.ones((2, 3, 4)), reduction="none").shape
+    (2, 3)
+    """
+    return TverskyLoss(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                       softmax=softmax, other_act=other_act, alpha=alpha, beta=beta, reduction=reduction,
+                       smooth_nr=smooth_nr, smooth_dr=smooth_dr, batch=batch)(input, target)
+
+
+class FBetaLoss(ProbabilityLoss):
+    """``FBetaLoss(beta=1.0, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
+    other_act=None, reduction="mean", smooth=1e-5, batch=False, weight=None)``: see :func:`fbeta_loss`
+    (``segmentation_models``' F-score convention with MONAI-style input handling).
+
+    >>> import numpy as np
+    >>> criterion = FBetaLoss(beta=2.0, sigmoid=True, smooth=0.0)
+    >>> round(criterion(np.zeros((1, 1, 2)), np.array([[[1.0, 0.0]]])).item(), 6)   # 1 - 2.5 / (2.5 + 2 + 0.5)
+    0.5
+    """
+
+    def __init__(self, beta=1.0, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
+                 other_act=None, reduction="mean", smooth=1e-5, batch=False, weight=None):
+        super().__init__(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                         softmax=softmax, other_act=other_act, reduction=reduction, batch=batch)
+        self.beta = check_number("beta", beta, minimum=0.0)
+        self.smooth = check_number("smooth", smooth, minimum=0.0)
+        self.register_buffer("class_weight", check_weight(weight))
+
+    def forward(self, input, target):
+        p, g = self.prepare(input, target)
+        axes = reduction_axes(p.ndim, self.batch)
+        tp = (p * g).sum(axis=axes)
+        fp = p.sum(axis=axes) - tp
+        fn = g.sum(axis=axes) - tp
+        b2 = self.beta * self.beta
+        score = ((1.0 + b2) * tp + self.smooth) / ((1.0 + b2) * tp + b2 * fn + fp + self.smooth)
+        w = class_weights(self.class_weight, g.shape[1], p.dtype, skip_one_class=False)   # segmentation_models
+        if w is not None:
+            score = score * w
+        return reduce(1.0 - score, self.reduction, none_ndim=p.ndim)
 
 
 def fbeta_loss(input, target, beta=1.0, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
@@ -133,7 +132,8 @@ def fbeta_loss(input, target, beta=1.0, include_background=True, to_onehot_y=Fal
     ``beta = 0`` is precision. The input handling (activation flags, ``to_onehot_y``,
     ``include_background``, ``batch``, ``reduction``) is MONAI's, as in
     :func:`~tconv.seg.losses.dice.dice_loss`, and ``reduction="none"`` has Dice's shape
-    ``(B, C', 1, ..., 1)``. ``segmentation_models``' default ``per_image=False`` is ``batch=True``.
+    ``(B, C', 1, ..., 1)``. ``segmentation_models``' default ``per_image=False`` is ``batch=True``. The same as
+    ``FBetaLoss(...)(input, target)``.
 
     >>> import numpy as np
     >>> p = np.array([[[0.9, 0.8, 0.3, 0.1]]])
@@ -141,48 +141,6 @@ def fbeta_loss(input, target, beta=1.0, include_background=True, to_onehot_y=Fal
     >>> round(1 - fbeta_loss(p, g, beta=0.5, smooth=0.0).item(), 6)     # 2.5 / (2.5 + 0.25 + 0.1)
     0.877193
     """
-    _check_fbeta(beta, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth, batch)
-    weight = check_weight(weight)
-    p, g = prepare(input, target, sigmoid=sigmoid, softmax=softmax, other_act=other_act,
-                   to_onehot_y=to_onehot_y, include_background=include_background)
-    axes = reduction_axes(p.ndim, batch)
-    tp = (p * g).sum(axis=axes)
-    fp = p.sum(axis=axes) - tp
-    fn = g.sum(axis=axes) - tp
-    b2 = beta * beta
-    score = ((1.0 + b2) * tp + smooth) / ((1.0 + b2) * tp + b2 * fn + fp + smooth)
-    w = class_weights(weight, g.shape[1], p.dtype, skip_one_class=False)    # segmentation_models: always
-    if w is not None:
-        score = score * w
-    return reduce(1.0 - score, reduction, none_ndim=p.ndim)
-
-
-class FBetaLoss(Module):
-    """``FBetaLoss(beta=1.0, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
-    other_act=None, reduction="mean", smooth=1e-5, batch=False, weight=None)``: see :func:`fbeta_loss`
-    (``segmentation_models``' F-score convention with MONAI-style input handling).
-
-    >>> import numpy as np
-    >>> criterion = FBetaLoss(beta=2.0, sigmoid=True, smooth=0.0)
-    >>> round(criterion(np.zeros((1, 1, 2)), np.array([[[1.0, 0.0]]])).item(), 6)   # 1 - 2.5 / (2.5 + 2 + 0.5)
-    0.5
-    """
-
-    def __init__(self, beta=1.0, include_background=True, to_onehot_y=False, sigmoid=False, softmax=False,
-                 other_act=None, reduction="mean", smooth=1e-5, batch=False, weight=None):
-        super().__init__()
-        _check_fbeta(beta, include_background, to_onehot_y, sigmoid, softmax, other_act, reduction, smooth, batch)
-        self.beta = float(beta)
-        self.include_background = include_background
-        self.to_onehot_y = to_onehot_y
-        self.sigmoid = sigmoid
-        self.softmax = softmax
-        self.other_act = other_act
-        self.reduction = reduction
-        self.smooth = float(smooth)
-        self.batch = batch
-        self.register_buffer("class_weight", check_weight(weight))
-
-    def forward(self, input, target):
-        return fbeta_loss(input, target, self.beta, self.include_background, self.to_onehot_y, self.sigmoid,
-                          self.softmax, self.other_act, self.reduction, self.smooth, self.batch, self.class_weight)
+    return FBetaLoss(beta=beta, include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid,
+                     softmax=softmax, other_act=other_act, reduction=reduction, smooth=smooth, batch=batch,
+                     weight=weight)(input, target)

@@ -31,7 +31,6 @@ is +inf, as without a percentile. And ``percentile=0`` is the minimum here, wher
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import distance_transform_cdt, distance_transform_edt
 
 from ..._checks import check_bool, check_choice
 from ..labels import as_real_array
@@ -147,6 +146,8 @@ def _surface_distance(seg_pred: np.ndarray, seg_gt: np.ndarray, distance_metric:
         return np.full(np.count_nonzero(seg_pred), np.inf)
     if not seg_pred.any():
         return np.full(np.count_nonzero(seg_gt), np.inf)
+    from scipy.ndimage import distance_transform_cdt, distance_transform_edt   # SciPy loads when first needed
+
     if distance_metric == "euclidean":
         distance = distance_transform_edt(~seg_gt, sampling=axis_spacing)
     else:

@@ -12,26 +12,37 @@ message naming them.
   :class:`~tconv.seg.data.ImageMaskFolder` and holds out ``val_fraction`` of it (seeded);
 * augmentation (``augment``): flips and 90-degree rotations, drawn per epoch from
   ``(seed, epoch)`` so a resumed run draws the same ones;
-* loss: one of :data:`LOSSES`, each taking ``(logits (N, K, *S), masks (N, *S))``.
+* loss: one of :data:`LOSSES`, the names of :data:`~tconv.seg.train.criteria.TRAINING_LOSSES`, each
+  taking ``(logits (N, K, *S), masks (N, *S))``.
+
+Each builder takes the part of the configuration it uses, as keyword arguments named after
+the keys (``make_optimizer(model, lr=c["lr"])``); :func:`part` picks that part out of a whole
+configuration (``make_datasets(**part(c, make_datasets))``). Given the whole configuration
+first instead (``make_optimizer(c, model)``, ``make_datasets(c)``), a builder reads its part
+from it.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
 from ..._checks import check_bool, check_choice, check_int, check_number
-from ...nn import functional as F
 from ...optim import Adam
 from ...optim.lr_scheduler import CosineAnnealingLR
-from .. import augment, losses
+from .. import augment as augment_module
 from ..data import DataLoader, ImageMaskFolder, SyntheticShapes, SyntheticShapes3D, random_split
 from ..data.mask_format import MASK_FORMATS
 from ..models import MODELS, UPSAMPLERS, build_model
+from .criteria import TRAINING_LOSSES
 
-__all__ = ["DEFAULTS", "LIMITS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SYNTHETIC", "check_config", "make_datasets", "make_loaders", "make_model",
-           "make_loss", "make_optimizer", "make_scheduler", "make_augmentation", "data_info", "InMemory", "data_bytes",
+__all__ = ["DEFAULTS", "LIMITS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SYNTHETIC", "check_config",
+           "part", "make_datasets", "synthetic_datasets", "make_loaders", "make_model", "model_config", "make_loss",
+           "make_optimizer", "make_scheduler", "make_augmentation", "data_info", "InMemory", "data_bytes",
            "synthetic_info", "make_folder"]
 
 #: Every configuration key, with its default; ``None`` takes the model's or the dimension's
@@ -48,7 +59,6 @@ LIMITS = dict(size={2: 8192, 3: 512}, samples=1_000_000, val_samples=1_000_000, 
 MODEL_DEFAULTS = {"unet": dict(base=16, depth=3), "fcn": dict(base=16, depth=3), "vnet": dict(base=4, depth=2)}
 #: The synthetic data per number of spatial axes: 32x32 images, 16x16x16 volumes.
 DIM_DEFAULTS = {2: dict(size=32, samples=1000), 3: dict(size=16, samples=800)}
-LOSSES = ("ce", "dice", "dicece", "focal", "tversky", "fbeta", "hausdorff")
 #: The synthetic shape classes in the order ``classes`` takes them (the first ``classes - 1``):
 #: distinct outlines first, so the default run (disc and cross) learns in about a minute.
 SHAPES = {2: ("disc", "cross", "ring", "square", "triangle"), 3: ("sphere", "torus", "cube", "cylinder")}
@@ -108,7 +118,7 @@ def check_config(config: dict, spell=None) -> dict:
     check_number(name("val_fraction"), c["val_fraction"], 0, 1, minimum_open=True, maximum_open=True)
     check_number(name("lr"), c["lr"], 0, minimum_open=True)
     check_choice(name("up"), c["up"], UPSAMPLERS)
-    check_choice(name("loss"), c["loss"], LOSSES)
+    check_choice(name("loss"), c["loss"], tuple(TRAINING_LOSSES))
     check_choice(name("mask_format"), c["mask_format"], MASK_FORMATS)
     check_bool(name("batch_norm"), c["batch_norm"])
     if c["augment"] is not None:
@@ -134,18 +144,61 @@ def check_config(config: dict, spell=None) -> dict:
     return c
 
 
-def data_bytes(c: dict) -> int:
-    """Bytes the synthetic data of ``c`` holds in memory (0 for a folder: it is read batch by batch).
+def __getattr__(name: str):
+    if name == "LOSSES":             # the loss names, read from the table when asked (a registered loss is one)
+        return tuple(TRAINING_LOSSES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def part(c: Mapping, builder) -> dict:
+    """The part of the configuration ``c`` that ``builder`` uses: its keyword-only arguments, by key.
+
+    >>> part(check_config({"lr": 0.01}), make_optimizer)
+    {'lr': 0.01}
+    """
+    return {name: c[name] for name in _part_keys(builder)}
+
+
+def _part_keys(builder) -> tuple:
+    parameters = inspect.signature(inspect.unwrap(builder)).parameters.values()
+    return tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
+
+
+def _whole_config_form(builder):
+    """Let ``builder(c, *rest)`` read its part from a whole configuration ``c`` given first.
+
+    When the first argument is a configuration (a mapping) and no part is given by keyword,
+    the part is read from it (:func:`part`): the form the tutorials and benchmarks use, which
+    ``tconv train`` (:mod:`.run`) does not need.
+    """
+    keys = _part_keys(builder)
+
+    @functools.wraps(builder)
+    def call(*args, **kwargs):
+        if args and isinstance(args[0], Mapping) and not any(key in kwargs for key in keys):
+            config, args = args[0], args[1:]
+            kwargs = {**kwargs, **{key: config[key] for key in keys}}
+        return builder(*args, **kwargs)
+    return call
+
+
+def _side(size, dim: int) -> int:
+    """The synthetic data's side: ``size`` (checked, one side per axis) or the dimension's default."""
+    return size[0] if size else DIM_DEFAULTS[dim]["size"]
+
+
+@_whole_config_form
+def data_bytes(*, data, dim, size, samples, val_samples) -> int:
+    """Bytes the synthetic data holds in memory (0 for a folder, ``data``: it is read batch by batch).
 
     Every image is float32 and every mask int64: ``(samples + val_samples) * pixels * (4 + 8)``.
 
-    >>> data_bytes(check_config({}))              # 1200 images of 32 x 32
+    >>> data_bytes(**part(check_config({}), data_bytes))              # 1200 images of 32 x 32
     14745600
     """
-    if c["data"] is not None:
+    if data is not None:
         return 0
-    side = c["size"][0] if c["size"] else DIM_DEFAULTS[c["dim"]]["size"]
-    return (c["samples"] + c["val_samples"]) * side ** c["dim"] * (4 + 8)
+    return (samples + val_samples) * _side(size, dim) ** dim * (4 + 8)
 
 
 class InMemory:
@@ -174,28 +227,37 @@ def data_info(dataset) -> dict:
                 class_names=list(dataset.class_names), spatial_dims=int(dataset.spatial_dims))
 
 
-def _synthetic(c: dict):
-    """The two synthetic data sets of ``c`` (lazy: each item is drawn when read)."""
-    kind = SyntheticShapes3D if c["dim"] == 3 else SyntheticShapes
-    size = c["size"][0] if c["size"] else DIM_DEFAULTS[c["dim"]]["size"]
-    knobs = dict(SYNTHETIC[c["dim"]], shapes=SHAPES[c["dim"]][:c["classes"] - 1])
-    return (kind(c["samples"], size=size, seed=c["seed"], **knobs),
-            kind(c["val_samples"], size=size, seed=c["seed"] + 1, **knobs))
+def synthetic_datasets(*, dim, size, samples, val_samples, classes, seed) -> tuple:
+    """The training and validation synthetic sets (lazy: each item is drawn when read; validation: ``seed + 1``).
+
+    >>> train, val = synthetic_datasets(dim=2, size=None, samples=4, val_samples=2, classes=3, seed=0)
+    >>> len(train), len(val), train.class_names
+    (4, 2, ('background', 'disc', 'cross'))
+    """
+    kind = SyntheticShapes3D if dim == 3 else SyntheticShapes
+    knobs = dict(SYNTHETIC[dim], shapes=SHAPES[dim][:classes - 1], size=_side(size, dim))
+    return kind(samples, seed=seed, **knobs), kind(val_samples, seed=seed + 1, **knobs)
 
 
-def synthetic_info(c: dict) -> dict:
-    """:func:`data_info` of the synthetic data of ``c``, without drawing any of it.
+@_whole_config_form
+def synthetic_info(*, dim, size, samples, val_samples, classes, seed) -> dict:
+    """:func:`data_info` of the synthetic data, without drawing any of it.
 
-    >>> synthetic_info(check_config({}))["class_names"]
+    >>> synthetic_info(**part(check_config({}), synthetic_info))["class_names"]
     ['background', 'disc', 'cross']
     """
-    return data_info(_synthetic(c)[0])
+    return data_info(synthetic_datasets(dim=dim, size=size, samples=samples, val_samples=val_samples,
+                                        classes=classes, seed=seed)[0])
 
 
-def make_folder(c: dict) -> ImageMaskFolder:
-    """The :class:`~tconv.seg.data.ImageMaskFolder` of ``c["data"]``, checked for training."""
-    folder = ImageMaskFolder(c["data"], size=None if c["size"] is None else tuple(c["size"][:2]),
-                             mask_format=c["mask_format"])
+@_whole_config_form
+def make_folder(*, data, size, mask_format, batch_size, model, depth) -> ImageMaskFolder:
+    """The :class:`~tconv.seg.data.ImageMaskFolder` ``data``, checked for training (``size``: resize to it).
+
+    Without ``size`` the images must share one size when ``batch_size > 1``, and each must survive
+    the ``model``'s halvings (``depth``; FCN: 3).
+    """
+    folder = ImageMaskFolder(data, size=None if size is None else tuple(size[:2]), mask_format=mask_format)
     if folder.num_classes < 2:
         raise ValueError(f"every mask in {folder.root / 'masks'} is class 0 (the background): there is nothing to "
                          "segment; masks hold class ids, 0 for the background and 1, 2, ... for the objects")
@@ -210,107 +272,106 @@ def make_folder(c: dict) -> ImageMaskFolder:
                       f"{folder.num_classes - 1} object classes are empty; the masks hold "
                       f"{sorted(folder.class_pixels)[:8]}): the model scores them anyway; if the values are grey "
                       "levels, save the masks as class ids 0, 1, 2, ...", stacklevel=2)
-    if c["size"] is None and len(set(folder.image_sizes)) > 1 and c["batch_size"] > 1:
+    if size is None and len(set(folder.image_sizes)) > 1 and batch_size > 1:
         first, other = folder.image_sizes[0], next(s for s in folder.image_sizes if s != folder.image_sizes[0])
-        raise ValueError(f"{c['data']}: the images have different sizes ({first[0]} x {first[1]} and {other[0]} x "
+        raise ValueError(f"{data}: the images have different sizes ({first[0]} x {first[1]} and {other[0]} x "
                          f"{other[1]}), so they cannot share a batch; resize them all with size=(H, W) (tconv train "
                          "--size H W), or train with batch_size=1")
-    if c["size"] is None:
-        halvings = 3 if c["model"] == "fcn" else c["depth"]
+    if size is None:
+        halvings = 3 if model == "fcn" else depth
         small = [(h, w) for h, w in folder.image_sizes if min(h, w) < 2 ** halvings]
         if small:
-            raise ValueError(f"{c['data']}: an image of {small[0][0]} x {small[0][1]} pixels is too small for the "
-                             f"{c['model']}, which halves the size {halvings} times (at least {2 ** halvings} per side); "
+            raise ValueError(f"{data}: an image of {small[0][0]} x {small[0][1]} pixels is too small for the "
+                             f"{model}, which halves the size {halvings} times (at least {2 ** halvings} per side); "
                              "give --size, or lower --depth")
     if len(folder) < 2:
-        raise ValueError(f"{c['data']}: {len(folder)} image/mask pair; training needs at least 2 (one to hold out)")
+        raise ValueError(f"{data}: {len(folder)} image/mask pair; training needs at least 2 (one to hold out)")
     return folder
 
 
-def make_datasets(c: dict, folder: ImageMaskFolder | None = None):
-    """``(train, val, info)`` for the configuration ``c`` (see the module docstring).
+@_whole_config_form
+def make_datasets(folder: ImageMaskFolder | None = None, *, data, dim, size, samples, val_samples, classes,
+                  val_fraction, mask_format, seed):
+    """``(train, val, info)``: the synthetic sets drawn into memory, or ``data`` split (``val_fraction`` held out).
 
-    ``folder`` is ``c["data"]`` already read by :func:`make_folder` (it is read here if not).
+    ``folder`` is ``data`` already read by :func:`make_folder` (it is read here if not).
     """
-    if c["data"] is None:
-        train, val = _synthetic(c)
+    if data is None:
+        train, val = synthetic_datasets(dim=dim, size=size, samples=samples, val_samples=val_samples,
+                                        classes=classes, seed=seed)
         return InMemory(train), InMemory(val), data_info(train)
-    folder = folder if folder is not None else make_folder(c)
-    n_val = max(1, round(c["val_fraction"] * len(folder)))
+    if folder is None:
+        raise ValueError(f"data={data!r}: pass the folder read by make_folder (it checks the images against the model)")
+    n_val = max(1, round(val_fraction * len(folder)))
     if n_val >= len(folder):
-        raise ValueError(f"val_fraction={c['val_fraction']} holds out {n_val} of the {len(folder)} image/mask pairs "
+        raise ValueError(f"val_fraction={val_fraction} holds out {n_val} of the {len(folder)} image/mask pairs "
                          "and leaves none to train on; lower it")
-    train, val = random_split(folder, [len(folder) - n_val, n_val], seed=c["seed"])
+    train, val = random_split(folder, [len(folder) - n_val, n_val], seed=seed)
     return train, val, data_info(folder)
 
 
-def make_augmentation(c: dict, info: dict, epoch: int):
-    """Epoch ``epoch``'s paired augmentation (or None): flips and 90-degree rotations, seeded by (seed, epoch)."""
-    enabled = c["augment"] if c["augment"] is not None else c["data"] is None
+@_whole_config_form
+def make_augmentation(info: dict, epoch: int, *, augment, data, seed):
+    """Epoch ``epoch``'s paired augmentation (or None): flips and 90-degree rotations, seeded by (seed, epoch).
+
+    ``augment``: on, off, or None (on for synthetic data, ``data=None``); ``info["spatial_dims"]``
+    adds the depth flip for volumes.
+    """
+    enabled = augment if augment is not None else data is None
     if not enabled:
         return None
-    seed = int(np.random.SeedSequence([c["seed"], epoch, 1]).generate_state(1)[0])
+    draw_seed = int(np.random.SeedSequence([seed, epoch, 1]).generate_state(1)[0])
     dims = info["spatial_dims"]
-    flips = [augment.HorizontalFlip(), augment.VerticalFlip()] + ([augment.DepthFlip()] if dims == 3 else [])
-    return augment.Compose(flips + [augment.RandomRotate90()], seed=seed, spatial_dims=dims)
+    flips = [augment_module.HorizontalFlip(), augment_module.VerticalFlip()]
+    flips += [augment_module.DepthFlip()] if dims == 3 else []
+    return augment_module.Compose(flips + [augment_module.RandomRotate90()], seed=draw_seed, spatial_dims=dims)
 
 
-def make_loaders(c: dict, train, val):
-    """The training loader (shuffled, seeded) and the validation loader."""
-    return (DataLoader(train, batch_size=c["batch_size"], shuffle=True, seed=c["seed"]),
-            DataLoader(val, batch_size=max(c["batch_size"], 16)))
+@_whole_config_form
+def make_loaders(train, val, *, batch_size, seed):
+    """The training loader (shuffled, seeded) and the validation loader (batches of at least 16)."""
+    return (DataLoader(train, batch_size=batch_size, shuffle=True, seed=seed),
+            DataLoader(val, batch_size=max(batch_size, 16)))
 
 
-def make_model(c: dict, info: dict):
-    """The network of ``c`` for the data described by ``info``."""
-    return build_model(model_config(c, info))
-
-
-def model_config(c: dict, info: dict) -> dict:
-    """The model's constructor arguments (what a checkpoint stores to rebuild it)."""
-    common = dict(in_channels=info["in_channels"], num_classes=info["num_classes"], base=c["base"],
+@_whole_config_form
+def model_config(info: dict, *, model, base, depth, up, batch_norm) -> dict:
+    """The model's constructor arguments for the data ``info`` (what a checkpoint stores to rebuild it)."""
+    common = dict(in_channels=info["in_channels"], num_classes=info["num_classes"], base=base,
                   dim=info["spatial_dims"])
-    if c["model"] == "unet":
-        return dict(model="unet", depth=c["depth"], up=c["up"], batch_norm=c["batch_norm"], **common)
-    if c["model"] == "fcn":
-        return dict(model="fcn", batch_norm=c["batch_norm"], **common)
-    return dict(model="vnet", depth=c["depth"], batch_norm=c["batch_norm"], **common)
+    if model == "unet":
+        return dict(model="unet", depth=depth, up=up, batch_norm=batch_norm, **common)
+    if model == "fcn":
+        return dict(model="fcn", batch_norm=batch_norm, **common)
+    return dict(model="vnet", depth=depth, batch_norm=batch_norm, **common)
+
+
+@_whole_config_form
+def make_model(info: dict, *, model, base, depth, up, batch_norm):
+    """The network for the data described by ``info`` (:func:`model_config`, then ``build_model``)."""
+    return build_model(model_config(info, model=model, base=base, depth=depth, up=up, batch_norm=batch_norm))
 
 
 def make_loss(name: str, num_classes: int, fused: bool = False):
-    """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for one of :data:`LOSSES`.
+    """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for ``name``, one of :data:`LOSSES`.
 
-    The MONAI-style losses take class ids with a channel axis, ``masks[:, None]``, one-hot
-    encoded inside (``to_onehot_y=True``) after a softmax over the logits. ``fused=True`` gives
-    ``"dicece"`` as one op (:func:`tconv.seg.losses.dice_ce_with_logits`: the same numbers,
-    softmax, both losses and the gradient in two passes), as the planned training step uses it.
+    The criterion of :data:`~tconv.seg.train.criteria.TRAINING_LOSSES` (``num_classes`` is not
+    needed by any of them; it stays for losses that weigh the classes). ``fused=True`` gives the
+    loss's fused op where it has one (``"dicece"``: :func:`tconv.seg.losses.dice_ce_with_logits`,
+    the same numbers, softmax, both losses and the gradient in two passes), as the planned training
+    step uses it.
     """
-    check_choice("loss", name, LOSSES)
-    if name == "ce":
-        return F.cross_entropy
-    if name == "dicece" and fused:
-        return losses.dice_ce_with_logits
-    onehot = dict(to_onehot_y=True, softmax=True)
-    criterion = {
-        "dice": lambda: losses.DiceLoss(**onehot),
-        "dicece": lambda: losses.DiceCELoss(**onehot),
-        "focal": lambda: losses.FocalLoss(to_onehot_y=True, use_softmax=True),
-        "tversky": lambda: losses.TverskyLoss(**onehot, alpha=0.3, beta=0.7),
-        "fbeta": lambda: losses.FBetaLoss(**onehot, beta=2.0),
-        "hausdorff": lambda: losses.HausdorffDTLoss(**onehot),
-    }[name]()
-
-    def loss(logits, masks):
-        return criterion(logits, masks[:, None])
-    loss.__name__ = name
-    return loss
+    check_choice("loss", name, tuple(TRAINING_LOSSES))
+    return TRAINING_LOSSES[name].criterion(fused=fused)
 
 
-def make_optimizer(c: dict, model):
-    """Adam with the configured learning rate."""
-    return Adam(model.parameters(), lr=c["lr"])
+@_whole_config_form
+def make_optimizer(model, *, lr):
+    """Adam over ``model``'s parameters with learning rate ``lr``."""
+    return Adam(model.parameters(), lr=lr)
 
 
-def make_scheduler(c: dict, optimizer, steps_per_epoch: int):
-    """The learning rate follows half a cosine from ``lr`` to 0 over the whole run, stepped per batch."""
-    return CosineAnnealingLR(optimizer, T_max=max(1, c["epochs"] * steps_per_epoch))
+@_whole_config_form
+def make_scheduler(optimizer, steps_per_epoch: int, *, epochs):
+    """The learning rate follows half a cosine from its start to 0 over ``epochs``, stepped per batch."""
+    return CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))

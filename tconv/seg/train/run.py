@@ -25,10 +25,11 @@ import numpy as np
 
 from ... import random as tconv_random
 from ...serialization import atomic_write, load, save
+from ..models import build_model
 from .loop import TrainingDiverged, fit
 from .memory import bytes_per_pixel, check_memory, format_bytes
 from .recipe import (DIM_DEFAULTS, check_config, data_bytes, data_info, make_augmentation, make_datasets, make_folder,
-                     make_loaders, make_loss, make_model, make_optimizer, make_scheduler, model_config, synthetic_info)
+                     make_loaders, make_loss, make_optimizer, make_scheduler, model_config, part, synthetic_info)
 
 __all__ = ["train_run", "load_checkpoint", "CHECKPOINT_FORMAT", "write_json", "new_run_folder", "RUN_FILES"]
 
@@ -126,13 +127,15 @@ def _item_pixels(c: dict, folder) -> int:
     return max(h * w for h, w in folder.image_sizes)
 
 
-def _check_run_memory(c: dict, info: dict, folder, max_memory, spell) -> None:
-    """The data, plus one training step or one validation batch, within ``max_memory`` (before either is made)."""
+def _check_run_memory(c: dict, network: dict, held: int, folder, max_memory, spell) -> None:
+    """The data held in memory (``held`` bytes) alone, then with one training step or one validation batch of
+    ``network``, within ``max_memory`` (before either is made)."""
+    if held:
+        check_memory("the synthetic data", held, max_memory, f"lower {spell('samples')} or {spell('size')}",
+                     flag=spell("max_memory"))
     pixels = _item_pixels(c, folder)
-    network = model_config(c, info)
     step = bytes_per_pixel(network, training=True) * c["batch_size"] * pixels
     validation = bytes_per_pixel(network, training=False) * max(c["batch_size"], 16) * pixels
-    held = data_bytes(c)
     parts = [f"one step {format_bytes(step)}"] + ([f"the data {format_bytes(held)}"] if held else [])
     check_memory(f"training ({', '.join(parts)})", held + max(step, validation), max_memory,
                  f"lower {spell('batch_size')}, {spell('size')}, {spell('base')}"
@@ -189,20 +192,19 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
         c = check_config(config, spell)
         replaced = _claim(out, overwrite, spell)
     if c["data"] is None:
-        check_memory("the synthetic data", data_bytes(c), max_memory, f"lower {spell('samples')} or {spell('size')}",
-                     flag=spell("max_memory"))
-        folder, info = None, synthetic_info(c)
+        folder, info = None, synthetic_info(**part(c, synthetic_info))     # nothing drawn yet
     else:
-        folder = make_folder(c)                              # reads the headers and masks, not the images
+        folder = make_folder(**part(c, make_folder))         # reads the headers and masks, not the images
         info = data_info(folder)
-    _check_run_memory(c, info, folder, max_memory, spell)
+    network = model_config(info, **part(c, model_config))
+    _check_run_memory(c, network, data_bytes(**part(c, data_bytes)), folder, max_memory, spell)
     out.mkdir(parents=True, exist_ok=True)
     tconv_random.manual_seed(c["seed"])                      # the model's initial weights
-    train, val, info = make_datasets(c, folder)
-    train_loader, val_loader = make_loaders(c, train, val)
-    model = make_model(c, info)
-    optimizer = make_optimizer(c, model)
-    scheduler = make_scheduler(c, optimizer, len(train_loader))
+    train, val, info = make_datasets(folder, **part(c, make_datasets))
+    train_loader, val_loader = make_loaders(train, val, batch_size=c["batch_size"], seed=c["seed"])
+    model = build_model(network)
+    optimizer = make_optimizer(model, lr=c["lr"])
+    scheduler = make_scheduler(optimizer, len(train_loader), epochs=c["epochs"])
     loss = make_loss(c["loss"], info["num_classes"], fused=planned)
     history, start = [], 0
     if checkpoint is not None:
@@ -218,7 +220,7 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
         atomic_write(out / "model.npz", lambda tmp: shutil.copyfile(Path(resume).parent / "model.npz", tmp))
     best = max((row["val_miou"] for row in history if math.isfinite(row["val_miou"])), default=-1.0)
     best_epoch = next((row["epoch"] for row in history if row["val_miou"] == best), None)
-    header = dict(format=CHECKPOINT_FORMAT, config=c, model_config=model_config(c, info), info=info)
+    header = dict(format=CHECKPOINT_FORMAT, config=c, model_config=network, info=info)
     run = dict(model=model, val=val, info=info, config=c, out_dir=out)
 
     def end_of_epoch(row):
@@ -240,7 +242,7 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
         return bool(on_epoch_end(row, run)) if on_epoch_end is not None else False
 
     def start_of_epoch(epoch):                              # epoch e's augmentation, whether resumed or not
-        train_loader.transform = make_augmentation(c, info, epoch)
+        train_loader.transform = make_augmentation(info, epoch, augment=c["augment"], data=c["data"], seed=c["seed"])
 
     history = fit(model, train_loader, val_loader, loss=loss, optimizer=optimizer, scheduler=scheduler,
                   epochs=c["epochs"], planned=planned,

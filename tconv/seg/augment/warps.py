@@ -9,7 +9,8 @@ source point falls outside the input).
 Volumes (``spatial_dims=3``): the warp is in the H-W plane and the same for every depth
 slice (as albumentations applies its 2-D warps to volumes); nothing moves along depth.
 Borders are constant only (``fill`` / ``fill_mask``); albumentations' other ``border_mode``
-values are not copied.
+values are not copied. (This module was ``tconv.seg.augment.geometric``; that name still works,
+deprecated: ``tconv._moved``.)
 """
 from __future__ import annotations
 
@@ -148,6 +149,12 @@ class Affine(DualTransform):
         self.keep_ratio = check_bool("keep_ratio", keep_ratio)
         if self.keep_ratio and self.scale["x"] != self.scale["y"]:
             raise ValueError(f"keep_ratio=True needs the same x and y scale range, got {self.scale}")
+
+    def init_arguments(self) -> dict:
+        arguments = super().init_arguments()
+        if self.translate_percent is not None:          # translate_px holds zeros then; it was not given
+            arguments["translate_px"] = None
+        return arguments
 
     def get_params(self, sample, rng: np.random.Generator) -> dict:
         height, width = sample.spatial_shape[-2:]

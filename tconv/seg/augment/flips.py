@@ -1,5 +1,7 @@
 """Flips and rotations by 90 degrees: they permute pixels, so they are exact on image and mask.
 
+(This module was ``tconv.seg.augment.spatial``; that name still works, deprecated: ``tconv._moved``.)
+
 All act on the trailing spatial axes, so the same code serves an image ``(C, H, W)``, its mask
 ``(H, W)`` and volumes ``(C, D, H, W)`` / ``(D, H, W)``:
 
