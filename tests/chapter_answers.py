@@ -1,0 +1,28 @@
+"""Right answers and typical mistakes of the exercises of tutorials 12-16 and 08.4, worked out here.
+
+Written by hand or with plain loops (not with the graders' library calls), so a grader that
+computes the wrong expected value fails; tests/test_exercises.py adds them to its tables.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+W0 = np.array([[1.0, 2.0], [3.0, 4.0]])
+KRON = np.array([[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], dtype=float)
+
+#: exercise -> (a right answer, the given values)
+RIGHT = {
+    "12.1": ({0: [1, 3], 1: [0, 2, 4]}, {}),
+    "12.2": (KRON, dict(w0=W0)),
+    "12.3": ((0, 5, 7), {}),
+}
+
+#: (exercise, a typical wrong answer, a piece of its hint)
+WRONG = [
+    ("12.1", {0: [0, 2, 4], 1: [1, 3]}, "shifts them by one"),
+    ("12.1", {0: [3, 1], 1: [0, 2, 4]}, "increasing order"),
+    ("12.2", np.tile(W0, (2, 2)), "not all equal"),
+    ("12.2", np.kron(W0[::-1, ::-1], np.ones((2, 2))), "another order"),
+    ("12.3", (0, 7, 5), "swapped"),
+    ("12.3", (2, 5, 7), "divided by r²"),
+]
