@@ -108,9 +108,9 @@ assert "14 input pixels" in printed.getvalue()
 # %%
 unet = UNet(base=4, depth=3)
 print(f"U-Net depth 3: receptive field {model_receptive_field(unet)} pixels, reach {model_reach(unet)}")
-deep_path = parse_stack("3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1")
-assert model_receptive_field(unet) == receptive_field(deep_path) == 100
-assert model_reach(unet) == receptive_field_reach(deep_path) == (51, 51)
+deepest = parse_stack("3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1")
+assert model_receptive_field(unet) == receptive_field(deepest) == 100
+assert model_reach(unet) == receptive_field_reach(deepest) == (51, 51)
 
 # %% [markdown]
 # Check it on the network itself (float64 weights): for the output pixels of one period of the
