@@ -40,3 +40,19 @@ WRONG += [
     ("13.2", (1, 2, 3), "tutorial's own"),
     ("13.3", [1, 0, 2, 0, 3], "not one"),
 ]
+
+IMAGE_14 = np.array([[7, 1, 2, 3], [0, 2, 8, 1], [4, 4, 0, 0], [1, 5, 6, 9]], dtype=float)
+UNPOOLED_14 = np.array([[7, 0, 0, 0], [0, 0, 8, 0], [0, 0, 0, 0], [0, 5, 0, 9]], dtype=float)
+GRAD_14 = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0], [0, 3, 0, 4]], dtype=float)   # argmax 4, 9, 6, 8
+RIGHT.update({
+    "14.1": (UNPOOLED_14, dict(image=IMAGE_14)),
+    "14.2": ((4, (3, 5)), {}),
+    "14.3": (GRAD_14, {}),
+})
+WRONG += [
+    ("14.1", np.kron([[7, 8], [5, 9]], np.ones((2, 2))), "nearest resize"),
+    ("14.1", IMAGE_14, "input itself"),
+    ("14.2", (3, (2, 4)), "not the size pooling"),
+    ("14.2", (4, (2, 6)), "range is open"),
+    ("14.3", np.kron([[1, 2], [3, 4]], np.ones((2, 2))), "not to the whole"),
+]
