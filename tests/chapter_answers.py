@@ -46,13 +46,13 @@ UNPOOLED_14 = np.array([[7, 0, 0, 0], [0, 0, 8, 0], [0, 0, 0, 0], [0, 5, 0, 9]],
 GRAD_14 = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0], [0, 3, 0, 4]], dtype=float)   # argmax 4, 9, 6, 8
 RIGHT.update({
     "14.1": (UNPOOLED_14, dict(image=IMAGE_14)),
-    "14.2": ((4, (3, 5)), {}),
+    "14.2": ((6, (5, 7)), {}),                         # (3 - 1)·2 + 2, strictly between 4 and 8
     "14.3": (GRAD_14, {}),
 })
 WRONG += [
     ("14.1", np.kron([[7, 8], [5, 9]], np.ones((2, 2))), "nearest resize"),
     ("14.1", IMAGE_14, "input itself"),
-    ("14.2", (3, (2, 4)), "not the size pooling"),
-    ("14.2", (4, (2, 6)), "range is open"),
+    ("14.2", (3, (5, 7)), "pooled map's size"),
+    ("14.2", (6, (4, 8)), "range is open"),
     ("14.3", np.kron([[1, 2], [3, 4]], np.ones((2, 2))), "not to the whole"),
 ]

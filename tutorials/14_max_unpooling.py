@@ -234,9 +234,9 @@ for r in (0, 2):
 check("14.1", result, image=image_14)
 
 # %% [markdown]
-# **Exercise 2.** A 3 x 3 map was pooled with kernel 2 and stride 2. What size does unpooling make
-# by default, and which `output_size` values (per axis) does it accept? Answer
-# `(default, (smallest, largest))`.
+# **Exercise 2.** Max pooling with kernel 2 and stride 2 made a 3 x 3 map. What size does
+# unpooling that map make by default, and which `output_size` values (per axis) does it accept?
+# Answer `(default, (smallest, largest))`.
 
 # %%
 # BEGIN SOLUTION 14.2

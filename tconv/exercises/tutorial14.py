@@ -48,8 +48,7 @@ def _size(value, expected):
     except (TypeError, ValueError):
         return not_yet("The default size is a whole number.")
     if given == 3:
-        return not_yet("Pooling shrank 3 to 1; unpooling's default is (i − 1)·s − 2p + k, not the size pooling "
-                       "started from.")
+        return not_yet("3 is the pooled map's size; unpooling's default is (i − 1)·s − 2p + k.")
     return right() if given == expected else not_yet("The default is (i − 1)·s − 2p + k per axis.")
 
 
