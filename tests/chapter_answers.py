@@ -56,3 +56,17 @@ WRONG += [
     ("14.2", (6, (4, 8)), "range is open"),
     ("14.3", np.kron([[1, 2], [3, 4]], np.ones((2, 2))), "not to the whole"),
 ]
+
+RIGHT.update({
+    "15.1": (100, {}),                  # 188 -> 184 -> 92 -> 88 -> 44 -> 40 -> 20 -> 16 -> 28 -> 52 -> 100
+    "15.2": (49, {}),                   # each tile keeps 256 - 2·56 = 144: ceil(1000 / 144) = 7 per axis
+    "15.3": (1 + 10 * np.exp(-0.5), {}),
+})
+WRONG += [
+    ("15.1", 188 - 56, "level by level"),
+    ("15.2", 16, "Tiles overlap"),
+    ("15.2", 25, "both"),
+    ("15.2", 7, "two"),
+    ("15.3", 10 * np.exp(-0.5), "add the class weight"),
+    ("15.3", 1 + 10 * np.exp(-13 / 50), "squares the sum"),
+]
