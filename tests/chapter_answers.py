@@ -70,3 +70,35 @@ WRONG += [
     ("15.3", 10 * np.exp(-0.5), "add the class weight"),
     ("15.3", 1 + 10 * np.exp(-13 / 50), "squares the sum"),
 ]
+
+_IMAGE_16 = np.add.outer(np.arange(4.0), np.arange(4.0)) + np.array([[0.0, 1.0] * 2, [1.0, 0.0] * 2] * 2)
+
+
+def _energy_by_loops(image):
+    """Sum |DFT|² over the stride frequencies / over all, the DFT written as a double loop."""
+    centred = image - image.mean()
+    n = image.shape[0]
+    power = np.zeros((n, n))
+    for u in range(n):
+        for v in range(n):
+            power[u, v] = abs(sum(centred[r, c] * np.exp(-2j * np.pi * (u * r + v * c) / n)
+                                  for r in range(n) for c in range(n))) ** 2
+    return (power[0, n // 2] + power[n // 2, 0] + power[n // 2, n // 2]) / power.sum()
+
+
+W_16 = np.random.default_rng(16).standard_normal((4, 8, 3, 3))
+B_16 = np.array([0.1, -0.2, 0.3, 0.0])
+PHASES_16 = np.array([[0.5 * W_16[2 * i + j].sum() + B_16[2 * i + j] for j in range(2)] for i in range(2)])
+RIGHT.update({
+    "16.1": ({"k3s2", "k4s2", "shuffle", "shuffle_icnr"}, {}),
+    "16.2": (_energy_by_loops(_IMAGE_16), {}),
+    "16.3": (PHASES_16, dict(w=W_16, b=B_16, v=0.5)),
+})
+WRONG += [
+    ("16.1", {"k3s2", "k4s2", "shuffle", "shuffle_icnr", "resize"}, "all nine taps"),
+    ("16.1", {"k3s2", "k4s2", "shuffle"}, "ICNR only"),
+    ("16.1", {"k3s2", "shuffle", "shuffle_icnr"}, "missing"),
+    ("16.2", 1.0, "ramp"),
+    ("16.3", PHASES_16.T, "Transposed"),
+    ("16.3", PHASES_16 - B_16.reshape(2, 2), "bias"),
+]
