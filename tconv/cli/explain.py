@@ -20,8 +20,8 @@ the number of --input values. Without geometry flags: the lecture notes' 4x4 inp
 step by step, with every view checked.
 
 --stack explains a stack of layers instead: its receptive field layer by layer, and the footprint
-that shows the gridding of stacked equal dilations. One word per layer, K[sS][dD][t]: kernel K,
-stride S, dilation D, t for a transposed (upsampling) layer."""
+that shows the gridding of stacked equal dilations. One word per layer, K[sS][dD][pP][t]: kernel K,
+stride S, dilation D, padding P (for the reach), t for a transposed (upsampling) layer."""
 
 EXAMPLES = """\
 examples:
@@ -50,7 +50,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the --check data (default 0; e.g. --seed 3)")
     parser.add_argument("--stack", nargs="+", metavar="LAYER",
                         help="explain the receptive field of a stack of layers instead of one geometry: one word per "
-                        "layer, K[sS][dD][t] (kernel, stride, dilation, t = transposed), e.g. --stack 3 3 2s2 3d2")
+                        "layer, K[sS][dD][pP][t] (kernel, stride, dilation, padding, t = transposed), e.g. --stack 3 3 2s2 3d2")
 
 
 def _print(lines) -> None:
