@@ -153,7 +153,8 @@ def prediction_tile(model, checkpoint: dict, path, size, image_size, max_memory:
     check_memory(f"{path}: reading {shown} pixels and holding their class scores", fixed, limit,
                  "resize the image first")
     try:
-        return choose_tile(model, size, limit - fixed, bytes_per_pixel(model, training=False), tile)
+        per_pixel = bytes_per_pixel(model, training=False, side=min(size))
+        return choose_tile(model, size, limit - fixed, per_pixel, tile)
     except ValueError as error:
         memory = f" (--max-memory {format_bytes(limit)})" if "memory" in str(error) else ""
         raise ValueError(f"{path}: {error}{memory}") from None
@@ -207,6 +208,6 @@ def evaluate_folder(model, checkpoint: dict, folder, batch_size: int = 8, hd95: 
     batch = batch_size if size else 1              # images of different sizes: one at a time
     pixels = math.prod(size[:2]) if size else max(h * w for h, w in data.image_sizes)
     check_memory(f"{folder}: evaluating batches of {batch} image(s) of up to {pixels:,} pixels",
-                 bytes_per_pixel(model, training=False) * batch * pixels, max_memory,
+                 bytes_per_pixel(model, training=False, side=round(pixels ** 0.5)) * batch * pixels, max_memory,
                  "resize the images (or evaluate a folder of smaller ones)")
     return evaluate(model, DataLoader(data, batch_size=batch), checkpoint["info"]["num_classes"], hd95=hd95)
