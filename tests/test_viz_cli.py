@@ -99,7 +99,7 @@ def test_training_and_unet_draw_from_their_arguments(capsys, tmp_path):
 def test_the_pack_page_shows_every_figure_once_with_its_command():
     entries = pack_entries()
     names = [e.filename for e in entries]
-    assert len(set(names)) == len(names) == 81 and sum(e.animated for e in entries) == 32
+    assert len(set(names)) == len(names) == 89 and sum(e.animated for e in entries) == 33
     page = index_html(entries)
     sources = re.findall(r'<img src="([^"]+)"', page)
     assert sources == names
@@ -111,7 +111,8 @@ def test_the_pack_page_shows_every_figure_once_with_its_command():
 def test_a_pack_command_makes_the_same_file_as_the_pack(capsys, tmp_path):
     chosen = [e for e in pack_entries() if e.filename in ("01_no_padding_unit_strides_transposed_numbers.gif",
                                                           "07_padding_strides_odd_transposed_equivalent.png",
-                                                          "matrix_notes_numbers.png")]
+                                                          "matrix_notes_numbers.png", "phases_k3_s2.png",
+                                                          "unpool.png")]
     make_pack(tmp_path / "pack", entries=chosen)
     listed = sorted(os.listdir(tmp_path / "pack"))
     assert listed == sorted([e.filename for e in chosen] + ["index.html", "explorer.html"])

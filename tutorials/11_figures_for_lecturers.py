@@ -377,9 +377,10 @@ fig
 # `tconv figure pack -o lecture_pack` renders the whole pack: for each of the paper's eight
 # configurations (Dumoulin & Visin 2016) the convolution and its transposed twin, still and
 # animated, with and without numbers, and the twin in the paper's view; then the notes' matrix,
-# the checkerboard lab for kernels 3 and 4, every view of two operators and a U-Net; and
+# the checkerboard lab for kernels 3 and 4, every view of two operators, a U-Net and the figures
+# of tutorials 12-16 (phases, gridding, unpooling, tiling, the weight map, trained decoders); and
 # `index.html`, a page that shows each figure with its caption and the command that makes it
-# again. That is 81 figures (32 of them GIFs), about 80 s of CPU time (docs/benchmarks.md): too long for this
+# again. That is 89 figures (33 of them GIFs), well over a minute of CPU time (docs/benchmarks.md): too long for this
 # tutorial, so here we render a part of it with the same function,
 # `viz.make_pack(folder, entries=...)`. `pack_entries()` lists everything the pack holds:
 
@@ -390,7 +391,7 @@ sections = list(dict.fromkeys(e.section for e in entries))
 print(f"{len(entries)} figures, {len(gifs)} animated, in {len(sections)} sections:")
 for section in sections:
     print(f"  {sum(e.section == section for e in entries):>2}  {section}")
-assert len(entries) == 81 and len(gifs) == 32 and len(PAPER_CASES) == 8
+assert len(entries) == 89 and len(gifs) == 33 and len(PAPER_CASES) == 8
 
 # %% [markdown]
 # A part: the still pictures of the first configuration (no padding, unit strides) and the notes'

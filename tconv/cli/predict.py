@@ -21,19 +21,26 @@ images, a grey image repeated for a colour model (tconv evaluate does the same).
 volumes reads volume files (.npy, .nii/.nii.gz, multi-page .tif) and writes DIR/NAME in the same
 format (NIfTI keeps the input's affine and header) with DIR/NAME_overlay.png showing five slices.
 
+An image too large for --max-memory (default: three quarters of this machine's; the estimate is
+measured on the model) is segmented tile by tile with the overlap-tile strategy of the U-Net paper:
+tiles overlap by the network's reach and start on its pooling grid, so the result is the same as
+predicting the whole image at once, without seams. --tile N chooses the tile side.
+
 Nothing is written until every input has been checked: an output may never replace an input
 (choose another --out), two inputs with the same NAME (a.png and a.jpg, x/a.png and y/a.png) are
-refused, existing predictions are replaced only with --overwrite, and an image that needs more
-memory than --max-memory (default: three quarters of this machine's; the estimate is measured on
-the model) is refused with the estimate."""
+refused, existing predictions are replaced only with --overwrite, and an image whose smallest
+seamless tile would not fit in --max-memory is refused with the estimate."""
 EXAMPLES = """\
 examples:
   tconv predict runs/20261201-1200/model.npz photo.png --out predictions
   tconv predict runs/20261201-1200/model.npz my_data/images --out predictions
   tconv predict runs/20261201-1200/model.npz my_data/images --out predictions --overwrite
   tconv predict runs/vnet/model.npz scans/case01.nii.gz --out predictions
+  tconv predict runs/20261201-1200/model.npz large_scan.png --out predictions --tile 256
 """
 PROG = "tconv predict"
+#: The library's names for what this command's flags set (its messages are respelled with them).
+LIBRARY_NAMES = {"tile": "--tile"}
 
 
 def add_arguments(parser) -> None:
@@ -45,6 +52,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-memory", type=float, metavar="GIB",
                         help="refuse images that need more memory than this many GiB (default: 3/4 of this machine's)")
     parser.add_argument("--threads", type=int, metavar="N", help="threads for the kernels and BLAS")
+    parser.add_argument("--tile", type=int, metavar="N",
+                        help="segment in tiles of N x N pixels (overlap-tile: the same result as the whole image; "
+                        "default: only when the image does not fit in --max-memory, in the largest tiles that fit)")
 
 
 def run(args) -> int:
@@ -79,7 +89,7 @@ def run(args) -> int:
                 raise ValueError(f"{existing[0]} exists{more}; add --overwrite to replace earlier predictions, or "
                                  "choose another --out")
         for path in files:                               # every image, decoded, before anything is written
-            check_predictable(model, checkpoint, path, limit)
+            check_predictable(model, checkpoint, path, limit, args.tile)
             (read_volume if checkpoint["info"]["spatial_dims"] == 3 else read_image)(path)
     except (ValueError, OSError) as error:
         raise UsageError(str(error), PROG) from None
@@ -87,7 +97,7 @@ def run(args) -> int:
     names = checkpoint["info"]["class_names"]
     for path, mask_path, overlay_path in plan:
         try:
-            image, labels = predict_file(model, checkpoint, path, limit)
+            image, labels = predict_file(model, checkpoint, path, limit, args.tile)
         except ValueError as error:
             raise UsageError(str(error), PROG) from None
         if labels.ndim == 3:

@@ -15,6 +15,10 @@ keeps its inline display and a script needs no display at all.
 * your own data and a model's errors: :func:`plot_data_report` (``tconv doctor``),
   :func:`plot_lr_find` (``tconv lr-find``), and the
   diagnostics of :mod:`tconv.viz.diagnostics` (``tconv train``, ``tconv evaluate --out``);
+* the chapters of issue 21: :func:`plot_phases` (each output pixel coloured by its sub-kernel),
+  :func:`plot_gridding` (receptive-field footprints of stacks), :func:`plot_unpooling`,
+  :func:`plot_overlap_tile`, :func:`plot_weight_map`, :func:`plot_decoder_study` and
+  :func:`animate_decoder_study` (checkerboards in trained decoders);
 * the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
 * the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes);
 * every kind of figure by name: :data:`FIGURE_KINDS`, :func:`make_figure`, :func:`register_kind`
@@ -40,7 +44,13 @@ from .overlap import overlap_counts
 from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
 from .pack import make_pack, pack_entries
 from .saving import save
+from .checkerboards import animate_decoder_study, plot_decoder_study
+from .phases import plot_phases
+from .receptive import plot_gridding
+from .tiling import plot_overlap_tile
 from .training import overlay, plot_history, plot_predictions
+from .unpooling import plot_unpooling
+from .weight_map import plot_weight_map
 from .unet import UNetLevel, describe_unet, draw_unet, model_levels, unet_levels
 from .views import plot_views, views_data
 
@@ -56,4 +66,6 @@ __all__ = [
     "make_pack", "pack_entries",
     "FIGURE_KINDS", "FigureKind", "Option", "make_figure", "register_kind", "unregister_kind",
     "Explorer", "explorer",
+    "plot_phases", "plot_gridding", "plot_unpooling", "plot_overlap_tile", "plot_weight_map",
+    "plot_decoder_study", "animate_decoder_study",
 ]

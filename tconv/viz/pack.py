@@ -81,7 +81,7 @@ def pack_entries() -> list[PackEntry]:
 
     >>> entries = pack_entries()
     >>> len(entries), entries[0].command
-    (81, 'tconv figure conv --input 4 4 --kernel 3 -o 01_no_padding_unit_strides_conv.png')
+    (89, 'tconv figure conv --input 4 4 --kernel 3 -o 01_no_padding_unit_strides_conv.png')
     """
     entries = []
     for n, (slug, title, i, k, s, p, d) in enumerate(PAPER_CASES, start=1):
@@ -142,7 +142,35 @@ def pack_entries() -> list[PackEntry]:
                                  conv_transpose_geometry((o, o), (k, k), s, p, a, d)))
     entries.append(PackEntry("unet.png", "A U-Net", "A U-Net of depth 4 with transposed-convolution upsampling.",
                              "unet", ("unet",), {}))
+    entries += _chapter_entries()
     return entries
+
+
+def _chapter_entries() -> list[PackEntry]:
+    """Sub-pixel and polyphase, dilation, unpooling, the original U-Net, checkerboards in training."""
+    section = "Sub-pixel, dilation, unpooling, the original U-Net, checkerboards in training"
+    k3 = conv_transpose_geometry((4, 4), (3, 3), 2, 1, 1)
+    k4 = conv_transpose_geometry((4, 4), (4, 4), 2, 1, 0)
+    return [
+        PackEntry("phases_k3_s2.png", section, "Kernel 3, stride 2: four phases of 1, 2, 2 and 4 taps, each a stride-1 "
+                  "convolution with its sub-kernel; the uneven counts are the checkerboard.", "phases",
+                  ("phases",) + tuple(_flags(4, 3, 2, 1, 1, 1)), {}, k3),
+        PackEntry("phases_k4_s2.png", section, "Kernel 4, stride 2: four phases of four taps each (even overlap, but "
+                  "four independent sub-kernels).", "phases", ("phases",) + tuple(_flags(4, 4, 2, 1, 1)), {}, k4),
+        PackEntry("gridding.png", section, "Receptive-field footprints: three 3x3 layers plain, with equal dilations 2 "
+                  "(gridding: pixels never seen) and with dilations 1, 2, 3.", "gridding", ("gridding",), {}),
+        PackEntry("unpool.png", section, "Max unpooling (SegNet) is Sᵀ, the transpose of max pooling's selection "
+                  "matrix, not its inverse; beside a nearest resize and a 2x2 transposed convolution.", "unpool",
+                  ("unpool",), {}),
+        PackEntry("tiling.png", section, "The overlap-tile strategy: tiles overlapping by the network's reach (padded "
+                  "U-Net), and the paper's valid U-Net on a mirrored image (572 -> 388).", "tiling", ("tiling",), {}),
+        PackEntry("weightmap.png", section, "U-Net's border weight map: class balance plus w0·exp(−(d1 + d2)²/2σ²) "
+                  "in the gaps between touching cells.", "weightmap", ("weightmap",), {}),
+        PackEntry("decoders.png", section, "Five ×2 decoders after 300 training steps: the flat input's output and the "
+                  "checkerboard measures over training.", "decoders", ("decoders",), {}),
+        PackEntry("decoders.gif", section, "The same decoders, animated over training: where the checkerboard lives and "
+                  "how long it lasts.", "decoders", ("decoders", "--animate"), {"animate": True}),
+    ]
 
 
 def _render(entry: PackEntry, folder: str) -> float:
