@@ -169,3 +169,30 @@ def test_without_the_onnx_package_the_command_says_how_to_install_it(tmp_path, c
     code = main(["export", str(tmp_path / "model.npz"), "-o", str(tmp_path / "m.onnx")])
     err = capsys.readouterr().err
     assert code == 2 and "pip install 'tconv[onnx]'" in err and not (tmp_path / "m.onnx").exists()
+
+
+def test_a_valid_unet_crops_its_skips_in_the_graph_and_names_its_smaller_output(tmp_path):
+    from tconv.seg.models import valid_input_sizes
+
+    model = _randomise_statistics(UNet(1, 3, base=4, depth=2, padding="valid", batch_norm=True), seed=3)
+    sizes = valid_input_sizes(2, 40, 80)
+    summary = export_onnx(model, tmp_path / "valid.onnx", (1, 1, sizes[0], sizes[0]))
+    assert summary["output"][1][2:] == ("out_height", "out_width")     # not the input's names: it is smaller
+    runtime = session((tmp_path / "valid.onnx").read_bytes())
+    rng = np.random.default_rng(2)
+    for x_shape in ((1, 1, sizes[0], sizes[0]), (2, 1, sizes[3], sizes[-1])):
+        x = rng.random(x_shape, dtype=np.float32)
+        logits = _tconv_logits(model, x)
+        assert logits.shape[2:] == model.output_size(x_shape[2:]) and logits.shape[2] < x_shape[2]
+        _assert_same(runtime.run(None, {"image": x})[0], logits)
+    fixed = export_onnx(model, tmp_path / "fixed.onnx", (1, 1, sizes[1], sizes[2]), dynamic=False)
+    assert fixed["output"][1] == (1, 3, *model.output_size((sizes[1], sizes[2])))
+    with pytest.raises(ValueError, match="cannot take a side of 45"):
+        export_onnx(model, tmp_path / "odd.onnx", (1, 1, 45, 45))
+    assert not (tmp_path / "odd.onnx").exists()
+
+
+def test_a_unet_with_an_aspp_bottleneck_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match="ASPP has no ONNX export"):
+        export_onnx(UNet(1, 2, base=4, depth=2, bottleneck="aspp"), tmp_path / "aspp.onnx", (1, 1, 16, 16))
+    assert not (tmp_path / "aspp.onnx").exists()

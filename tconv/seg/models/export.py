@@ -56,7 +56,11 @@ def _unet(b: GraphBuilder, model: UNet, x: str) -> str:
         x = b.max_pool(x, dim)
     x = b.module(model.bottleneck, x, dim)
     for up, block, skip in zip(model.up, model.decoder, reversed(skips)):
-        x = b.module(block, b.concat([skip, b.match_size(b.module(up, x, dim), skip)]), dim)
+        x = b.module(up, x, dim)
+        if model.padding == "valid":                  # copy and crop: the skip, centred, cut to the map's size
+            x = b.module(block, b.concat([b.match_size(skip, x), x]), dim)
+        else:
+            x = b.module(block, b.concat([skip, b.match_size(x, skip)]), dim)
     return b.module(model.head, x, dim)
 
 
@@ -110,12 +114,18 @@ def onnx_graph(model) -> GraphBuilder:
     return builder
 
 
+def _valid(model) -> bool:
+    return getattr(model, "padding", "same") == "valid"
+
+
 def _shapes(model, example_shape, dynamic: bool):
     names = ("depth", "height", "width")[3 - model.dim:]
     if not dynamic:
-        return tuple(example_shape), (example_shape[0], model.num_classes, *example_shape[2:])
+        out = model.output_size(tuple(example_shape[2:])) if _valid(model) else tuple(example_shape[2:])
+        return tuple(example_shape), (example_shape[0], model.num_classes, *out)
     spatial = tuple(names)
-    return ("batch", model.in_channels, *spatial), ("batch", model.num_classes, *spatial)
+    out = tuple(f"out_{name}" for name in names) if _valid(model) else spatial   # a valid U-Net's output is smaller
+    return ("batch", model.in_channels, *spatial), ("batch", model.num_classes, *out)
 
 
 def export_onnx(model, path, example_shape, *, dynamic: bool = True, overwrite: bool = False,
@@ -124,7 +134,8 @@ def export_onnx(model, path, example_shape, *, dynamic: bool = True, overwrite: 
 
     ``example_shape`` ``(N, C, *spatial)`` is an input the model takes (checked as the model
     checks its inputs); with ``dynamic=False`` it is the graph's fixed input shape, otherwise the
-    batch and spatial axes are named dimensions. The weights are written in float32, the model
+    batch and spatial axes are named dimensions (a valid U-Net's smaller output has its own,
+    ``out_height``, ...; its inputs must be sizes it takes). The weights are written in float32, the model
     in evaluation mode (batch norm uses its running statistics). ``class_names`` and
     ``preprocessing`` (what a caller must do to an image first) go into the file's metadata.
     An existing ``path`` is replaced only with ``overwrite=True``; the file is written
@@ -136,6 +147,8 @@ def export_onnx(model, path, example_shape, *, dynamic: bool = True, overwrite: 
     builder = onnx_graph(model)
     example_shape = tuple(int(n) for n in example_shape)
     check_model_input(model, _Shape(example_shape), 3 if isinstance(model, FCN) else model.depth)
+    if _valid(model):
+        model.output_size(example_shape[2:])          # refuses sizes a valid U-Net cannot take, naming the ones it can
     target = Path(path)
     if target.is_dir():
         raise IsADirectoryError(f"{os.fspath(path)} is a folder; give a file name such as model.onnx")

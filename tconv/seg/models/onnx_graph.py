@@ -137,9 +137,11 @@ class GraphBuilder:
     def match_size(self, x: str, reference: str) -> str:
         """``match_size(x, reference)``: pad ``x``'s spatial axes to ``reference``'s, ``d // 2`` before.
 
-        The pads are computed in the graph from the two shapes, so any input size works. In
-        tconv's models a decoder map is never larger than its skip (sizes are halved rounding
-        down and doubled back), so the pads are never negative.
+        The pads are computed in the graph from the two shapes, so any input size works. A
+        decoder map of a padded model is never larger than its skip (sizes are halved rounding
+        down and doubled back), so its pads are never negative; a valid U-Net crops its skip
+        to the map (negative pads, which ONNX's ``Pad`` reads as cropping). The difference is
+        even there, so ONNX's integer ``Div`` (which truncates) and Python's ``//`` agree.
         """
         big = np.iinfo(np.int64).max
         spatial = [self.node("Slice", [self.node("Shape", [t]), self.constant([2], "start"),
