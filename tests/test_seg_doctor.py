@@ -206,7 +206,11 @@ def test_tconv_doctor_prints_the_report_and_draws_it(tmp_path, capsys, monkeypat
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "doctor", str(root))
     assert code == 0 and "Ready to train:" in out and "figure: doctor.png" in out
-    assert (tmp_path / "doctor.png").read_bytes()[:4] == b"\x89PNG"
+    first = (tmp_path / "doctor.png").read_bytes()
+    assert first[:4] == b"\x89PNG"
+    imbalanced, _ = folders.imbalanced_folder(tmp_path / "tiny")
+    code, out, err = run(capsys, "doctor", str(imbalanced))                  # the data fixed, the doctor again
+    assert code == 0 and "figure: doctor.png" in out and (tmp_path / "doctor.png").read_bytes() != first
     (tmp_path / "doctor.png").write_bytes(b"my own")                         # a user's file of that name
     code, out, err = run(capsys, "doctor", str(root))
     assert code == 0 and "doctor.png exists and was kept" in out

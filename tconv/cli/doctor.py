@@ -15,8 +15,9 @@ and values, the mask format it detects (class ids, 0/255 binary masks, VOC's 255
 RGB colour masks with their colour table), each class's pixels and masks with an imbalance warning and
 median-frequency class weights, sizes a U-Net of --depth cannot take (and the --size that fixes them),
 images without masks and masks without images, pairs of different sizes, JPEG masks. It ends with the
-'tconv train' command that fits the data, and draws the findings to --figure (default doctor.png; an
-existing doctor.png is kept unless --overwrite). Volumes (.npy, NIfTI, multi-page TIFF) are read too.
+'tconv train' command that fits the data, and draws the findings to --figure (default doctor.png; a
+figure an earlier tconv doctor drew is replaced, any other existing file is kept unless --overwrite).
+Volumes (.npy, NIfTI, multi-page TIFF) are read too.
 
 Exit codes: 0 ready to train, 1 problems to fix first, 2 a usage error."""
 EXAMPLES = """\
@@ -26,6 +27,8 @@ examples:
   tconv doctor my_volumes --depth 2 --no-figure
 """
 PROG = "tconv doctor"
+#: The mark the figure carries: a figure tconv doctor drew earlier is replaced, any other file kept.
+CREATOR = "tconv doctor"
 DEFAULT_FIGURE = "doctor.png"
 
 
@@ -60,7 +63,9 @@ def _figure_target(args):
         raise UsageError(f"--figure {path} is inside {args.data}'s images/ or masks/; write it elsewhere", PROG)
     if path.is_dir():
         raise UsageError(f"--figure {path} is a folder; give a file name such as {DEFAULT_FIGURE}", PROG)
-    if path.exists() and not args.overwrite:
+    from ..viz.saving import made_by
+
+    if path.exists() and not args.overwrite and not made_by(path, CREATOR):
         if args.figure:
             raise UsageError(f"--figure {path} exists; add --overwrite to replace it, or choose another name", PROG)
         return None, f"{path} exists and was kept (--overwrite replaces it, --figure chooses another name)"
@@ -92,7 +97,7 @@ def run(args) -> int:
     if target is not None:
         from ..viz import plot_data_report, save
 
-        save(plot_data_report(report), target)
+        save(plot_data_report(report), target, creator=CREATOR)
         print(f"figure: {target}")
     elif skipped:
         print(f"figure: not drawn: {skipped}")
