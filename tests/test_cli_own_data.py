@@ -260,3 +260,16 @@ def test_lr_find_suggests_the_train_command_with_the_flags_it_was_given(tmp_path
     meant = build_parser().parse_args(["train", *given, "--lr", str(suggested)])
     told = build_parser().parse_args(words[1:])
     assert vars(told) == vars(meant)                   # the same data, network, loss and the suggested rate
+
+
+def test_predictions_never_go_into_a_data_folders_masks(tmp_path, capsys):
+    data, _ = folders.rgb_folder(tmp_path / "rgb")
+    code, out, err = run(capsys, "train", "--data", data, "--mask-colors", "auto", *SMALL, "--epochs", "1",
+                         "--out", tmp_path / "run")
+    assert code == 0, err
+    before = {p.name: p.read_bytes() for p in (data / "masks").iterdir()}
+    code, out, err = run(capsys, "predict", tmp_path / "run" / "model.npz", data / "images", "--out", data / "masks",
+                         "--overwrite")
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert code == 2 and len(errors) == 1 and "is the masks folder of" in errors[0]
+    assert {p.name: p.read_bytes() for p in (data / "masks").iterdir()} == before

@@ -76,6 +76,9 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder", PROG)
+    if out.name == "masks" and (out.parent / "images").is_dir():
+        raise UsageError(f"--out {out} is the masks folder of {out.parent}: predictions there would replace its "
+                         "masks (even with --overwrite); choose another --out", PROG)
     try:
         model, checkpoint = load_model(args.model)
         files = image_files(args.inputs)
