@@ -35,7 +35,7 @@ LAYERS = (
     Layer("theory", ("matrix", "winograd", "polyphase", "translate"),
           "the sparse matrix `C` (its pattern, `.T`, `@`) and the lecture notes' example; Winograd's Toom-Cook "
           "derivation; the phases of a strided geometry and their sub-kernels; one geometry spelled in tconv, "
-          "PyTorch and Keras"),
+          "PyTorch, Keras and ONNX"),
     Layer("reference", ("reference",),
           "the slow definitions, written to be read: direct loop, scatter-add, zero insertion"),
     Layer("kernels", ("kernels",),

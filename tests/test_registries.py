@@ -194,10 +194,12 @@ def test_a_registered_loss_is_a_choice_of_train_and_the_recipe(toy_loss, capsys)
 def test_every_command_module_is_a_command_and_every_command_a_module():
     modules = {path.stem for path in (ROOT / "tconv" / "cli").glob("*.py") if not path.stem.startswith("_")}
     assert set(COMMANDS.values()) == modules
-    assert all(re.fullmatch(r"[a-z]+", name) for name in COMMANDS)
+    # a command is one word, or words joined by "-" (lr-find); its module spells the "-" as "_"
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) and module == name.replace("-", "_")
+               for name, module in COMMANDS.items())
 
 
 def test_every_command_has_a_row_in_the_commands_table():
     page = (ROOT / "docs" / "cli.md").read_text()
-    rows = re.findall(r"^\| `tconv (\w+)` \|", page, re.M)
+    rows = re.findall(r"^\| `tconv ([\w-]+)` \|", page, re.M)
     assert rows == list(COMMANDS)

@@ -287,7 +287,7 @@ def test_masks_without_integer_class_ids(tmp_path):
     colours[0, 0] = (10, 20, 30)
     colours[1, 1] = (200, 0, 0)
     save(colours, root / "masks" / "a.png")
-    with pytest.raises(ValueError, match=r"a\.png: an RGB colour mask has no class ids without palette="):
+    with pytest.raises(ValueError, match=r"a\.png: an RGB colour mask holds colours, not class ids: give palette='auto'"):
         ImageMaskFolder(root)
     with pytest.raises(ValueError, match=r"a\.png: colours \(10, 20, 30\) are not in the palette"):
         ImageMaskFolder(root, palette=[(0, 0, 0), (200, 0, 0)])

@@ -553,8 +553,9 @@ train_argv = ["train", "--classes", "2", "--samples", "256", "--val-samples", "3
 print("$ tconv " + " ".join(train_argv))
 assert tconv_command(train_argv) == 0
 print("\nthe run folder holds:", sorted(p.name for p in run_dir.iterdir()))
-assert sorted(p.name for p in run_dir.iterdir()) == ["config.json", "curves.png", "history.json", "last.npz",
-                                                    "model.npz", "predictions.png"]
+assert sorted(p.name for p in run_dir.iterdir()) == ["config.json", "confusion.png", "curves.png", "errors.png",
+                                                    "history.json", "last.npz", "metrics.json", "model.npz",
+                                                    "per_class.txt", "predictions.png", "probability.png", "worst.png"]
 cli_curves_path = run_dir / "curves.png"
 cli_predictions_path = run_dir / "predictions.png"
 
@@ -565,7 +566,11 @@ cli_predictions_path = run_dir / "predictions.png"
 # * `model.npz`: the weights of the best epoch by validation mIoU, with the model's
 #   configuration, so `tconv predict` needs no other flag;
 # * `last.npz`: the last epoch with the optimizer's state, to continue with `--resume`;
-# * `curves.png`, `predictions.png`: the figures of sections 4 and 5.
+# * `curves.png`, `predictions.png`: the figures of sections 4 and 5;
+# * the diagnostics of `model.npz` on the held-out images: `per_class.txt` and `metrics.json`
+#   (IoU, Dice, precision and recall per class), `confusion.png`, `errors.png` (true and false
+#   positives and negatives), `probability.png` (one class before the argmax) and `worst.png`
+#   (the held-out images of lowest IoU); `tconv evaluate --out DIR` writes the same for any folder.
 
 # %%
 config = json.loads((run_dir / "config.json").read_text())

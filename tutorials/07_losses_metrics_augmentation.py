@@ -16,17 +16,18 @@
 # `tconv.seg.losses`, shows what a tiny foreground does to cross-entropy and to Dice, scores
 # predicted masks with `tconv.seg.metrics` (including the awkward cases: empty masks), and
 # augments images and masks together with `tconv.seg.augment`, showing concretely why two
-# generators sharing a seed (the Keras recipe) drift apart.
+# generators sharing a seed (the Keras recipe) drift apart. Last, a U-Net on rare objects falls
+# into the pixel-accuracy trap, and class weights pull it out.
 #
 # **Know first:** tutorial 2 (how `backward()` gives gradients). No network is needed except a
-# 3x3 convolution in section 3.
+# 3x3 convolution in section 3 and a small U-Net in section 7 (tutorial 6 builds one).
 #
 # **Names:** the losses and metrics use MONAI's class names, arguments, defaults, layouts
 # (`(B, C, *spatial)`, channel first) and empty-mask conventions; the augmentation uses
 # albumentations' calling convention. The literature values come from docs/references.md.
 #
 # **Runtime:** in the [runtime table](README.md#runtimes) (`TCONV_QUICK=1` shortens the training
-# experiment).
+# experiments).
 
 # %%
 # %matplotlib inline
@@ -752,6 +753,107 @@ for row, (name, drawn) in enumerate(trap_rows.items()):
 class_legend(fig, sample.class_names, labels_before)
 fig.suptitle("The Keras two-generator recipe (top) drifts after the first call; one call per pair (bottom) cannot")
 trap_path = tconv.viz.save(fig, OUT / "07_two_generator_trap.png")
+fig
+
+# %% [markdown]
+# ## 7. The pixel-accuracy trap, with a network
+#
+# Section 3 showed the trap with one convolution; here it is with a U-Net and the data every
+# segmentation student meets sooner or later: objects that are rare. `imbalanced_shapes` is the
+# synthetic shapes data made rare, one small disc per 48x48 image, about 1% of the pixels.
+# `tconv doctor DIR` prints the same numbers for a folder of your own (and `tconv.seg.data.inspect`
+# returns them).
+
+# %%
+from tconv.seg.data import DataLoader, imbalanced_shapes
+from tconv.seg.data.balance import imbalance, mask_counts, median_frequency_weights
+from tconv.seg.models import UNet
+from tconv.seg.train import evaluate, fit
+from tconv.seg.train.recipe import InMemory, make_loss
+
+rare_train = InMemory(imbalanced_shapes(96, size=48, seed=0))
+rare_val = InMemory(imbalanced_shapes(64, size=48, seed=1))
+rare_counts = mask_counts(rare_train)
+rare_pixels = np.bincount(np.concatenate([rare_train[i][1].ravel() for i in range(len(rare_train))]), minlength=2)
+rare_share = rare_pixels[1] / rare_pixels.sum()
+rare_weights = median_frequency_weights(rare_counts, 2)
+print(f"disc pixels: {rare_share:.2%} of all; imbalanced: {imbalance(rare_pixels)['imbalanced']}")
+print(f"median-frequency class weights (background, disc): {rare_weights.round(2)}")
+val_masks = np.stack([rare_val[i][1] for i in range(len(rare_val))])
+lazy = np.zeros_like(val_masks)                                  # the network that paints everything background
+lazy_confusion = ConfusionMatrix(2)
+lazy_confusion.update(lazy, val_masks)
+print(f"all background: pixel accuracy {lazy_confusion.pixel_accuracy():.4f}, disc IoU {lazy_confusion.iou()[1]:.3f}")
+assert np.isclose(lazy_confusion.pixel_accuracy(), 1 - (val_masks == 1).mean()) and lazy_confusion.iou()[1] == 0
+assert rare_share < 0.02 and rare_weights[1] > 20 * rare_weights[0]
+
+# %% [markdown]
+# A network that finds nothing scores 98.8% pixel accuracy. Now train the same small U-Net
+# twice from the same start, with cross-entropy and with cross-entropy weighted by those class
+# weights (`tconv train --class-weights auto`), and watch both numbers on held-out images after
+# every epoch.
+
+# %%
+rare_epochs = 4 if QUICK else 8
+rare_curves = {}
+for name, weight in (("cross-entropy", None), ("weighted cross-entropy", rare_weights)):
+    tconv.manual_seed(0)
+    rare_model = UNet(1, 2, base=8, depth=2, batch_norm=True)
+    rare_optimizer = optim.Adam(rare_model.parameters(), lr=3e-3)
+    rare_loader = DataLoader(rare_train, batch_size=8, shuffle=True, seed=0)
+    rare_curves[name] = []
+    for epoch in range(rare_epochs):
+        fit(rare_model, rare_loader, None, loss=make_loss("ce", 2, weight=weight), optimizer=rare_optimizer,
+            epochs=epoch + 1, start_epoch=epoch, num_classes=2, progress=False)
+        scores = evaluate(rare_model, DataLoader(rare_val, batch_size=16), 2)
+        rare_curves[name].append((scores["pixel_accuracy"], scores["iou"][1]))
+        print(f"{name:<24} epoch {epoch + 1}: pixel accuracy {scores['pixel_accuracy']:.4f}, "
+              f"disc IoU {scores['iou'][1]:.3f}")
+trapped = [epoch for epoch, (accuracy, iou) in enumerate(rare_curves["cross-entropy"]) if accuracy > 0.95 and iou < 0.05]
+assert trapped, "an epoch with high pixel accuracy and no disc found"
+
+
+def first_epoch(curve, level=0.3):
+    return next((epoch for epoch, (_, iou) in enumerate(curve) if iou >= level), len(curve))
+
+
+assert first_epoch(rare_curves["weighted cross-entropy"]) < first_epoch(rare_curves["cross-entropy"])
+
+# %% [markdown]
+# For epochs in a row, cross-entropy's network scored about 97% pixel accuracy while it had found
+# no disc at all (IoU 0): the background's pixels outvote the disc's a hundred to one, and the
+# easiest way to lower the mean cross-entropy is to get the background right. The weighted loss
+# makes each disc pixel count as much as the background's pixels together, and the discs appear
+# two epochs earlier. (After the first epoch both networks still call every pixel a disc: in
+# evaluation, batch norm uses its running statistics, which twelve steps have not yet brought
+# to the data's; with the batch's own statistics the same network marks 30% of the pixels.
+# Given long enough, plain cross-entropy finds them too on this easy data; on
+# real data with rarer, fainter objects it may not.) The lessons, each a tool of tconv:
+#
+# * judge a segmentation by the per-class IoU or Dice, never by pixel accuracy alone: every run
+#   folder of `tconv train` has `per_class.txt` and a confusion matrix (`confusion.png`), and
+#   `tconv evaluate --out DIR` writes them for any folder;
+# * weigh rare classes (`--class-weights auto`) or keep an overlap loss (`dicece`, `tconv train`'s
+#   default, section 3);
+# * look at the data first: `tconv doctor DIR` warns of the imbalance and suggests the weights.
+
+# %%
+fig = Figure(figsize=(11, 4), layout="constrained")
+accuracy_ax, iou_ax = fig.subplots(1, 2)
+epochs_axis = np.arange(1, rare_epochs + 1)
+for (name, curve), style in zip(rare_curves.items(), ("-o", "--s")):
+    accuracy_ax.plot(epochs_axis, [a for a, _ in curve], style, label=name)
+    iou_ax.plot(epochs_axis, [i for _, i in curve], style, label=name)
+accuracy_ax.axhline(lazy_confusion.pixel_accuracy(), color="grey", linestyle=":", label="all background")
+iou_ax.axhline(0, color="grey", linestyle=":", label="all background")
+accuracy_ax.set(xlabel="epoch", ylabel="pixel accuracy", ylim=(0.94, 1.0),
+               title="Pixel accuracy: high from epoch 2, discs found or not")
+iou_ax.set(xlabel="epoch", ylabel="disc IoU", ylim=(-0.02, 1.0), title="Disc IoU: what was found")
+for ax in (accuracy_ax, iou_ax):
+    ax.legend()
+    ax.grid(alpha=0.3)
+fig.suptitle("The pixel-accuracy trap: 1% of the pixels are discs")
+rare_trap_path = tconv.viz.save(fig, OUT / "07_pixel_accuracy_trap.png")
 fig
 
 # %% [markdown]

@@ -29,6 +29,7 @@ __all__ = ["main", "build_parser", "UsageError", "COMMANDS", "describe_os_error"
 #: Subcommand name -> module of :mod:`tconv.cli`, in the order ``tconv --help`` lists them.
 COMMANDS = {"explain": "explain", "figure": "figure", "explore": "explore", "train": "train", "predict": "predict",
             "evaluate": "evaluate", "tutorials": "tutorials", "exercise": "exercise"}
+COMMANDS.update({"doctor": "doctor", "lr-find": "lr_find", "export": "export"})
 
 
 class UsageError(Exception):

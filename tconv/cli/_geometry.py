@@ -17,9 +17,10 @@ from . import UsageError
 __all__ = ["add_geometry_arguments", "geometry_given", "build_request", "Request", "GEOMETRY_FLAGS"]
 
 GEOMETRY_FLAGS = ("input", "kernel", "stride", "padding", "dilation", "output_padding", "output_size",
-                  "channels", "groups", "transposed", "keras")
+                  "channels", "groups", "transposed", "keras", "onnx")
 PADDING_MODES = ("valid", "same", "full")
 KERAS_MODES = ("valid", "same")
+ONNX_MODES = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
 #: Larger sizes are refused: nothing about them can be shown (counted, drawn or checked).
 MAX_SIZE = 10**12
 
@@ -84,6 +85,10 @@ def add_geometry_arguments(parser: argparse.ArgumentParser, keras: bool = True) 
         add("--keras", choices=KERAS_MODES,
             help="Keras' Conv*DTranspose(padding=same|valid) of this input and kernel: implies "
             "--transposed and replaces --padding/--output-padding (e.g. --keras same)")
+        add("--onnx", choices=ONNX_MODES, type=str.upper, metavar="AUTO_PAD",
+            help="ONNX's ConvTranspose with this auto_pad (NOTSET, SAME_UPPER, SAME_LOWER, VALID): implies "
+            "--transposed; with NOTSET, --padding gives its pads (before,after pairs allowed) and --output-size "
+            "its output_shape, which ONNX turns into pads (e.g. --onnx SAME_LOWER)")
 
 
 def geometry_given(args) -> bool:
@@ -100,6 +105,7 @@ class Request:
     out_channels: int
     groups: int
     keras: object = None  # a tconv.translate.KerasTranslation when --keras was given
+    onnx: object = None   # a tconv.translate.OnnxTranslation when --onnx was given
 
 
 def _per_axis(flag: str, values, ndim: int):
@@ -149,7 +155,10 @@ def _build(args) -> Request:
     if not 1 <= ndim <= 3:
         raise UsageError(f"--input has {ndim} values; tconv handles 1, 2 or 3 spatial axes")
     keras_mode = getattr(args, "keras", None)
-    transposed = args.transposed or keras_mode is not None
+    onnx_mode = getattr(args, "onnx", None)
+    if keras_mode is not None and onnx_mode is not None:
+        raise UsageError("--keras and --onnx each describe one layer; give one of them")
+    transposed = args.transposed or keras_mode is not None or onnx_mode is not None
     c_in, c_out = args.channels or (1, 1)
     groups = 1 if args.groups is None else args.groups
     if min(c_in, c_out, groups) < 1:
@@ -172,6 +181,8 @@ def _build(args) -> Request:
         geometry = conv_transpose_geometry(size, kernel, stride, keras.tconv_padding,
                                            keras.tconv_output_padding, dilation)
         return Request(geometry, c_in, c_out, groups, keras)
+    if onnx_mode is not None:
+        return _onnx_request(args, onnx_mode, size, kernel, stride, dilation, ndim, c_in, c_out, groups)
     padding = _padding(args.padding or [0], ndim)
     if transposed:
         output_padding = _per_axis("--output-padding", args.output_padding or [0], ndim)
@@ -181,3 +192,28 @@ def _build(args) -> Request:
     else:
         geometry = conv_geometry(size, kernel, stride, padding, dilation)
     return Request(geometry, c_in, c_out, groups)
+
+
+def _onnx_request(args, mode, size, kernel, stride, dilation, ndim, c_in, c_out, groups) -> Request:
+    """``--onnx AUTO_PAD``: the node's pads (``--padding``), output_padding and output_shape (``--output-size``)."""
+    from ..translate import onnx_conv_transpose
+    from ..translate.spelling import COMMAND_LINE_NAMES, respell
+
+    pads = None
+    if args.padding is not None:
+        if mode != "NOTSET":
+            raise UsageError(f"--onnx {mode} computes the padding itself; drop --padding (it is for --onnx NOTSET)")
+        values = _padding(args.padding, ndim)
+        if isinstance(values, str):
+            raise UsageError(f"--padding {values} is not an ONNX pads value; ONNX's modes are --onnx SAME_UPPER, "
+                             "SAME_LOWER or VALID")
+        pairs = [v if isinstance(v, tuple) else (v, v) for v in values]
+        pads = [b for b, _ in pairs] + [e for _, e in pairs]
+    output_shape = _per_axis("--output-size", args.output_size, ndim)
+    output_padding = _per_axis("--output-padding", args.output_padding or [0], ndim)
+    try:
+        onnx = onnx_conv_transpose(size, kernel, stride, pads, output_padding, dilation, mode, output_shape, groups)
+    except ValueError as error:
+        flags = dict(COMMAND_LINE_NAMES, output_shape="--output-size", pads="--padding", auto_pad="--onnx")
+        raise UsageError(respell(str(error), flags)) from None
+    return Request(onnx.geometry, c_in, c_out, groups, onnx=onnx)

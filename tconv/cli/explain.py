@@ -12,7 +12,7 @@ HELP = "explain a (transposed) convolution: sizes, spellings, matrix, checks"
 
 DESCRIPTION = """\
 Explain a (transposed) convolution: its output size with the formula filled in, the paper's
-equivalent direct convolution, the tconv / PyTorch / Keras spellings, the valid output_size range
+equivalent direct convolution, the tconv / PyTorch / Keras / ONNX spellings, the valid output_size range
 and the convolution matrix (shape, nonzeros, sparsity; printed when small).
 
 Per-axis flags take one value for every axis or one value per axis; the number of axes (1-3) is
@@ -30,6 +30,8 @@ examples:
   tconv explain --input 4 4 --kernel 3 --stride 2 --padding 1 --output-padding 1 --transposed --check
   tconv explain --input 8 --kernel 5 --padding same
   tconv explain --input 4 4 --kernel 4 --stride 2 --keras same
+  tconv explain --input 4 4 --kernel 3 --stride 2 --onnx SAME_LOWER
+  tconv explain --input 4 --kernel 3 --stride 2 --onnx NOTSET --output-size 8
   tconv explain --input 5 --kernel 3 --padding 0,1 --channels 4 6 --groups 2 --check
   tconv explain --stack 3 3 2s2 3 3                the receptive field of a U-Net's first two levels
   tconv explain --stack 3d2 3d2 3d2                gridding: stacked equal dilations skip pixels
@@ -108,7 +110,7 @@ def run(args) -> int:
         return _lecture(args.seed)
     request = build_request(args, PROG)
     from ..explain import (MAX_NNZ, check_steps, check_views, count_nonzeros, describe_geometry, describe_keras,
-                           format_checks)
+                           describe_onnx, format_checks)
 
     g = request.geometry
     try:
@@ -123,6 +125,9 @@ def run(args) -> int:
                              "smaller --input or fewer --channels", PROG)
     if request.keras is not None:
         _print(describe_keras(request.keras, g.input_size))
+        print()
+    if request.onnx is not None:
+        _print(describe_onnx(request.onnx))
         print()
     _print(describe_geometry(g, request.in_channels, request.out_channels, request.groups))
     if not args.check:

@@ -17,7 +17,9 @@ Segment images with a checkpoint written by 'tconv train' (model.npz, or last.np
 files (PNG, JPEG, TIFF) or folders of them. For each NAME.ext, DIR/NAME.png holds the class ids
 (pixel value = class) at the image's size and DIR/NAME_overlay.png shows them over the image.
 Images get the model's channels: an RGB image is averaged to grey for a model trained on grey
-images, a grey image repeated for a colour model (tconv evaluate does the same).
+images, a grey image repeated for a colour model (tconv evaluate does the same). A model trained on
+volumes reads volume files (.npy, .nii/.nii.gz, multi-page .tif) and writes DIR/NAME in the same
+format (NIfTI keeps the input's affine and header) with DIR/NAME_overlay.png showing five slices.
 
 An image too large for --max-memory (default: three quarters of this machine's; the estimate is
 measured on the model) is segmented tile by tile with the overlap-tile strategy of the U-Net paper:
@@ -33,6 +35,7 @@ examples:
   tconv predict runs/20261201-1200/model.npz photo.png --out predictions
   tconv predict runs/20261201-1200/model.npz my_data/images --out predictions
   tconv predict runs/20261201-1200/model.npz my_data/images --out predictions --overwrite
+  tconv predict runs/vnet/model.npz scans/case01.nii.gz --out predictions
   tconv predict runs/20261201-1200/model.npz large_scan.png --out predictions --tile 256
 """
 PROG = "tconv predict"
@@ -62,9 +65,10 @@ def run(args) -> int:
     from PIL import Image
 
     from ..seg.data.imageio import read_image
+    from ..seg.data.volumeio import read_volume, write_volume_mask
     from ..seg.train.inference import check_predictable, image_files, load_model, predict_file, prediction_paths
     from ..serialization import atomic_write
-    from ..viz import overlay
+    from ..viz import overlay, overlay_slices
     from .train import max_memory, set_threads
 
     set_threads(args.threads, PROG)
@@ -72,6 +76,9 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder", PROG)
+    if out.name == "masks" and (out.parent / "images").is_dir():
+        raise UsageError(f"--out {out} is the masks folder of {out.parent}: predictions there would replace its "
+                         "masks (even with --overwrite); choose another --out", PROG)
     try:
         model, checkpoint = load_model(args.model)
         files = image_files(args.inputs)
@@ -86,7 +93,7 @@ def run(args) -> int:
                                  "choose another --out")
         for path in files:                               # every image, decoded, before anything is written
             check_predictable(model, checkpoint, path, limit, args.tile)
-            read_image(path)
+            (read_volume if checkpoint["info"]["spatial_dims"] == 3 else read_image)(path)
     except (ValueError, OSError) as error:
         raise UsageError(str(error), PROG) from None
     out.mkdir(parents=True, exist_ok=True)
@@ -96,8 +103,13 @@ def run(args) -> int:
             image, labels = predict_file(model, checkpoint, path, limit, args.tile)
         except ValueError as error:
             raise UsageError(str(error), PROG) from None
-        atomic_write(mask_path, lambda tmp: Image.fromarray(labels.astype(np.uint8)).save(tmp, format="PNG"))
-        atomic_write(overlay_path, lambda tmp: Image.fromarray(overlay(image, labels)).save(tmp, format="PNG"))
+        if labels.ndim == 3:
+            write_volume_mask(mask_path, labels, like=path)
+            picture = overlay_slices(image, labels)
+        else:
+            atomic_write(mask_path, lambda tmp: Image.fromarray(labels.astype(np.uint8)).save(tmp, format="PNG"))
+            picture = overlay(image, labels)
+        atomic_write(overlay_path, lambda tmp: Image.fromarray(picture).save(tmp, format="PNG"))
         counts = np.bincount(labels.ravel(), minlength=len(names))
         share = ", ".join(f"{names[k]} {100 * counts[k] / labels.size:.0f}%" for k in range(len(names)) if counts[k])
         print(f"{path} -> {mask_path}  ({share})")

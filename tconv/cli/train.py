@@ -14,7 +14,7 @@ import textwrap
 
 from ..seg.data.mask_format import MASK_FORMATS
 from ..seg.models import MODELS, UPSAMPLERS
-from ..seg.train.criteria import TRAINING_LOSSES
+from ..seg.train.criteria import TRAINING_LOSSES, weighted_losses
 from ..seg.train.recipe import DEFAULTS, DIM_DEFAULTS, MODEL_DEFAULTS, SHAPES
 from . import UsageError
 
@@ -24,12 +24,18 @@ INTRO = """\
 Train a U-Net, FCN or V-Net lite from scratch, in NumPy. Without flags: a tiny U-Net on seeded
 synthetic shapes (grey 32x32 images with discs and crosses), with a progress bar, validated on
 held-out images after each epoch. Your own data: --data DIR with DIR/images/NAME.png (or .jpg, .tif)
-and DIR/masks/NAME.png holding class ids (masks of 0 and 255 are read as 0/1, see --mask-format);
---val-fraction of it is held out. The number of classes is read from the data.
+and DIR/masks/NAME.png holding class ids (masks of 0 and 255 are read as 0/1, see --mask-format;
+RGB colour masks need --mask-colors); volumes work the same way (.npy, .nii/.nii.gz, multi-page .tif).
+--val-fraction of it is held out. The number of classes is read from the data. 'tconv doctor DIR'
+checks a folder first and prints the command that fits it; --overfit-batch checks that the network
+can memorise one batch (and writes nothing); 'tconv lr-find' suggests a learning rate.
 
 The run folder (--out, default a new runs/<timestamp>) gets config.json, history.json (per epoch:
 epoch, train_loss, val_loss, val_miou, val_dice, elapsed_s), model.npz (the best epoch by val_miou:
-what 'tconv predict' reads), last.npz (to --resume), curves.png and predictions.png. A folder that
+what 'tconv predict' reads), last.npz (to --resume), curves.png and predictions.png, and the
+diagnostics of model.npz on the held-out images: per_class.txt (IoU, Dice, precision, recall),
+metrics.json, confusion.png, errors.png (true/false positives and negatives), probability.png (one
+class's probability before the argmax) and worst.png (the held-out images of lowest IoU). A folder that
 holds another run is never written over unless --overwrite; --resume continues a run in its folder.
 
 Limits, checked before anything is made: --size at most 8192 per side (volumes 512), --batch-size
@@ -64,6 +70,9 @@ examples:
   tconv train --data my_data --size 128 128 --epochs 30
   tconv train --resume runs/20261201-1200/last.npz --epochs 12
   tconv train --data my_masks_0_255 --mask-format binary --out runs/mine
+  tconv train --data my_rgb_masks --mask-colors auto --class-weights auto
+  tconv train --data my_volumes --model vnet --size 32 64 64
+  tconv train --data my_data --overfit-batch
 """
 
 PROG = "tconv train"
@@ -103,6 +112,16 @@ def add_arguments(parser) -> None:
     add("--mask-format", choices=MASK_FORMATS,
         help="--data masks: ids (pixel value = class id), binary (0/255 read as 0/1), void (class ids with VOC's "
         "255 'void' read as background); auto (default) chooses from the values and says so")
+    add("--mask-colors", metavar="TABLE",
+        help="--data masks in RGB colours: 'auto' (the colours found, sorted so black is class 0) or a colour table, "
+        "class 0 first: '#000000,#ff0000,#00ff00', a .json list or a .txt file, one colour a line; the table used "
+        "is stored in config.json")
+    add("--class-weights", metavar="W",
+        help="'auto' (median-frequency weights of the training data: rare classes weigh more) or one number per "
+        f"class, '0.1,1,3'; for the losses {', '.join(weighted_losses())}")
+    add("--overfit-batch", nargs="?", type=int, const=300, metavar="STEPS",
+        help="a sanity check: train on one batch for up to STEPS steps (default 300) until it is memorised; prints "
+        "PASS or FAIL with what to check; writes nothing")
     add("--out", metavar="DIR", help="the run folder (default: a new runs/<timestamp>); a folder holding another run "
         "is refused unless --overwrite")
     add("--overwrite", action="store_true", help="replace the run already in --out (its model.npz, last.npz, history)")
@@ -120,14 +139,15 @@ def add_arguments(parser) -> None:
 
 #: The library's argument names in messages -> the flags that set them (tconv.cli.respell).
 LIBRARY_NAMES = {"mask_format": "--mask-format", "batch_size": "--batch-size", "size": "--size",
-                 "val_fraction": "--val-fraction"}
+                 "val_fraction": "--val-fraction", "palette": "--mask-colors"}
 
 #: flag -> configuration key, for the flags that set the training configuration.
 CONFIG_FLAGS = {"data": "data", "val_fraction": "val_fraction", "size": "size", "samples": "samples",
                 "val_samples": "val_samples",
                 "classes": "classes", "model": "model", "up": "up", "base": "base", "depth": "depth",
                 "batch_norm": "batch_norm", "loss": "loss", "augment": "augment", "epochs": "epochs",
-                "batch_size": "batch_size", "lr": "lr", "seed": "seed", "mask_format": "mask_format"}
+                "batch_size": "batch_size", "lr": "lr", "seed": "seed", "mask_format": "mask_format",
+                "mask_colors": "mask_colors", "class_weights": "class_weights"}
 
 
 def flag(key: str) -> str:
@@ -145,6 +165,7 @@ UNREAD_FLAGS = (
     ("val_samples", "synthetic data", lambda a: a.data is not None),
     ("classes", "synthetic data (with --data the masks say how many classes)", lambda a: a.data is not None),
     ("mask_format", "--data", lambda a: a.data is None),
+    ("mask_colors", "--data", lambda a: a.data is None),
     ("val_fraction", "--data", lambda a: a.data is None),
     ("depth", "unet and vnet", lambda a: a.model == "fcn"),
     ("up", "unet", lambda a: a.model in ("fcn", "vnet")),
@@ -153,6 +174,7 @@ UNREAD_FLAGS = (
 
 def _config(args) -> dict:
     config = {key: getattr(args, flag) for flag, key in CONFIG_FLAGS.items() if getattr(args, flag) is not None}
+    config.update(data_options(args, PROG))
     if args.resume is not None:
         extra = sorted(f"--{flag.replace('_', '-')}" for flag in config if flag != "epochs")
         if extra:
@@ -164,9 +186,39 @@ def _config(args) -> dict:
             raise UsageError(f"{flag(name)} is for {meant_for}; this run would ignore it: drop it", PROG)
     if args.out is not None and not str(args.out).strip():
         raise UsageError("--out is empty; give the run folder's path", PROG)
-    if args.data is not None and not os.path.isdir(args.data):
-        raise UsageError(f"--data {args.data}: no such folder (--data needs DIR/images/ and DIR/masks/)", PROG)
+    check_data_folder(args.data, PROG)
     return config
+
+
+def check_data_folder(data, prog: str) -> None:
+    """``--data``: a folder (the library's messages name the rest of the layout), or a usage error."""
+    if data is not None and not os.path.isdir(data):
+        what = "is a file, not a folder" if os.path.isfile(data) else "no such folder"
+        raise UsageError(f"--data {data}: {what} (--data needs DIR/images/ and DIR/masks/)", prog)
+
+
+def data_options(args, prog: str) -> dict:
+    """``--mask-colors`` and ``--class-weights`` as configuration values (``"auto"`` or lists), or usage errors."""
+    from ..seg.data.colours import parse_colour_table
+
+    options = {}
+    if getattr(args, "mask_colors", None) is not None:
+        try:
+            table = parse_colour_table(args.mask_colors)
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"--mask-colors: {error}", prog) from None
+        options["mask_colors"] = table if table == "auto" else [list(colour) for colour in table]
+    if getattr(args, "class_weights", None) is not None:
+        text = args.class_weights.strip()
+        if text == "auto":
+            options["class_weights"] = "auto"
+        else:
+            try:
+                options["class_weights"] = [float(part) for part in text.split(",")]
+            except ValueError:
+                raise UsageError(f"--class-weights {text}: give 'auto' or numbers separated by commas (one per class, "
+                                 "e.g. 0.1,1,3)", prog) from None
+    return options
 
 
 def set_threads(threads, prog: str) -> None:
@@ -201,6 +253,8 @@ def run(args) -> int:
     config = _config(args)
     limit = max_memory(args, PROG)
     set_threads(args.threads, PROG)
+    if args.overfit_batch is not None:
+        return _overfit(config, args, limit)
     from ..seg.train.recipe import check_config
     from ..seg.train.run import TrainingDiverged, new_run_folder, train_run
 
@@ -254,14 +308,32 @@ def run(args) -> int:
               f"(last.npz holds the last weights)")
         return 1
     print(f"best val mIoU {_score(result)} at epoch {result['best_epoch']}; {took}. Run folder: {out}")
-    example = "IMAGE.png" if result["config"]["dim"] == 2 else "(2-D image files: this model segments volumes)"
     if result["config"]["dim"] == 2:
-        print(f"next: tconv predict {out / 'model.npz'} {example} --out predictions   "
-              f"(or tconv figure training {out} -o curves.png)")
+        print(f"next: tconv predict {out / 'model.npz'} IMAGE.png --out predictions   (images: .png, .jpg, .tif; "
+              f"or tconv export {out / 'model.npz'} -o model.onnx)")
     else:
-        print(f"next: tconv figure training {out} -o curves.png   (tconv predict reads 2-D images; this model "
-              "segments volumes)")
+        print(f"next: tconv predict {out / 'model.npz'} VOLUME.nii.gz --out predictions   (this model segments "
+              f"volumes: .npy, .nii/.nii.gz or multi-page .tif; or tconv export {out / 'model.npz'} -o model.onnx)")
     return 0
+
+
+def _overfit(config, args, limit) -> int:
+    """``--overfit-batch``: memorise one batch, print the verdict; nothing is written."""
+    refused = [name for name, value in (("--resume", args.resume), ("--out", args.out),
+                                        ("--overwrite", args.overwrite)) if value]
+    if refused:
+        raise UsageError(f"--overfit-batch writes nothing; drop {', '.join(refused)}", PROG)
+    if not 1 <= args.overfit_batch <= 100_000:
+        raise UsageError(f"--overfit-batch {args.overfit_batch}: the number of steps must be from 1 to 100000", PROG)
+    from ..seg.train.sanity import overfit_run, overfit_verdict
+
+    try:
+        result, c = overfit_run(config, steps=args.overfit_batch, max_memory=limit, spell=flag, log=print)
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error), PROG) from None
+    print(f"one batch of {result['batch']} images, {c['model']} with lr {c['lr']:g}, loss {c['loss']}:")
+    print("\n".join(overfit_verdict(result)))
+    return 0 if result["passed"] else 1
 
 
 def _profile(config: dict, planned: bool) -> int:
@@ -338,6 +410,7 @@ class _Figures:
 
         save(plot_history(result["history"]), self.out / "curves.png", creator="tconv train")
         val, info = self.run["val"], self.run["info"]
+        self.diagnostics(result)
         if info["spatial_dims"] != 2:
             return
         items = [val[i] for i in range(min(6, len(val)))]
@@ -346,3 +419,19 @@ class _Figures:
         predictions = predict(self.run["model"], images)
         save(plot_predictions(images, masks, predictions, class_names=info["class_names"]),
              self.out / "predictions.png", creator="tconv train")
+
+    def diagnostics(self, result) -> None:
+        """The diagnostics of model.npz (the best epoch) on the held-out data, into the run folder."""
+        if result["best_epoch"] is None:
+            return
+        from ..seg.train.diagnostics import diagnose, format_table
+        from ..seg.train.inference import load_model
+        from ..viz import save_diagnostics
+
+        model, _ = load_model(self.out / "model.npz")
+        info = self.run["info"]
+        diagnosis = diagnose(model, self.run["val"], info["num_classes"], class_names=info["class_names"])
+        save_diagnostics(diagnosis, self.out)
+        print(f"model.npz (epoch {result['best_epoch']}) on the held-out data:")
+        print(format_table(diagnosis))
+        print(f"diagnostics: {self.out}/per_class.txt, confusion.png, errors.png, probability.png, worst.png")

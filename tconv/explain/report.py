@@ -23,6 +23,7 @@ from ..matrix import LECTURE_K, LECTURE_M, LECTURE_Y, conv_matrix, conv_transpos
 from ..matrix import count_nonzeros as _count_nonzeros
 from ..ops import conv as _conv
 from ..translate.keras import KerasTranslation
+from ..translate.onnx import onnx_spelling
 from ..translate.spelling import framework_calls
 from .five_views import ViewCheck, check_views, lecture_checks
 
@@ -148,6 +149,8 @@ def _spelling_lines(g: ConvGeometry, c_in, c_out, groups) -> list[str]:
     lines.append(f"           ({calls.torch_note})")
     lines.append(f"  Keras:   {calls.keras}" if calls.keras else "  Keras:   no single layer")
     lines.append(f"           ({calls.keras_note})")
+    onnx, onnx_note = onnx_spelling(g, groups)
+    lines += [f"  ONNX:    {onnx}", f"           ({onnx_note})"]
     return lines
 
 

@@ -12,6 +12,9 @@ keeps its inline display and a script needs no display at all.
 * every view of one operator: :func:`plot_views`;
 * a U-Net: :func:`draw_unet`, :func:`unet_levels`, :func:`model_levels` (a built model), :class:`UNetLevel`;
 * a training run: :func:`plot_history`, :func:`plot_predictions`, :func:`overlay`;
+* your own data and a model's errors: :func:`plot_data_report` (``tconv doctor``),
+  :func:`plot_lr_find` (``tconv lr-find``), and the
+  diagnostics of :mod:`tconv.viz.diagnostics` (``tconv train``, ``tconv evaluate --out``);
 * the chapters of issue 21: :func:`plot_phases` (each output pixel coloured by its sub-kernel),
   :func:`plot_gridding` (receptive-field footprints of stacks), :func:`plot_unpooling`,
   :func:`plot_overlap_tile`, :func:`plot_weight_map`, :func:`plot_decoder_study` and
@@ -28,8 +31,12 @@ Importing :mod:`tconv.viz` does not import matplotlib: it is imported when the f
 >>> type(fig).__name__
 'Figure'
 """
+from .diagnostics import (error_map, overlay_slices, plot_confusion, plot_errors, plot_probability, plot_worst,
+                          save_diagnostics)
+from .doctor import plot_data_report
 from .explorer_page import Explorer, explorer
 from .frames import FrameAnimation
+from .lr_find import plot_lr_find
 from .grids import animate_convolution, draw_convolution
 from .kinds import FIGURE_KINDS, FigureKind, Option, make_figure, register_kind, unregister_kind
 from .matrix import draw_matrix, matrix_data
@@ -54,7 +61,8 @@ __all__ = [
     "overlap_counts", "plot_overlap", "plot_upsampling", "plot_gradient_checkerboard", "plot_checkerboard_lab",
     "plot_views", "views_data",
     "UNetLevel", "unet_levels", "model_levels", "describe_unet", "draw_unet",
-    "plot_history", "plot_predictions", "overlay",
+    "plot_history", "plot_predictions", "overlay", "plot_data_report", "plot_lr_find",
+    "plot_confusion", "plot_errors", "plot_probability", "plot_worst", "save_diagnostics", "error_map", "overlay_slices",
     "make_pack", "pack_entries",
     "FIGURE_KINDS", "FigureKind", "Option", "make_figure", "register_kind", "unregister_kind",
     "Explorer", "explorer",

@@ -30,7 +30,7 @@ if TYPE_CHECKING:                      # Pillow is imported where an image is re
     from PIL import Image
 
 __all__ = ["open_image", "read_image", "read_mask", "parse_palette", "image_channels", "resize_image",
-           "resize_mask", "match_channels", "GREY_MODES", "COLOUR_MODES"]
+           "resize_mask", "match_channels", "mask_rgb", "GREY_MODES", "COLOUR_MODES"]
 
 GREY_MODES = ("1", "L", "LA", "I;16", "I;16B", "I;16L", "I;16N", "I")
 COLOUR_MODES = ("RGB", "RGBA", "P", "PA", "CMYK", "YCbCr")
@@ -193,6 +193,21 @@ def read_mask(path: Path, palette: dict | None = None) -> np.ndarray:
     return values
 
 
+def mask_rgb(path: Path) -> np.ndarray | None:
+    """The pixels ``(H, W, 3)`` uint8 of a colour (``RGB``/``RGBA``) mask, or None for grey and palette masks.
+
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "a.png"
+    ...     Image.new("RGB", (2, 1), (255, 0, 0)).save(path)
+    ...     mask_rgb(path).tolist()
+    [[[255, 0, 0], [255, 0, 0]]]
+    """
+    with open_image(path) as picture:
+        return _pixels(path, picture, "RGB") if picture.mode in ("RGB", "RGBA") else None
+
+
 def _rgb(code: int) -> tuple:
     """The colour ``(r, g, b)`` of the code ``r * 65536 + g * 256 + b``."""
     return (code >> 16) & 255, (code >> 8) & 255, code & 255
@@ -203,9 +218,10 @@ def _colours_to_classes(path: Path, rgb: np.ndarray, palette: dict | None) -> np
     if palette is None:
         equal = np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2])
         hint = " (its three channels are equal: save it as 8-bit grey 'L')" if equal else ""
-        raise ValueError(f"{path}: an RGB colour mask has no class ids without palette=; pass palette= "
-                         f"(a dict colour -> class id, or a list of colours) or save masks as grey or "
-                         f"palette ('P') images whose values are class ids{hint}")
+        raise ValueError(f"{path}: an RGB colour mask holds colours, not class ids: give palette='auto' (the "
+                         "colours found, sorted so that black is class 0) or the colours in class-id order (a list, "
+                         f"or a dict colour -> class id), or save the masks as grey or palette ('P') images whose "
+                         f"values are class ids{hint}")
     codes = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
     known = np.array(sorted((r << 16) | (g << 8) | b for r, g, b in palette), dtype=np.int64)
     found, inverse = np.unique(codes, return_inverse=True)
@@ -214,7 +230,7 @@ def _colours_to_classes(path: Path, rgb: np.ndarray, palette: dict | None) -> np
         listed = ", ".join(str(_rgb(int(code))) for code in unknown[:5])
         more = f" and {unknown.size - 5} more" if unknown.size > 5 else ""
         raise ValueError(f"{path}: colours {listed}{more} are not in the palette; every mask colour must be a "
-                         "palette colour")
+                         "palette colour (add them, or give palette='auto')")
     class_of_found = np.array([palette[_rgb(int(code))] for code in found], np.int64)
     return class_of_found[inverse.reshape(codes.shape)]
 

@@ -3,7 +3,8 @@
 Every model's ``state_dict`` has the names and shapes of the same network written with
 ``torch.nn`` (the tests load it into such a twin and compare outputs and gradients), and
 ``config()`` returns the constructor's arguments, which checkpoints store so that
-:func:`build_model` can rebuild the network for ``tconv predict``.
+:func:`build_model` can rebuild the network for ``tconv predict``. :func:`export_onnx` writes
+any of them as a standard ONNX graph (:mod:`.export`).
 
 >>> model = build_model(dict(model="unet", in_channels=1, num_classes=3, base=4, depth=2))
 >>> type(model).__name__, model.config()["num_classes"]
@@ -13,14 +14,15 @@ from __future__ import annotations
 
 from .aspp import ASPP
 from .blocks import UPSAMPLERS, DoubleConv, match_size, upsampler
+from .export import export_onnx
 from .fcn import FCN
 from .reach import model_alignment, model_reach, model_receptive_field, receptive_field_paths
 from .unet import UNet, valid_input_sizes, valid_output_size
 from .vnet import VNet, ResidualStage
 
 __all__ = ["UNet", "FCN", "VNet", "DoubleConv", "ResidualStage", "upsampler", "match_size", "UPSAMPLERS",
-           "MODELS", "build_model", "ASPP", "valid_output_size", "valid_input_sizes", "receptive_field_paths",
-           "model_reach", "model_receptive_field", "model_alignment"]
+           "MODELS", "build_model", "export_onnx", "ASPP", "valid_output_size", "valid_input_sizes",
+           "receptive_field_paths", "model_reach", "model_receptive_field", "model_alignment"]
 
 #: Model name (as in ``config()["model"]`` and ``tconv train --model``) -> class.
 MODELS = {"unet": UNet, "fcn": FCN, "vnet": VNet}

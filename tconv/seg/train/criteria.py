@@ -31,7 +31,7 @@ from typing import Callable
 from ...nn import functional as F
 from .. import losses
 
-__all__ = ["TrainingLoss", "TRAINING_LOSSES", "register_loss", "unregister_loss", "losses_table"]
+__all__ = ["TrainingLoss", "TRAINING_LOSSES", "register_loss", "unregister_loss", "losses_table", "weighted_losses"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class TrainingLoss:
     ``(N, *S)`` as they are (``cross_entropy``), False when it takes ``(N, 1, *S)`` (MONAI's layers).
 
     ``fused``, if given, is the same loss as one op taking the masks ``(N, *S)`` (the planned
-    training step uses it; a test holds it equal to the composed loss).
+    training step uses it; a test holds it equal to the composed loss). ``weighted``, if given,
+    builds the loss with one weight per class, ``weighted(weight)`` (``tconv train --class-weights``).
     """
 
     name: str
@@ -48,14 +49,21 @@ class TrainingLoss:
     build: Callable[[], Callable]
     class_ids: bool = False
     fused: Callable | None = None
+    weighted: Callable | None = None
 
-    def criterion(self, fused: bool = False) -> Callable:
+    def criterion(self, fused: bool = False, weight=None) -> Callable:
         """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor``: what ``build()`` made, taking the
         masks as they are (``class_ids``), or wrapped to add their channel axis and named after this choice;
-        with ``fused``, the fused op where there is one."""
-        if fused and self.fused is not None:
+        with ``fused``, the fused op where there is one; with ``weight`` (one per class), ``weighted(weight)``."""
+        if weight is not None:
+            if self.weighted is None:
+                raise ValueError(f"the {self.name} loss takes no class weights; "
+                                 f"{', '.join(weighted_losses())} do")
+            made = self.weighted(weight)
+        elif fused and self.fused is not None:
             return self.fused
-        made = self.build()
+        else:
+            made = self.build()
         if self.class_ids:
             return made
 
@@ -79,6 +87,15 @@ def register_loss(loss: TrainingLoss) -> TrainingLoss:
     return loss
 
 
+def weighted_losses() -> tuple:
+    """The names of the losses that take class weights (``tconv train --class-weights``).
+
+    >>> weighted_losses()
+    ('ce', 'dice', 'dicece', 'focal', 'fbeta')
+    """
+    return tuple(name for name, loss in TRAINING_LOSSES.items() if loss.weighted is not None)
+
+
 def unregister_loss(name: str) -> TrainingLoss:
     """Remove the loss ``name`` from :data:`TRAINING_LOSSES` and return it."""
     if name not in TRAINING_LOSSES:
@@ -90,17 +107,20 @@ _ONEHOT = dict(to_onehot_y=True, softmax=True)
 
 for _builtin in (
     TrainingLoss("ce", "cross-entropy of the logits against the class ids (nn.functional.cross_entropy)",
-                 lambda: F.cross_entropy, class_ids=True),
+                 lambda: F.cross_entropy, class_ids=True,
+                 weighted=lambda w: lambda logits, masks: F.cross_entropy(logits, masks, weight=w)),
     TrainingLoss("dice", "soft Dice of the softmax, one score per image and class (DiceLoss)",
-                 lambda: losses.DiceLoss(**_ONEHOT)),
+                 lambda: losses.DiceLoss(**_ONEHOT), weighted=lambda w: losses.DiceLoss(**_ONEHOT, weight=w)),
     TrainingLoss("dicece", "Dice + cross-entropy, the default (DiceCELoss)", lambda: losses.DiceCELoss(**_ONEHOT),
-                 fused=losses.dice_ce_with_logits),
+                 fused=losses.dice_ce_with_logits, weighted=lambda w: losses.DiceCELoss(**_ONEHOT, weight=w)),
     TrainingLoss("focal", "focal loss of the softmax: easy pixels count less (FocalLoss, use_softmax=True)",
-                 lambda: losses.FocalLoss(to_onehot_y=True, use_softmax=True)),
+                 lambda: losses.FocalLoss(to_onehot_y=True, use_softmax=True),
+                 weighted=lambda w: losses.FocalLoss(to_onehot_y=True, use_softmax=True, weight=w)),
     TrainingLoss("tversky", "Tversky, alpha=0.3 and beta=0.7: a missed pixel costs more than a false one "
                  "(TverskyLoss)", lambda: losses.TverskyLoss(**_ONEHOT, alpha=0.3, beta=0.7)),
     TrainingLoss("fbeta", "F-beta with beta=2: recall weighs four times precision (FBetaLoss)",
-                 lambda: losses.FBetaLoss(**_ONEHOT, beta=2.0)),
+                 lambda: losses.FBetaLoss(**_ONEHOT, beta=2.0),
+                 weighted=lambda w: losses.FBetaLoss(**_ONEHOT, beta=2.0, weight=w)),
     TrainingLoss("hausdorff", "Hausdorff distance-transform loss: errors far from the outline cost more "
                  "(HausdorffDTLoss)", lambda: losses.HausdorffDTLoss(**_ONEHOT)),
 ):

@@ -36,9 +36,11 @@ from ...optim import Adam
 from ...optim.lr_scheduler import CosineAnnealingLR
 from .. import augment as augment_module
 from ..data import DataLoader, ImageMaskFolder, SyntheticShapes, SyntheticShapes3D, random_split
+from ..data.folder import folder_dims
 from ..data.mask_format import MASK_FORMATS
 from ..models import MODELS, UPSAMPLERS, build_model
 from .criteria import TRAINING_LOSSES
+from .options import check_class_weights, check_mask_colors
 
 __all__ = ["DEFAULTS", "LIMITS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SHAPES", "SYNTHETIC", "check_config",
            "part", "make_datasets", "synthetic_datasets", "make_loaders", "make_model", "model_config", "make_loss",
@@ -49,7 +51,7 @@ __all__ = ["DEFAULTS", "LIMITS", "MODEL_DEFAULTS", "DIM_DEFAULTS", "LOSSES", "SH
 #: default from :data:`MODEL_DEFAULTS` / :data:`DIM_DEFAULTS` (``size`` is kept for ``--data``).
 DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, classes=3, val_fraction=0.2,
                 model="unet", up="transpose", base=None, depth=None, batch_norm=True, loss="dicece", augment=None,
-                epochs=4, batch_size=8, lr=3e-3, seed=0, mask_format="auto")
+                epochs=4, batch_size=8, lr=3e-3, seed=0, mask_format="auto", mask_colors=None, class_weights=None)
 #: The largest value of each size-like key, checked before anything is made (a typo such as
 #: ``size=100000`` must be a one-line error, not a 74.5 GiB allocation). Memory is checked as
 #: well (:func:`tconv.seg.train.run.train_run`): these bound each number alone.
@@ -81,7 +83,7 @@ def check_config(config: dict, spell=None) -> dict:
     >>> check_config({"epoch": 2})
     Traceback (most recent call last):
     ...
-    ValueError: unknown configuration key(s) ['epoch']; known: augment, base, batch_norm, batch_size, classes, data, depth, dim, epochs, loss, lr, mask_format, model, samples, seed, size, up, val_fraction, val_samples
+    ValueError: unknown configuration key(s) ['epoch']; known: augment, base, batch_norm, batch_size, class_weights, classes, data, depth, dim, epochs, loss, lr, mask_colors, mask_format, model, samples, seed, size, up, val_fraction, val_samples
     >>> check_config({"size": 100000}, spell=lambda key: "--" + key.replace("_", "-"))
     Traceback (most recent call last):
     ...
@@ -104,6 +106,8 @@ def check_config(config: dict, spell=None) -> dict:
     check_choice(name("dim"), c["dim"], (2, 3))
     if c["model"] == "vnet" and c["data"] is None:
         c["dim"] = 3
+    elif c["data"] is not None:
+        c["dim"] = folder_dims(c["data"])                 # images or volumes: the files say
     if c["size"] is not None:
         sizes = list(c["size"]) if isinstance(c["size"], (list, tuple)) else [c["size"]]
         sizes = [check_int(name("size"), s, minimum=4, maximum=LIMITS["size"][c["dim"]]) for s in sizes]
@@ -120,6 +124,8 @@ def check_config(config: dict, spell=None) -> dict:
     check_choice(name("up"), c["up"], UPSAMPLERS)
     check_choice(name("loss"), c["loss"], tuple(TRAINING_LOSSES))
     check_choice(name("mask_format"), c["mask_format"], MASK_FORMATS)
+    c["mask_colors"] = check_mask_colors(name("mask_colors"), c["mask_colors"])
+    c["class_weights"] = check_class_weights(name("class_weights"), c["class_weights"], c["loss"])
     check_bool(name("batch_norm"), c["batch_norm"])
     if c["augment"] is not None:
         check_bool(name("augment"), c["augment"])
@@ -251,13 +257,15 @@ def synthetic_info(*, dim, size, samples, val_samples, classes, seed) -> dict:
 
 
 @_whole_config_form
-def make_folder(*, data, size, mask_format, batch_size, model, depth) -> ImageMaskFolder:
+def make_folder(*, data, size, mask_format, mask_colors, batch_size, model, depth) -> ImageMaskFolder:
     """The :class:`~tconv.seg.data.ImageMaskFolder` ``data``, checked for training (``size``: resize to it).
 
-    Without ``size`` the images must share one size when ``batch_size > 1``, and each must survive
-    the ``model``'s halvings (``depth``; FCN: 3).
+    Images or volumes, as the folder holds them; RGB masks read through the colour table
+    ``mask_colors`` (a list of colours, or ``"auto"``). Without ``size`` the images must share one
+    size when ``batch_size > 1``, and each must survive the ``model``'s halvings (``depth``; FCN: 3).
     """
-    folder = ImageMaskFolder(data, size=None if size is None else tuple(size[:2]), mask_format=mask_format)
+    folder = ImageMaskFolder(data, size=None if size is None else tuple(size), mask_format=mask_format,
+                             palette=mask_colors)
     if folder.num_classes < 2:
         raise ValueError(f"every mask in {folder.root / 'masks'} is class 0 (the background): there is nothing to "
                          "segment; masks hold class ids, 0 for the background and 1, 2, ... for the objects")
@@ -274,14 +282,15 @@ def make_folder(*, data, size, mask_format, batch_size, model, depth) -> ImageMa
                       "levels, save the masks as class ids 0, 1, 2, ...", stacklevel=2)
     if size is None and len(set(folder.image_sizes)) > 1 and batch_size > 1:
         first, other = folder.image_sizes[0], next(s for s in folder.image_sizes if s != folder.image_sizes[0])
-        raise ValueError(f"{data}: the images have different sizes ({first[0]} x {first[1]} and {other[0]} x "
-                         f"{other[1]}), so they cannot share a batch; resize them all with size=(H, W) (tconv train "
-                         "--size H W), or train with batch_size=1")
+        axes = "H W" if len(first) == 2 else "D H W"
+        raise ValueError(f"{data}: the images have different sizes ({' x '.join(map(str, first))} and "
+                         f"{' x '.join(map(str, other))}), so they cannot share a batch; resize them all with "
+                         f"size=(...) (tconv train --size {axes}), or train with batch_size=1")
     if size is None:
         halvings = 3 if model == "fcn" else depth
-        small = [(h, w) for h, w in folder.image_sizes if min(h, w) < 2 ** halvings]
+        small = [shape for shape in folder.image_sizes if min(shape) < 2 ** halvings]
         if small:
-            raise ValueError(f"{data}: an image of {small[0][0]} x {small[0][1]} pixels is too small for the "
+            raise ValueError(f"{data}: an image of {' x '.join(map(str, small[0]))} pixels is too small for the "
                              f"{model}, which halves the size {halvings} times (at least {2 ** halvings} per side); "
                              "give --size, or lower --depth")
     if len(folder) < 2:
@@ -352,16 +361,22 @@ def make_model(info: dict, *, model, base, depth, up, batch_norm):
     return build_model(model_config(info, model=model, base=base, depth=depth, up=up, batch_norm=batch_norm))
 
 
-def make_loss(name: str, num_classes: int, fused: bool = False):
+def make_loss(name: str, num_classes: int, fused: bool = False, weight=None):
     """``loss(logits (N, K, *S), masks (N, *S)) -> scalar Tensor`` for ``name``, one of :data:`LOSSES`.
 
-    The criterion of :data:`~tconv.seg.train.criteria.TRAINING_LOSSES` (``num_classes`` is not
-    needed by any of them; it stays for losses that weigh the classes). ``fused=True`` gives the
+    The criterion of :data:`~tconv.seg.train.criteria.TRAINING_LOSSES`. ``fused=True`` gives the
     loss's fused op where it has one (``"dicece"``: :func:`tconv.seg.losses.dice_ce_with_logits`,
     the same numbers, softmax, both losses and the gradient in two passes), as the planned training
-    step uses it.
+    step uses it. ``weight``: one weight per class (``num_classes`` of them), for the losses that
+    take class weights (:func:`~.criteria.weighted_losses`; a fused op takes none, so a weighted
+    loss is the composed one).
     """
     check_choice("loss", name, tuple(TRAINING_LOSSES))
+    if weight is not None:
+        check_class_weights("weight", list(weight), name)
+        if len(weight) != num_classes:
+            raise ValueError(f"weight has {len(weight)} values; num_classes={num_classes} needs one per class")
+        return TRAINING_LOSSES[name].criterion(weight=np.asarray(weight, np.float32))
     return TRAINING_LOSSES[name].criterion(fused=fused)
 
 

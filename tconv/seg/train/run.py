@@ -26,15 +26,18 @@ import numpy as np
 from ... import random as tconv_random
 from ...serialization import atomic_write, load, save
 from ..models import build_model
+from .diagnostics import DIAGNOSTIC_FILES
 from .loop import TrainingDiverged, fit
 from .memory import bytes_per_pixel, check_memory, format_bytes
+from .options import resolve_class_weights
 from .recipe import (DIM_DEFAULTS, check_config, data_bytes, data_info, make_augmentation, make_datasets, make_folder,
                      make_loaders, make_loss, make_optimizer, make_scheduler, model_config, part, synthetic_info)
 
-__all__ = ["train_run", "load_checkpoint", "CHECKPOINT_FORMAT", "write_json", "new_run_folder", "RUN_FILES"]
+__all__ = ["train_run", "prepare_data", "load_checkpoint", "CHECKPOINT_FORMAT", "write_json", "new_run_folder", "RUN_FILES"]
 
-#: The files :func:`train_run` writes into a run folder (``tconv train`` adds the two figures).
-RUN_FILES = ("config.json", "history.json", "model.npz", "last.npz", "curves.png", "predictions.png")
+#: The files :func:`train_run` writes into a run folder (``tconv train`` adds the two figures and the
+#: diagnostics of :mod:`.diagnostics`).
+RUN_FILES = ("config.json", "history.json", "model.npz", "last.npz", "curves.png", "predictions.png") + DIAGNOSTIC_FILES
 
 #: The ``format`` entry of a tconv segmentation checkpoint (``model.npz`` / ``last.npz``).
 CHECKPOINT_FORMAT = "tconv.seg/1"
@@ -124,7 +127,7 @@ def _item_pixels(c: dict, folder) -> int:
         return math.prod(c["size"])
     if folder is None:
         return DIM_DEFAULTS[c["dim"]]["size"] ** c["dim"]
-    return max(h * w for h, w in folder.image_sizes)
+    return max(math.prod(size) for size in folder.image_sizes)
 
 
 def _check_run_memory(c: dict, network: dict, held: int, folder, max_memory, spell) -> None:
@@ -141,6 +144,32 @@ def _check_run_memory(c: dict, network: dict, held: int, folder, max_memory, spe
     check_memory(f"training ({', '.join(parts)})", held + max(step, validation), max_memory,
                  f"lower {spell('batch_size')}, {spell('size')}, {spell('base')}"
                  + (f" or {spell('samples')}" if held else ""), flag=spell("max_memory"))
+
+
+def prepare_data(c: dict, max_memory: int | None = None, spell=None) -> dict:
+    """Check sizes and memory, read the data of the checked configuration ``c``, resolve its ``"auto"`` options.
+
+    In order: the synthetic data's or the folder's size against ``max_memory`` with one
+    training step (:mod:`.memory`), the model's initial weights seeded from ``c["seed"]``, the
+    training and held-out data (:func:`~.recipe.make_datasets`), then ``c["mask_colors"]``
+    (``"auto"`` becomes the colour table used) and ``c["class_weights"]`` (``"auto"``
+    becomes the median-frequency weights of the training part) written back into ``c``.
+    Returns ``{"train", "val", "info", "folder", "network"}`` (``network``: the model's configuration).
+    """
+    spell = spell or (lambda key: key)
+    if c["data"] is None:
+        folder, info = None, synthetic_info(**part(c, synthetic_info))     # nothing drawn yet
+    else:
+        folder = make_folder(**part(c, make_folder))         # reads the headers and masks, not the images
+        info = data_info(folder)
+    network = model_config(info, **part(c, model_config))
+    _check_run_memory(c, network, data_bytes(**part(c, data_bytes)), folder, max_memory, spell)
+    tconv_random.manual_seed(c["seed"])                      # the model's initial weights
+    train, val, info = make_datasets(folder, **part(c, make_datasets))
+    if folder is not None and folder.colour_table is not None:
+        c["mask_colors"] = [list(colour) for colour in folder.colour_table]     # "auto" -> the table used
+    c["class_weights"] = resolve_class_weights(c, train, info["num_classes"], spell)
+    return dict(train=train, val=val, info=info, folder=folder, network=network)
 
 
 def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, max_memory: int | None = None,
@@ -192,21 +221,14 @@ def train_run(config: dict, out_dir, *, resume=None, overwrite: bool = False, ma
         checkpoint = None
         c = check_config(config, spell)
         replaced = _claim(out, overwrite, spell)
-    if c["data"] is None:
-        folder, info = None, synthetic_info(**part(c, synthetic_info))     # nothing drawn yet
-    else:
-        folder = make_folder(**part(c, make_folder))         # reads the headers and masks, not the images
-        info = data_info(folder)
-    network = model_config(info, **part(c, model_config))
-    _check_run_memory(c, network, data_bytes(**part(c, data_bytes)), folder, max_memory, spell)
+    prepared = prepare_data(c, max_memory, spell)
     out.mkdir(parents=True, exist_ok=True)
-    tconv_random.manual_seed(c["seed"])                      # the model's initial weights
-    train, val, info = make_datasets(folder, **part(c, make_datasets))
+    train, val, info, network = prepared["train"], prepared["val"], prepared["info"], prepared["network"]
     train_loader, val_loader = make_loaders(train, val, batch_size=c["batch_size"], seed=c["seed"])
     model = build_model(network)
     optimizer = make_optimizer(model, lr=c["lr"])
     scheduler = make_scheduler(optimizer, len(train_loader), epochs=c["epochs"])
-    loss = make_loss(c["loss"], info["num_classes"], fused=planned)
+    loss = make_loss(c["loss"], info["num_classes"], fused=planned, weight=c["class_weights"])
     history, start = [], 0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
