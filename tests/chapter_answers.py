@@ -74,6 +74,7 @@ WRONG += [
     ("15.2", 7, "two"),
     ("15.3", 10 * np.exp(-0.5), "add the class weight"),
     ("15.3", 1 + 10 * np.exp(-13 / 50), "squares the sum"),
+    ("15.3", 7.0, "Close"),                                   # 7.0653 rounded to one decimal
 ]
 
 _IMAGE_16 = np.add.outer(np.arange(4.0), np.arange(4.0)) + np.array([[0.0, 1.0] * 2, [1.0, 0.0] * 2] * 2)
@@ -104,6 +105,10 @@ WRONG += [
     ("16.1", {"k3s2", "k4s2", "shuffle"}, "ICNR only"),
     ("16.1", {"k3s2", "shuffle", "shuffle_icnr"}, "missing"),
     ("16.2", 1.0, "ramp"),
+    ("16.2", 0.27, "Close"),                                  # 3/11 = 0.2727 rounded to two decimals
+    ("16.2", 192 / (16 * 240), "mean removed"),               # phase sums' 3·8² over 16·Σx² (the mean kept)
+    ("16.2", 192 / 44, "at most 1"),                          # over Σ(x − mean)², without Parseval's 16
+    ("16.2", 12 / 704, "sums"),                               # phase means: each DFT value 4 times smaller
     ("16.3", PHASES_16.T, "Transposed"),
     ("16.3", PHASES_16 - B_16.reshape(2, 2), "bias"),
 ]
