@@ -274,7 +274,10 @@ count = int(np.ceil(1000 / core)) ** 2
 check("15.2", count)
 
 # %%
-print(len(tiles(UNet(base=1, depth=3), (1000, 1000), 256)))
+if count is not ...:                         # once you have an answer: tconv's plan along one axis
+    plan_15 = tiles(UNet(base=1, depth=3), (1000, 1000), 256)
+    along_rows = sorted({(rows.start, rows.stop, rows.keep_start, rows.keep_stop) for rows, _ in plan_15})
+    print(f"{len(plan_15)} tiles; along one axis (start, stop, kept from, kept to):", along_rows)
 
 # %% [markdown]
 # **Exercise 3.** A background pixel 2 pixels from one cell and 3 from another, with `w_c = 1`,

@@ -179,7 +179,9 @@ check("16.1", can_stripe)
 
 # %% [markdown]
 # **Exercise 2.** The 4 x 4 image below: compute its checkerboard energy share by hand from its
-# phase sums (the DFT identity of section 1), without `checkerboard_energy`.
+# phase sums (the DFT identity of section 1), without `checkerboard_energy`. The share's
+# denominator is the energy of the whole spectrum with the mean removed (`np.fft.fft2` of the
+# centred image, or Parseval: 16 times the centred image's sum of squares).
 
 # %%
 image_16 = np.add.outer(np.arange(4.0), np.arange(4.0)) + np.array([[0.0, 1.0] * 2, [1.0, 0.0] * 2] * 2)   # a ramp + stripes
@@ -192,7 +194,8 @@ share = float((np.abs(np.fft.fft2(phase_sums)) ** 2).sum() / (np.abs(np.fft.fft2
 check("16.2", share)
 
 # %%
-print(float(checkerboard_energy(image_16, 2)))
+if share is not ...:                         # once you have an answer: the library's value beside it
+    print(f"yours {float(share):.4f}, checkerboard_energy {float(checkerboard_energy(image_16, 2)):.4f}")
 
 # %% [markdown]
 # **Exercise 3.** A pixel-shuffle decoder's convolution has 4 output channels (one per phase) with
