@@ -48,18 +48,23 @@ WRONG += [
 
 IMAGE_14 = np.array([[7, 1, 2, 3], [0, 2, 8, 1], [4, 4, 0, 0], [1, 5, 6, 9]], dtype=float)
 UNPOOLED_14 = np.array([[7, 0, 0, 0], [0, 0, 8, 0], [0, 0, 0, 0], [0, 5, 0, 9]], dtype=float)
-GRAD_14 = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0], [0, 3, 0, 4]], dtype=float)   # argmax 4, 9, 6, 8
+X_14 = np.array([[0, 3, 1, 1], [2, 1, 0, 5], [7, 0, 2, 2], [1, 1, 6, 0]], dtype=float)
+G_14 = np.array([[1.0, -2.0], [3.0, 0.5]])
+GRAD_14 = np.array([[0, 1, 0, 0], [0, 0, 0, -2], [3, 0, 0, 0], [0, 0, 0.5, 0]])   # the maxima 3, 5, 7, 6
 RIGHT.update({
     "14.1": (UNPOOLED_14, dict(image=IMAGE_14)),
     "14.2": ((6, (5, 7)), {}),                         # (3 - 1)·2 + 2, strictly between 4 and 8
-    "14.3": (GRAD_14, {}),
+    "14.3": (GRAD_14, dict(x=X_14, g=G_14)),
 })
 WRONG += [
     ("14.1", np.kron([[7, 8], [5, 9]], np.ones((2, 2))), "nearest resize"),
     ("14.1", IMAGE_14, "input itself"),
     ("14.2", (3, (5, 7)), "pooled map's size"),
     ("14.2", (6, (4, 8)), "range is open"),
-    ("14.3", np.kron([[1, 2], [3, 4]], np.ones((2, 2))), "not to the whole"),
+    ("14.3", np.kron(G_14, np.ones((2, 2))), "not to the whole"),
+    ("14.3", [[0, 3, 0, 0], [0, 0, 0, 5], [7, 0, 0, 0], [0, 0, 6, 0]], "maxima of x"),
+    ("14.3", GRAD_14.T, "transpose"),
+    ("14.3", [[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0], [0, 3, 0, 4]], "8 of the 16"),   # the section's x and g
 ]
 
 RIGHT.update({
