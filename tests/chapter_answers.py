@@ -116,6 +116,9 @@ WRONG += [
     ("16.2", 12 / 704, "sums"),                               # phase means: each DFT value 4 times smaller
     ("16.3", PHASES_16.T, "Transposed"),
     ("16.3", PHASES_16 - B_16.reshape(2, 2), "bias"),
+    ("16.3", 2 * (PHASES_16 - B_16.reshape(2, 2)) + B_16.reshape(2, 2), "multiplies the input's value"),   # v left out
+    ("16.3", np.array([[0.5 * W_16[2 * i + j, :, 1, 1].sum() + B_16[2 * i + j] for j in range(2)] for i in range(2)]),
+     "not only the centre"),
 ]
 
 RIGHT.update({"08.4": (((5, 5), (8, 5)), {})})

@@ -198,7 +198,7 @@ count = {name: sum(p.size for p in model.parameters()) for name, model in (("dou
 field = {name: model_receptive_field(model) for name, model in (("double conv", plain), ("ASPP", atrous))}
 print("parameters:", count, " receptive field:", field)
 assert atrous(np.zeros((1, 1, 32, 32), np.float32)).shape == (1, 2, 32, 32)
-assert field["ASPP"] == field["double conv"] + 2 * (4 * 8 - 2 * 8)          # the widest branch's extra reach, both sides
+assert field["ASPP"] == field["double conv"] + 2 * (4 * 8 - 2 * 8)     # the widest branch's extra reach, twice
 
 # %% [markdown]
 # The widest branch (rate 4 at 1/8 resolution) reaches 4·8 = 32 input pixels to each side from the

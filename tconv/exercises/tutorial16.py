@@ -82,4 +82,8 @@ def shuffle_phases(answer, w, b, v):
         return not_yet("Transposed: channel i·2 + j goes to phase (i, j), rows first.")
     if array.shape == (2, 2) and np.allclose(array, (float(v) * w.sum(axis=(1, 2, 3))).reshape(2, 2)):
         return not_yet("The bias is missing.")
+    if array.shape == (2, 2) and np.allclose(array, (w.sum(axis=(1, 2, 3)) + b).reshape(2, 2)):
+        return not_yet("Each of the 8·3·3 taps multiplies the input's value v.")
+    if array.shape == (2, 2) and np.allclose(array, (float(v) * w[:, :, 1, 1].sum(axis=1) + b).reshape(2, 2)):
+        return not_yet("In the interior every tap of the 3 x 3 kernel sees the flat value, not only the centre.")
     return same_array(array, expected, name="your phases")
