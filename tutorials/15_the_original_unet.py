@@ -132,8 +132,8 @@ assert errors[8] > errors[16] > errors[32] > 1e-12
 # on the pooling grid has, at its two edges, pixels that reach less far. Shorter margins err, but
 # less than you might fear: the far taps of a 100-pixel receptive field carry little weight (the
 # *effective* receptive field is much smaller than the theoretical one, Luo et al. 2016), so the
-# error grows slowly as the margins shrink. tconv takes the full reach: exact, whatever the
-# weights and wherever a tile starts.
+# error grows slowly as the margins shrink. tconv takes the full reach, rounded up to the pooling
+# grid (56): exact, whatever the weights.
 
 # %%
 tiling_figure = tconv.viz.plot_overlap_tile()
