@@ -108,6 +108,7 @@ assert "14 input pixels" in printed.getvalue()
 # output pixel looks to each side (what a tile's margin needs, tutorial 15).
 
 # %%
+tconv.manual_seed(13)                      # the weights below, whatever ran before
 unet = UNet(base=4, depth=3)
 print(f"U-Net depth 3: receptive field {model_receptive_field(unet)} pixels, reach {model_reach(unet)}")
 deepest = parse_stack("3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1 2s2t 3p1 3p1")
@@ -137,7 +138,7 @@ left, right = model_reach(unet)
 beyond = max(max(moved(o - left - 1, o), moved(o + right + 1, o)) for o in range(80, 88))
 at_edge = max(max(moved(o - left, o), moved(o + right, o)) for o in range(80, 88))
 print(f"largest change one column beyond the reach: {beyond:.1e}; at the reach's edge: {at_edge:.1e}")
-assert beyond < 1e-12 and at_edge > 1e-8
+assert beyond < 1e-12 and at_edge > 1e-10                 # the far taps are weak: ~1e-8 for a change of 1000
 
 # %% [markdown]
 # ## 3. Gridding: stacked equal dilations see a sub-grid
