@@ -38,6 +38,7 @@ WRONG += [
     ("13.2", (2, 2, 2), "never reached"),
     ("13.2", (1, 2, 4), "not 13"),
     ("13.2", (1, 2, 3), "tutorial's own"),
+    ("13.2", (3, 2, 1), "tutorial's own"),                  # the same stack in another order
     ("13.2", np.array([2, 2, 2]), "never reached"),        # an array is read as the tuple it holds
     ("13.3", [[1, 0, 2], [3, 0, 4]], "along the rows too"),
     ("13.3", [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], "does not repeat"),
