@@ -30,7 +30,7 @@ WRONG = [
 RIGHT.update({
     "13.1": (35, {}),                                   # 1 + 6·1 + 2·2 + 2·4 + 2·2·4
     "13.2": ((1, 1, 4), {}),                            # {0,1,2} + {0,1,2} + {0,4,8} covers 0..12
-    "13.3": ([1, 0, 0, 2, 0, 0, 3], {}),
+    "13.3": ([[1, 0, 2], [0, 0, 0], [3, 0, 4]], {}),     # [[1, 2], [3, 4]], taps 2 apart along both axes
 })
 WRONG += [
     ("13.1", 1 + 6 + 2 + 2 + 4, "the jump"),
@@ -38,23 +38,34 @@ WRONG += [
     ("13.2", (2, 2, 2), "never reached"),
     ("13.2", (1, 2, 4), "not 13"),
     ("13.2", (1, 2, 3), "tutorial's own"),
-    ("13.3", [1, 0, 2, 0, 3], "not one"),
+    ("13.2", (3, 2, 1), "tutorial's own"),                  # the same stack in another order
+    ("13.2", np.array([2, 2, 2]), "never reached"),        # an array is read as the tuple it holds
+    ("13.3", [[1, 0, 2], [3, 0, 4]], "along the rows too"),
+    ("13.3", [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], "does not repeat"),
+    ("13.3", [[1, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 0], [3, 0, 0, 4]], "not 2"),
+    ("13.3", [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]], "no zeros after"),
+    ("13.3", [1, 0, 2, 0, 0, 0, 3, 0, 4], "shape"),
 ]
 
 IMAGE_14 = np.array([[7, 1, 2, 3], [0, 2, 8, 1], [4, 4, 0, 0], [1, 5, 6, 9]], dtype=float)
 UNPOOLED_14 = np.array([[7, 0, 0, 0], [0, 0, 8, 0], [0, 0, 0, 0], [0, 5, 0, 9]], dtype=float)
-GRAD_14 = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0], [0, 3, 0, 4]], dtype=float)   # argmax 4, 9, 6, 8
+X_14 = np.array([[0, 3, 1, 1], [2, 1, 0, 5], [7, 0, 2, 2], [1, 1, 6, 0]], dtype=float)
+G_14 = np.array([[1.0, -2.0], [3.0, 0.5]])
+GRAD_14 = np.array([[0, 1, 0, 0], [0, 0, 0, -2], [3, 0, 0, 0], [0, 0, 0.5, 0]])   # the maxima 3, 5, 7, 6
 RIGHT.update({
     "14.1": (UNPOOLED_14, dict(image=IMAGE_14)),
     "14.2": ((6, (5, 7)), {}),                         # (3 - 1)·2 + 2, strictly between 4 and 8
-    "14.3": (GRAD_14, {}),
+    "14.3": (GRAD_14, dict(x=X_14, g=G_14)),
 })
 WRONG += [
     ("14.1", np.kron([[7, 8], [5, 9]], np.ones((2, 2))), "nearest resize"),
     ("14.1", IMAGE_14, "input itself"),
     ("14.2", (3, (5, 7)), "pooled map's size"),
     ("14.2", (6, (4, 8)), "range is open"),
-    ("14.3", np.kron([[1, 2], [3, 4]], np.ones((2, 2))), "not to the whole"),
+    ("14.3", np.kron(G_14, np.ones((2, 2))), "not to the whole"),
+    ("14.3", [[0, 3, 0, 0], [0, 0, 0, 5], [7, 0, 0, 0], [0, 0, 6, 0]], "maxima of x"),
+    ("14.3", GRAD_14.T, "transpose"),
+    ("14.3", [[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0], [0, 3, 0, 4]], "8 of the 16"),   # the section's x and g
 ]
 
 RIGHT.update({
@@ -69,6 +80,7 @@ WRONG += [
     ("15.2", 7, "two"),
     ("15.3", 10 * np.exp(-0.5), "add the class weight"),
     ("15.3", 1 + 10 * np.exp(-13 / 50), "squares the sum"),
+    ("15.3", 7.0, "Close"),                                   # 7.0653 rounded to one decimal
 ]
 
 _IMAGE_16 = np.add.outer(np.arange(4.0), np.arange(4.0)) + np.array([[0.0, 1.0] * 2, [1.0, 0.0] * 2] * 2)
@@ -99,8 +111,15 @@ WRONG += [
     ("16.1", {"k3s2", "k4s2", "shuffle"}, "ICNR only"),
     ("16.1", {"k3s2", "shuffle", "shuffle_icnr"}, "missing"),
     ("16.2", 1.0, "ramp"),
+    ("16.2", 0.27, "Close"),                                  # 3/11 = 0.2727 rounded to two decimals
+    ("16.2", 192 / (16 * 240), "mean removed"),               # phase sums' 3·8² over 16·Σx² (the mean kept)
+    ("16.2", 192 / 44, "at most 1"),                          # over Σ(x − mean)², without Parseval's 16
+    ("16.2", 12 / 704, "sums"),                               # phase means: each DFT value 4 times smaller
     ("16.3", PHASES_16.T, "Transposed"),
     ("16.3", PHASES_16 - B_16.reshape(2, 2), "bias"),
+    ("16.3", 2 * (PHASES_16 - B_16.reshape(2, 2)) + B_16.reshape(2, 2), "multiplies the input's value"),   # v left out
+    ("16.3", np.array([[0.5 * W_16[2 * i + j, :, 1, 1].sum() + B_16[2 * i + j] for j in range(2)] for i in range(2)]),
+     "not only the centre"),
 ]
 
 RIGHT.update({"08.4": (((5, 5), (8, 5)), {})})

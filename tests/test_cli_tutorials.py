@@ -89,6 +89,18 @@ def test_a_student_script_runs_and_reports_no_answer(copies, tmp_path):
     assert verdicts == [(e, "no answer yet") for e in ("04.1", "04.2", "04.3")]
 
 
+def test_next_names_a_copy_just_written(tmp_path, capsys):
+    """--only 13 into a folder that already holds another tutorial's copy: 'next' names tutorial 13's."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "01_convolution_as_a_matrix.py").write_text("# a student's own work\n", encoding="utf-8")
+    assert main(["tutorials", "--student", str(folder), "--only", "13", "--format", "py",
+                 "--source", str(ROOT / "tutorials")]) == 0
+    next_line = [line for line in capsys.readouterr().out.splitlines() if line.startswith("next:")]
+    assert next_line == [f"next: open {folder / '13_dilation_and_receptive_fields.py'} and do the exercises at "
+                         "the end; check(...) says right or not yet"]
+
+
 def test_listing_names_every_exercise(capsys):
     assert main(["tutorials", "--source", str(ROOT / "tutorials")]) == 0
     out = capsys.readouterr().out

@@ -263,7 +263,8 @@ taps = {c: [t for t in range(5) if (t - 1) % 2 == c] for c in (0, 1)}
 check("12.1", taps)
 
 # %%
-print([a.taps for a in axis_phases(13, 6, 5, 2, 1)])       # output 13 = (6 - 1)·2 − 2 + 5
+if taps is not ...:                          # once you have an answer: check it with axis_phases
+    print([a.taps for a in axis_phases(13, 6, 5, 2, 1)])   # output 13 = (6 - 1)·2 − 2 + 5
 
 # %% [markdown]
 # **Exercise 2.** ICNR for a *transposed* convolution. Build the 4 x 4 kernel of a stride-2,

@@ -248,13 +248,15 @@ check("14.2", sizes)
 
 # %% [markdown]
 # **Exercise 3.** The gradient of `L = sum(max_pool2d(x, 2) * g)` with respect to `x`, for the
-# tutorial's `x` and `g = [[1, 2], [3, 4]]`: a 4 x 4 array. Which of this tutorial's operations
-# computes it?
+# `x_14` and `g_14` below: a 4 x 4 array. Which of this tutorial's operations computes it, without
+# any autograd? Use it (or work it out by hand).
 
 # %%
-g_14 = np.array([[1.0, 2.0], [3.0, 4.0]])
+x_14 = np.array([[0, 3, 1, 1], [2, 1, 0, 5], [7, 0, 2, 2], [1, 1, 6, 0]], dtype=float)
+g_14 = np.array([[1.0, -2.0], [3.0, 0.5]])
 # BEGIN SOLUTION 14.3
 # STUDENT: grad = ...                       # a 4 x 4 array
-grad = tconv.max_unpool2d(g_14[None, None], indices, 2)[0, 0]        # Sᵀ g
+_, where_14 = tconv.max_pool2d(x_14[None, None], 2, return_indices=True)
+grad = tconv.max_unpool2d(g_14[None, None], where_14, 2)[0, 0]       # Sᵀ g: an unpooling
 # END SOLUTION 14.3
-check("14.3", grad)
+check("14.3", grad, x=x_14, g=g_14)

@@ -133,10 +133,9 @@ def run(args) -> int:
         written = write_copies(plan, kind, overwrite=args.overwrite)
         print(f"wrote {len(written)} {kind} file{'s' if len(written) != 1 else ''} "
               f"({' and '.join('.' + f for f in formats)}) to {targets[kind]}")
-    if "student" in targets:
-        first = sorted(targets["student"].glob("01_*.py"))
-        example = first[0] if first else next(iter(targets["student"].glob("*.py")), None)
+    if "student" in targets:                  # the first copy just written (not an older file of the folder)
+        suffix = ".ipynb" if "ipynb" in formats else ".py"
+        example = next((target for _, target, _ in plans["student"] if target.suffix == suffix), None)
         if example is not None:
-            print(f"next: open {example.with_suffix('.ipynb') if 'ipynb' in formats else example} and do the "
-                  "exercises at the end; check(...) says right or not yet")
+            print(f"next: open {example} and do the exercises at the end; check(...) says right or not yet")
     return 0

@@ -2,7 +2,7 @@
 
 * 13.1: the receptive field of a stem (7x7 stride 2, 3x3 pooling stride 2, 3x3, 3x3 dilation 2);
 * 13.2: three dilations whose 3x3 layers see a field of 13 pixels without gridding;
-* 13.3: the effective (undilated) kernel of ``[1, 2, 3]`` with dilation 3.
+* 13.3: the effective (undilated) kernel of the 2-D ``[[1, 2], [3, 4]]`` with dilation 2.
 """
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def stem_field(answer):
 
 @exercise("13.2", "three dilations without gridding", answer="a tuple (d1, d2, d3) of positive ints")
 def hybrid_dilations(answer):
+    if isinstance(answer, np.ndarray) and answer.ndim == 1:
+        answer = answer.tolist()                       # np.array([1, 1, 4]) is as good as (1, 1, 4)
     if not isinstance(answer, (tuple, list)) or len(answer) != 3:
         return not_yet("Answer three dilations (d1, d2, d3).")
     try:
@@ -42,8 +44,9 @@ def hybrid_dilations(answer):
     field = receptive_field(layers)
     if field != 13:
         return not_yet(f"These give a field of {field} pixels, not 13: the field is 1 + 2·(d1 + d2 + d3).")
-    if sorted(d) == [1, 2, 3] and d == (1, 2, 3):
-        return not_yet("That is the tutorial's own choice; find another.")
+    if sorted(d) == [1, 2, 3]:
+        return not_yet("That is the tutorial's own choice (the order of stride-1 layers does not change the "
+                       "footprint); find other dilations.")
     holes = int((receptive_field_footprint(layers) == 0).sum())
     if holes:
         return not_yet(f"{holes} pixels of the field are never reached: dilations with a common factor (or too far "
@@ -51,13 +54,18 @@ def hybrid_dilations(answer):
     return right()
 
 
-@exercise("13.3", "a dilated kernel as an undilated one", answer="a 1-D array (the effective kernel)")
+@exercise("13.3", "a dilated 2-D kernel as an undilated one", answer="a 2-D array (the effective kernel)")
 def effective_kernel(answer):
-    expected = np.zeros(7)
-    expected[::3] = [1, 2, 3]
-    zeros_one = np.array([1.0, 0, 2, 0, 3])
+    taps = np.array([[1.0, 2.0], [3.0, 4.0]])
+    expected = np.zeros((3, 3))
+    expected[::2, ::2] = taps
+    along_columns = np.array([[1.0, 0, 2], [3, 0, 4]])
     return same_array(answer, expected, name="your kernel", reveal_shape=False, mistakes=[
-        (zeros_one, "Dilation 3 puts d − 1 = 2 zeros between the taps, not one."),
-        (np.array([1.0, 0, 0, 0, 2, 0, 0, 0, 3]), "Dilation 3 puts d − 1 = 2 zeros between the taps, not 3: the "
-                                                 "effective kernel is d(k − 1) + 1 wide."),
+        (along_columns, "Dilation acts along the rows too: the rows of taps are d = 2 apart as well."),
+        (along_columns.T, "Dilation acts along the columns too: the columns of taps are d = 2 apart as well."),
+        (np.kron(taps, np.ones((2, 2))), "Dilation inserts zeros between the taps; it does not repeat them."),
+        (np.pad(expected, ((0, 1), (0, 1))), "The effective kernel ends at the last tap: d(k − 1) + 1 wide, "
+                                             "no zeros after it."),
+        (np.kron(taps, [[1, 0, 0], [0, 0, 0], [0, 0, 0]])[:4, :4], "Dilation 2 puts d − 1 = 1 zero between "
+                                                                     "neighbouring taps, not 2."),
     ])

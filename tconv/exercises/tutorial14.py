@@ -2,7 +2,7 @@
 
 * 14.1: max pooling then max unpooling of a 4x4 image, by hand;
 * 14.2: unpooling's default size and the ``output_size`` range PyTorch accepts;
-* 14.3: the gradient of max pooling (``Sᵀ g``, an unpooling).
+* 14.3: the gradient of max pooling for a given ``x`` and ``g`` (``Sᵀ g``, an unpooling).
 """
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from .compare import same_array, same_items
 from .core import exercise, not_yet, right
 
 __all__ = []
-
-#: The tutorial's image (its section 1).
-TUTORIAL_X = np.array([[1, 2, 0, 1], [3, 4, 9, 2], [5, 0, 1, 1], [2, 6, 1, 8]], dtype=float)
-
 
 @exercise("14.1", "pool, then unpool, by hand", answer="a 4x4 array", given=("image",))
 def pool_unpool(answer, image):
@@ -62,13 +58,15 @@ def unpool_sizes(answer):
                       {"default": _size, "range": _pair}, keys_name="part")
 
 
-@exercise("14.3", "the gradient of max pooling", answer="a 4x4 array")
-def pooling_gradient(answer):
-    _, idx = max_pool2d(TUTORIAL_X[None, None], 2, return_indices=True)
-    g = np.array([[1.0, 2.0], [3.0, 4.0]])
+@exercise("14.3", "the gradient of max pooling", answer="a 4x4 array", given=("x", "g"))
+def pooling_gradient(answer, x, g):
+    x, g = np.asarray(x, dtype=float), np.asarray(g, dtype=float)
+    _, idx = max_pool2d(x[None, None], 2, return_indices=True)
     expected = max_unpool2d(g[None, None], idx, 2)[0, 0]
     return same_array(answer, expected, name="your gradient", squeeze=True, mistakes=[
         (np.kron(g, np.ones((2, 2))), "Each output's gradient goes to its window's maximum only, not to the whole "
                                      "window (that is average pooling's gradient, times 4)."),
         (np.kron(g, np.ones((2, 2))) / 4, "That is average pooling's gradient; max pooling sends it to the argmax."),
+        (np.where(expected != 0, x, 0), "Those are the maxima of x (pooling, then unpooling x): the gradient "
+                                        "carries g's values to those places."),
     ])

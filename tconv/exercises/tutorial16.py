@@ -15,6 +15,14 @@ from .core import exercise, not_yet, right
 
 __all__ = []
 
+
+def _within(answer, expected: float, share: float) -> bool:
+    """Whether ``answer`` is a number within ``share`` of ``expected`` (a rounded answer's hint)."""
+    try:
+        return abs(float(answer) - expected) < share * abs(expected)
+    except (TypeError, ValueError):
+        return False
+
 #: The tutorial's image: a ramp plus stripes.
 IMAGE = np.add.outer(np.arange(4.0), np.arange(4.0)) + np.array([[0.0, 1.0] * 2, [1.0, 0.0] * 2] * 2)
 
@@ -45,11 +53,20 @@ def can_stripe(answer):
 @exercise("16.2", "a checkerboard energy share from phase sums", answer="a number between 0 and 1")
 def energy_share(answer):
     expected = float(checkerboard_energy(IMAGE, 2))
-    board = IMAGE - np.add.outer(np.arange(4.0), np.arange(4.0))
-    return same_number(answer, expected, name="your share", atol=1e-9, mistakes=[
+    sums = np.array([[IMAGE[a::2, b::2].sum() for b in range(2)] for a in range(2)])
+    at_stride = float((np.abs(np.fft.fft2(sums)) ** 2).sum() - sums.sum() ** 2)   # the three stride frequencies
+    centred = float(((IMAGE - IMAGE.mean()) ** 2).sum())
+    verdict = same_number(answer, expected, name="your share", atol=5e-4, mistakes=[
         (1.0, "Not all of the energy: the ramp has energy at other frequencies."),
-        (float(checkerboard_energy(board, 2)), "That is the stripes' share alone; take the whole image."),
+        (at_stride / (IMAGE.size * float((IMAGE ** 2).sum())), "Divide by the energy with the mean removed "
+                                                               "(the mean is the zero frequency, not a stripe)."),
+        (at_stride / centred, "A share is at most 1: the spectrum's energy is N times the pixels' (Parseval, "
+                              "N = 16 pixels)."),
+        (at_stride / 16 / (IMAGE.size * centred), "The DFT identity holds for the phase *sums*, not their means."),
     ])
+    if verdict[0] != "right" and _within(answer, expected, 0.01):
+        return not_yet("Close, but not to three decimals: round only at the end.")
+    return verdict
 
 
 @exercise("16.3", "a pixel shuffle's phases on a flat input", answer="a 2x2 array, phase (i, j) at [i, j]",
@@ -65,4 +82,8 @@ def shuffle_phases(answer, w, b, v):
         return not_yet("Transposed: channel i·2 + j goes to phase (i, j), rows first.")
     if array.shape == (2, 2) and np.allclose(array, (float(v) * w.sum(axis=(1, 2, 3))).reshape(2, 2)):
         return not_yet("The bias is missing.")
+    if array.shape == (2, 2) and np.allclose(array, (w.sum(axis=(1, 2, 3)) + b).reshape(2, 2)):
+        return not_yet("Each of the 8·3·3 taps multiplies the input's value v.")
+    if array.shape == (2, 2) and np.allclose(array, (float(v) * w[:, :, 1, 1].sum(axis=1) + b).reshape(2, 2)):
+        return not_yet("In the interior every tap of the 3 x 3 kernel sees the flat value, not only the centre.")
     return same_array(array, expected, name="your phases")
