@@ -23,13 +23,13 @@ INPUT, PADDING, ZERO, OUTPUT, OUTPUT_PADDING, CROPPED, UNREACHED, KERNEL = range
 
 #: role -> (legend label, fill, hatch)
 ROLE_STYLE = {
-    INPUT: ("input", tint(OKABE_ITO["sky blue"], 0.45), None),
+    INPUT: ("input", tint(OKABE_ITO["sky blue"], 0.35), None),
     PADDING: ("padding (zeros)", "#e4e4e4", "//"),
     ZERO: ("inserted zeros (stride − 1 between input pixels)", "#ffffff", "..."),
-    OUTPUT: ("output", tint(OKABE_ITO["bluish green"], 0.35), None),
+    OUTPUT: ("output", tint(OKABE_ITO["bluish green"], 0.45), None),
     OUTPUT_PADDING: ("output_padding (extra row/column at the bottom/right)", tint(OKABE_ITO["orange"], 0.5), "x"),
     CROPPED: ("cropped away by padding (not in the output)", "#f2f2f2", "\\\\"),
-    UNREACHED: ("input never under the kernel (skipped by the stride)", tint(OKABE_ITO["sky blue"], 0.2), "oo"),
+    UNREACHED: ("input never under the kernel (skipped by the stride)", tint(OKABE_ITO["sky blue"], 0.15), "oo"),
     KERNEL: ("kernel", "#ffffff", None),
 }
 #: The colour that marks where the kernel is, and the pixel it is working on.
