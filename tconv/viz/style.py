@@ -129,6 +129,11 @@ class Style:
         return 11.0 if self.slide else SMALL_SIZE
 
     @property
+    def corner_size(self) -> float:
+        """The small numbers in a cell's corner (what one tap adds)."""
+        return 10.0 if self.slide else SMALL_SIZE
+
+    @property
     def title_size(self) -> float:
         return 20.0 if self.slide else TITLE_SIZE
 
