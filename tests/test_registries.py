@@ -87,7 +87,7 @@ def test_make_figure_takes_each_kinds_options_and_deprecates_the_old_keywords():
     assert "depth 2" in " ".join(t.get_text() for ax in figure.axes for t in ax.texts)
     with pytest.warns(DeprecationWarning, match="matrix does not take 'animate'"):
         kinds.make_figure("matrix", animate=False)
-    with pytest.raises(TypeError, match="takes numbers, seed, transpose"):
+    with pytest.raises(TypeError, match="takes no_text, numbers, seed, style, transpose"):
         kinds.make_figure("matrix", colour="red")
     with pytest.raises(ValueError, match="kind='bogus' is not one of"):
         kinds.make_figure("bogus")

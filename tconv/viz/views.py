@@ -20,10 +20,11 @@ from ..ops import conv as _conv
 from .. import reference
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 from ..matrix import conv_transpose_matrix
-from .scenes import example_values, format_value, spell_axes, spell_size
+from .scenes import NBSP, example_values, format_value, spell_axes, spell_size
 from .style import FONT_SIZE, SEQUENTIAL, SMALL_SIZE, new_figure, styled, text_size, wrap_text
+from .words import Words
 
-__all__ = ["views_data", "plot_views", "MAX_VIEW_SIDE"]
+__all__ = ["views_data", "plot_views", "views_words", "MAX_VIEW_SIDE"]
 
 #: Outputs larger than this along a side are refused (values are written in the cells up to 12).
 MAX_VIEW_SIDE = 32
@@ -92,7 +93,7 @@ def _as_image(array: np.ndarray) -> tuple[np.ndarray, str]:
     return array, ""
 
 
-def plot_views(geometry: ConvGeometry, seed: int = 0):
+def plot_views(geometry: ConvGeometry, seed: int = 0, style=None):
     """The transposed convolution of ``geometry`` by every view, side by side on one colour scale.
 
     Each panel is titled with the view and its largest difference from the scatter-add; the
@@ -146,3 +147,21 @@ def plot_views(geometry: ConvGeometry, seed: int = 0):
         width = fig.get_size_inches()[0] - 0.4
         fig.suptitle("\n".join(wrap_text(title, width, FONT_SIZE + 1)), fontsize=FONT_SIZE + 1)
     return fig
+
+
+def views_words(geometry: ConvGeometry, *, seed: int = 0, **_ignored) -> Words:
+    """The views figure's words: its title, a caption, and the notes a slide leaves out.
+
+    >>> views_words(conv_transpose_geometry((2, 2), (3, 3))).title
+    'One transposed convolution, five ways: 2 × 2 → 4 × 4'
+    """
+    data = views_data(geometry, seed)
+    g = data["geometry"]
+    sizes = f"{spell_size(g.feature_size)} → {spell_size(g.image_size)}".replace(NBSP, " ")
+    worst = max(data["differences"])
+    verdict = "they agree exactly" if worst == 0 else f"the largest difference is {worst:.3g}"
+    caption = (f"The transposed convolution {sizes} with a {spell_size(g.kernel_size)} kernel computed "
+               f"{len(data['views'])} ways, how each one computes an output pixel, and the results: {verdict}.")
+    notes = tuple(f"{name}: max |difference from the scatter-add| = {diff:.3g}."
+                  for (name, _), diff in zip(data["views"], data["differences"]))
+    return Words(f"One transposed convolution, {len(data['views'])} ways: {sizes}", caption, notes)
