@@ -111,8 +111,8 @@ def panel_size(board: Board, panel: Panel) -> tuple[float, float]:
     slice_w = [max(cols, board.size_of(name, small)[0] if name else 0) for name, _ in slices]
     grid_w = sum(slice_w) + _SLICE_GAP * (len(slices) - 1)
     sub_h = (board.size_of("Ag", small)[1] + 0.1) if slices[0][0] and board.style.text else 0
-    if not board.style.text:
-        return grid_w, rows
+    if not board.style.text or not panel.title:
+        return grid_w, rows + sub_h
     title_w, title_h = board.size_of(panel.title, board.style.panel_size, "bold")
     return max(grid_w, title_w), title_h + _TITLE_GAP + sub_h + rows
 
@@ -132,7 +132,7 @@ def draw_panel(board: Board, x: float, y: float, panel: Panel) -> None:
     slice_w = [max(cols, board.size_of(name, style.small_size)[0] if name else 0) for name, _ in slices]
     grid_w = sum(slice_w) + _SLICE_GAP * (len(slices) - 1)
     top = y + height - rows
-    if style.text:
+    if style.text and panel.title:
         board.text(x + width / 2, y, panel.title, size=style.panel_size, weight="bold", va="top", colour=style.ink)
     sub_h = (board.size_of("Ag", style.small_size)[1] + 0.1) if slices[0][0] and style.text else 0
     top -= sub_h

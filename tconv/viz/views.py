@@ -21,7 +21,7 @@ from .. import reference
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 from ..matrix import conv_transpose_matrix
 from .scenes import NBSP, example_values, format_value, spell_axes, spell_size
-from .style import FONT_SIZE, SEQUENTIAL, SMALL_SIZE, new_figure, styled, text_size, wrap_text
+from .style import FONT_SIZE, SEQUENTIAL, SMALL_SIZE, as_style, new_figure, styled, text_size, wrap_text
 from .words import Words
 
 __all__ = ["views_data", "plot_views", "views_words", "MAX_VIEW_SIDE"]
@@ -94,19 +94,32 @@ def _as_image(array: np.ndarray) -> tuple[np.ndarray, str]:
 
 
 def plot_views(geometry: ConvGeometry, seed: int = 0, style=None):
-    """The transposed convolution of ``geometry`` by every view, side by side on one colour scale.
+    """The transposed convolution of ``geometry`` by every view: how each computes, and the equal results.
 
-    Each panel is titled with the view and its largest difference from the scatter-add; the
-    values are written in the cells when the output is at most 12 per side. A 3-D geometry
-    shows its middle depth slice. Returns a matplotlib Figure.
+    A 2-D geometry draws one column per view (:mod:`tconv.viz.views_board`): how the view
+    computes one output pixel (the row of ``Cᵀ``, the scatter's copies, the zero-inserted
+    input, the gradient's windows, the unfold + GEMM columns) above its full result, the same
+    pixel outlined everywhere. A 1-D or 3-D geometry (its middle depth slice) shows the results
+    side by side on one colour scale, each titled with its largest difference from the
+    scatter-add. ``style`` as for :func:`tconv.viz.draw_convolution`. Returns a matplotlib Figure.
 
     >>> fig = plot_views(conv_geometry((4, 4), (3, 3)))
-    >>> len(fig.axes)           # five views and a colorbar
-    6
+    >>> sorted(t.get_gid() for t in fig.axes[0].texts if (t.get_gid() or "").startswith("views.result"))[:2]
+    ['views.result.autograd[0,0]', 'views.result.autograd[0,1]']
     """
+    data = views_data(geometry, seed)
+    style = as_style(style)
+    if data["geometry"].ndim == 2:
+        from .views_board import draw_views
+
+        return draw_views(data, style, seed)
+    return _heat_maps(data, style)
+
+
+def _heat_maps(data: dict, style):
+    """The results of every view side by side on one colour scale (1-D and 3-D geometries)."""
     from matplotlib.colors import Normalize
 
-    data = views_data(geometry, seed)
     g, views = data["geometry"], data["views"]
     images = [_as_image(v) for _, v in views]
     rows, cols = images[0][0].shape
@@ -119,13 +132,14 @@ def plot_views(geometry: ConvGeometry, seed: int = 0, style=None):
     widest = max(text_size(line, SMALL_SIZE)[0] for title in titles for line in title.split("\n"))
     side = max(widest + 0.3, 0.36 * cols)
     stacked = g.ndim == 1
-    with styled():
+    with styled(style):
         if stacked:
-            fig = new_figure(max(7.0, 0.5 * cols + 1.0), 1.0 * len(views) + 1.6, layout="constrained")
+            size = style.size((max(7.0, 0.5 * cols + 1.0), 1.0 * len(views) + 1.6))
+            fig = new_figure(*size, layout="constrained", style=style)
             axes = fig.subplots(len(views), 1)
         else:
-            fig = new_figure(len(views) * (side + 0.15) + 1.4, min(side, 0.36 * cols) * rows / cols + 2.2,
-                             layout="constrained")
+            size = style.size((len(views) * (side + 0.15) + 1.4, min(side, 0.36 * cols) * rows / cols + 2.2))
+            fig = new_figure(*size, layout="constrained", style=style)
             axes = fig.subplots(1, len(views))
         for ax, (image, _), title in zip(axes, images, titles):
             shown = ax.imshow(image, cmap=SEQUENTIAL, norm=norm, interpolation="nearest")
@@ -153,7 +167,7 @@ def views_words(geometry: ConvGeometry, *, seed: int = 0, **_ignored) -> Words:
     """The views figure's words: its title, a caption, and the notes a slide leaves out.
 
     >>> views_words(conv_transpose_geometry((2, 2), (3, 3))).title
-    'One transposed convolution, five ways: 2 × 2 → 4 × 4'
+    'One transposed convolution, 5 ways: 2 × 2 → 4 × 4'
     """
     data = views_data(geometry, seed)
     g = data["geometry"]
