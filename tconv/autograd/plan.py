@@ -21,6 +21,10 @@ tests hold them equal). On the way it fuses patterns registered beside their fus
 What replay saves is the per-op bookkeeping of the eager graph (Tensor objects, dtype
 resolution, the topological sort, the gradient dictionary) and the fused passes.
 
+The arrays a replayed forward saves for its VJPs are freed by its backward (as PyTorch frees
+a graph after ``backward``), so a second ``backward`` through the same planned forward is an
+error, where the eager graph adds the gradients again.
+
 A new input shape, dtype or training mode records a new plan (the call itself runs eagerly);
 ``plan=False`` (or calling the model itself) is the eager model, for reading the graph.
 What a plan cannot see is code that computes on the input outside any op (``x.data`` in
@@ -233,7 +237,12 @@ class Compiled:
             return Tensor(out)
 
         def vjp(grad_out):
-            return _replay_backward(plan, vjps, grad_out, parents)
+            if not vjps:
+                raise RuntimeError("a planned forward's saved arrays are freed by its first backward (as PyTorch "
+                                   "frees a graph); run the forward again, or call the model itself (eager)")
+            grads = _replay_backward(plan, vjps, grad_out, parents)
+            vjps.clear()                   # the activations the VJPs kept: free them now, not at the next step
+            return grads
         return Tensor._from_op(out, tuple(parents), vjp, f"planned {type(self.model).__name__}")
 
     def _trace(self, x: Tensor, key) -> Tensor:

@@ -129,7 +129,8 @@ def check_predictable(model, checkpoint: dict, path, max_memory: int | None = No
         raise ValueError(f"{path}: {height} x {width} pixels is too small for this model ({type(model).__name__} "
                          f"halves the size {halvings} times, so it needs at least {2 ** halvings} pixels per side)")
     channels = max(3, checkpoint["info"]["in_channels"])
-    needed = bytes_per_pixel(model, training=False) * size[0] * size[1] + 16 * channels * height * width
+    needed = (bytes_per_pixel(model, training=False, side=min(size)) * size[0] * size[1]
+              + 16 * channels * height * width)
     check_memory(f"{path}: segmenting {width} x {height} pixels at once", needed, max_memory,
                  "resize the image or cut it into tiles first")
     return height, width
@@ -176,6 +177,6 @@ def evaluate_folder(model, checkpoint: dict, folder, batch_size: int = 8, hd95: 
     batch = batch_size if size else 1              # images of different sizes: one at a time
     pixels = math.prod(size[:2]) if size else max(h * w for h, w in data.image_sizes)
     check_memory(f"{folder}: evaluating batches of {batch} image(s) of up to {pixels:,} pixels",
-                 bytes_per_pixel(model, training=False) * batch * pixels, max_memory,
+                 bytes_per_pixel(model, training=False, side=round(pixels ** 0.5)) * batch * pixels, max_memory,
                  "resize the images (or evaluate a folder of smaller ones)")
     return evaluate(model, DataLoader(data, batch_size=batch), checkpoint["info"]["num_classes"], hd95=hd95)

@@ -60,20 +60,23 @@ def default_limit() -> int:
     return int(0.75 * total) if total > 0 else 8 * GIB
 
 
-def _probe_side(config: dict) -> int:
-    """A probe input's side: 128 x 128 pixels (volumes 24^3), and >= 4 cells at the deepest level.
+def _probe_side(config: dict, side: int | None = None) -> int:
+    """A probe input's side: the input's own ``side`` up to 128 (volumes 24), and >= 4 cells at the deepest level.
 
-    Large enough that every layer runs the method it runs on large inputs (the choice of
-    factorization depends on the size), small enough to take a fraction of a second.
+    Large enough that every layer runs the method it runs on the real input (the choice of
+    factorization depends on the size), small enough to take a fraction of a second and
+    little memory: a 32 x 32 run is probed at 32 x 32.
     """
     halvings = config.get("depth", 3)
-    return max(4 * 2 ** halvings, 128 if config["dim"] == 2 else 24)
+    largest = 128 if config["dim"] == 2 else 24
+    return max(4 * 2 ** halvings, min(largest, side or largest))
 
 
-def bytes_per_pixel(model, training: bool) -> float:
+def bytes_per_pixel(model, training: bool, side: int | None = None) -> float:
     """Peak bytes NumPy allocates per input pixel (voxel) for one image through ``model``.
 
-    ``model`` is a segmentation model or its ``config()`` dict. ``training=True`` measures a
+    ``model`` is a segmentation model or its ``config()`` dict; ``side`` the input's side (the
+    probe's size follows it, see :func:`_probe_side`). ``training=True`` measures a
     forward and backward pass in training mode, ``False`` a forward pass in evaluation mode
     without gradients. Measured on a new model built from the configuration
     (:func:`~tconv.seg.models.build_model`, the random state put back afterwards) with a
@@ -86,14 +89,15 @@ def bytes_per_pixel(model, training: bool) -> float:
     from ..models import build_model
 
     config = dict(model if isinstance(model, dict) else model.config())
-    key = (tuple(sorted(config.items())), bool(training))
+    probe_side = _probe_side(config, side)
+    key = (tuple(sorted(config.items())), bool(training), probe_side)
     if key in _CACHE:
         return _CACHE[key]
     generator = tconv_random.default_generator()
     state = generator.bit_generator.state           # the probe's initial weights must not move the seed
     probe = build_model(dict(config))
     generator.bit_generator.state = state
-    side = _probe_side(config)
+    side = probe_side
     dim = config["dim"]
     shape = (1, config["in_channels"]) + (side,) * dim
     x = np.random.default_rng(0).random(shape, dtype=np.float32)
