@@ -53,9 +53,11 @@ MIN_CONTRAST = 3.0
 
 
 def _rgb(colour) -> np.ndarray:
-    from .style import _rgb as read
+    if isinstance(colour, (tuple, list, np.ndarray)):
+        return np.asarray(colour, float)[:3]
+    from matplotlib.colors import to_rgb
 
-    return np.asarray(read(colour) if not isinstance(colour, (tuple, list, np.ndarray)) else colour, float)[:3]
+    return np.asarray(to_rgb(colour), float)
 
 
 def _linear(rgb: np.ndarray) -> np.ndarray:

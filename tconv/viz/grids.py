@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from ..geometry import ConvGeometry, conv_geometry
+from ..geometry import ConvGeometry
 from dataclasses import replace
 
 from .board import MARGIN, Board, board_figure, fit_cell

@@ -144,7 +144,7 @@ def _overlap_words(*, kernel_size=3, stride=2, length=8, part="all", **_ignored)
 def _network(name):
     """The draw function of a network kind: the diagram of a built model of :data:`tconv.seg.models.MODELS`."""
     def draw(*, depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose", style=None):
-        from .networks import network_figure
+        from .network_plot import network_figure
 
         return network_figure(name, depth=depth, base=base, size=size, in_channels=in_channels, classes=classes,
                               up=up, style=style)

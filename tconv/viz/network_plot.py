@@ -11,10 +11,10 @@ arrow and bar kind the diagram uses, so no meaning rests on colour alone.
 """
 from __future__ import annotations
 
-from .networks import Diagram
+from .networks import Diagram, build_network, network_words
 from .style import OKABE_ITO, as_style, new_figure, styled, tint, wrap_text
 
-__all__ = ["draw_network", "ARROWS", "BARS"]
+__all__ = ["draw_network", "network_figure", "ARROWS", "BARS"]
 
 #: op -> (colour name of OKABE_ITO, or a grey; line style)
 ARROWS = {"conv": ("blue", "-"), "residual": ("blue", "-"), "pool": ("vermillion", "-"),
@@ -193,3 +193,10 @@ def _legend(ax, diagram: Diagram, style, width: float, height: float, line: floa
                                        edgecolor="#333333", linewidth=1.0))
             ax.text(x + 0.72, cy, words, ha="left", va="center", fontsize=small, color=ink)
     return total
+
+
+def network_figure(name: str, *, depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose", style=None):
+    """The diagram figure of the network ``name`` (``unet``, ``fcn``, ``vnet``) built with these arguments."""
+    options = dict(depth=depth, base=base, size=size, in_channels=in_channels, classes=classes, up=up)
+    _, diagram = build_network(name, **options)
+    return draw_network(diagram, network_words(name, **options).title, style)

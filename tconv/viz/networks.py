@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Map", "Link", "Diagram", "OPERATIONS", "network_diagram", "build_network", "network_words",
-           "network_figure"]
+__all__ = ["Map", "Link", "Diagram", "OPERATIONS", "network_diagram", "build_network", "network_words"]
 
 #: What an arrow can mean: its legend words (the upsampler's are filled in by the model).
 OPERATIONS = {
@@ -277,12 +276,3 @@ def network_words(name: str, **options) -> "Words":
                                                                   diagram.parameters.items()) + "."]
     notes += [f"Arrows: {', '.join(f'{words}' for words in diagram.legend.values())}."]
     return Words(title, caption, tuple(notes))
-
-
-def network_figure(name: str, *, depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose", style=None):
-    """The diagram figure of the network ``name`` (``unet``, ``fcn``, ``vnet``) built with these arguments."""
-    from .network_plot import draw_network
-
-    options = dict(depth=depth, base=base, size=size, in_channels=in_channels, classes=classes, up=up)
-    _, diagram = build_network(name, **options)
-    return draw_network(diagram, network_words(name, **options).title, style)
