@@ -58,7 +58,7 @@ def generated_table(page: str) -> str:
 # ---------------------------------------------------------------- figure kinds
 
 def test_figure_choices_help_and_docs_come_from_the_registry(capsys):
-    assert choices(capsys, "figure", None) == tuple(kinds.FIGURE_KINDS) + ("pack",)
+    assert choices(capsys, "figure", None) == tuple(kinds.FIGURE_KINDS) + ("pack", "deck")
     _, printed, _ = run(capsys, "figure", "--help")
     flat = " ".join(printed.split())
     for kind in kinds.FIGURE_KINDS.values():

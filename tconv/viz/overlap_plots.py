@@ -36,7 +36,8 @@ def _shared_images(fig, axes, entries, label, style):
     norm = Normalize(1 - reach, 1 + reach)
     for ax, entry, (image, _) in zip(axes, entries, scaled):
         shown = ax.imshow(image, cmap=SEQUENTIAL, norm=norm, interpolation="nearest")
-        ax.set_title(f"{entry['name']}\ninterior spread (max − min)/mean = {entry['spread']:.3f}",
+        spread = "spread" if style.slide else "interior spread (max − min)/mean"      # slides: defined in the notes
+        ax.set_title(f"{entry['name']}\n{spread} = {entry['spread']:.3f}",
                      fontsize=style.small_size + (0 if style.slide else 0.5))
         ax.set_xticks([])
         ax.set_yticks([])
@@ -46,6 +47,11 @@ def _shared_images(fig, axes, entries, label, style):
     bar = fig.colorbar(shown, ax=axes, extend="both", shrink=0.9)
     bar.set_label(label, fontsize=style.small_size)
     bar.ax.tick_params(labelsize=style.small_size)
+
+
+def _suptitle(style) -> dict:
+    """The figure title's font: a slide's title size in bold (as every slide's), or the paper's."""
+    return {"fontsize": style.title_size, "weight": "bold"} if style.slide else {"fontsize": style.font_size + 1}
 
 
 def _upsampling_title(size, stride) -> str:
@@ -65,7 +71,7 @@ def _draw_upsampling(fig, kernel_size, stride, size, seed, style):
     _shared_images(fig, axes, entries, "output / interior mean (one scale for every panel)", style)
     fig.suptitle(_upsampling_title(size, stride) if style.slide else
                  f"A constant {size} × {size} image upsampled ×{stride}: one colour scale; the dashed square is "
-                 "the interior (outside it, zero padding darkens the border)", fontsize=style.font_size + 1)
+                 "the interior (outside it, zero padding darkens the border)", **_suptitle(style))
     return entries
 
 
@@ -76,7 +82,7 @@ def _draw_gradient(fig, kernel_size, stride, size, seed, style):
     fig.suptitle(f"The gradient of a strided convolution (kernel {kernel_size}): the same checkerboard"
                  if style.slide else
                  f"The input gradient of a strided convolution (kernel {kernel_size}) is a transposed convolution: "
-                 "the same checkerboard", fontsize=style.font_size + 1)
+                 "the same checkerboard", **_suptitle(style))
     return entries
 
 
@@ -136,7 +142,7 @@ def _draw_counts(fig, kernel_size, stride, length, layers, style):
     ax3.spines["left"].set_visible(False)
     fig.suptitle(f"Overlap of kernel copies: uneven when kernel mod stride = {kernel_size % stride} ≠ 0"
                  if kernel_size % stride else
-                 f"Overlap of kernel copies: even inside when kernel mod stride = 0", fontsize=style.font_size + 1)
+                 "Overlap of kernel copies: even inside when kernel mod stride = 0", **_suptitle(style))
     return one, two
 
 
@@ -239,8 +245,11 @@ def overlap_words(kernel_size: int = 3, stride: int = 2, length: int = 8, part: 
              "gradient": f"The gradient of a strided convolution (kernel {kernel_size}, stride {stride})"}.get(
         part, f"The checkerboard lab: kernel {kernel_size}, stride {stride}")
     parts = [part] if part in _PART_WORDS else list(_PART_WORDS)
-    caption = f"Kernel {kernel_size}, stride {stride}: " + " ".join(_PART_WORDS[p] for p in parts)
+    said = " ".join(_PART_WORDS[p] for p in parts)
+    caption = f"Kernel {kernel_size}, stride {stride}: " + said[0].lower() + said[1:]
     notes = (rule[0].upper() + rule[1:] + ".",
              f"Over {length} input ones in 1-D the counts are {' '.join(str(int(v)) for v in one)}.",
+             "Spread: (max − min) / mean of the output inside the dashed square (the interior, away from the "
+             "zero padding's border).",
              "Odena, Dumoulin & Olah (2016): choose a kernel divisible by the stride, or resize then convolve.")
     return Words(title, caption, notes)

@@ -174,8 +174,11 @@ def views_words(geometry: ConvGeometry, *, seed: int = 0, **_ignored) -> Words:
     sizes = f"{spell_size(g.feature_size)} → {spell_size(g.image_size)}".replace(NBSP, " ")
     worst = max(data["differences"])
     verdict = "they agree exactly" if worst == 0 else f"the largest difference is {worst:.3g}"
-    caption = (f"The transposed convolution {sizes} with a {spell_size(g.kernel_size)} kernel computed "
-               f"{len(data['views'])} ways, how each one computes an output pixel, and the results: {verdict}.")
+    settings = "".join(f", {name} {spell_axes(value)}" for name, value, plain in (
+        ("stride", g.stride, 1), ("padding", tuple(b for b, _ in g.padding), 0),
+        ("output_padding", g.restoring_output_padding(), 0), ("dilation", g.dilation, 1)) if any(v != plain for v in value))
+    caption = (f"The transposed convolution {sizes} with a {spell_size(g.kernel_size)} kernel{settings}, computed "
+               f"{len(data['views'])} ways: how each one computes an output pixel, and the results: {verdict}.")
     notes = tuple(f"{name}: max |difference from the scatter-add| = {diff:.3g}."
                   for (name, _), diff in zip(data["views"], data["differences"]))
     return Words(f"One transposed convolution, {len(data['views'])} ways: {sizes}", caption, notes)
