@@ -212,9 +212,8 @@ def render_entry(entry: PackEntry, folder: str) -> float:
     return time.perf_counter() - start
 
 
-def _render_index(args) -> tuple[str, float]:
-    index, folder, style, history = args
-    entry = pack_entries(style, history)[index]
+def _render_in_worker(args) -> tuple[str, float]:
+    entry, folder = args
     return entry.filename, render_entry(entry, folder)
 
 
@@ -344,9 +343,9 @@ def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = F
     ``style`` (default paper; ``"slide"`` for a slide-ready pack: every figure 1920 x 1080)
     and ``history`` (``(run_dir, records)`` of a run, for its learning curves) choose the
     entries (:func:`pack_entries`). ``jobs`` processes render the figures (default: 2, or 1 on
-    a one-core machine; at most :data:`MAX_JOBS`); ``entries`` renders only those (in this
-    process). The explorer page (:data:`EXPLORER`) is written too, and a slide pack writes the
-    lecture deck (:data:`DECK`, :func:`tconv.viz.deck.deck_html`) from its own figures. A folder
+    a one-core machine; at most :data:`MAX_JOBS`; fresh processes, not forks); ``entries``
+    renders only those. The explorer page (:data:`EXPLORER`) is written too, and a slide pack writes the
+    lecture deck (:data:`DECK`, :func:`tconv.viz.deck_page.deck_html`) from its own figures. A folder
     holding files with the pack's names that are not an earlier pack's is refused
     (:func:`check_pack_folder`) unless ``overwrite``. Returns ``{filename: seconds}`` for every
     figure written.
@@ -374,19 +373,17 @@ def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = F
     # The animations take longest: start them first so that the processes finish together.
     order = sorted(range(len(chosen)), key=lambda n: not chosen[n].animated)
     timings = {}
-    if jobs == 1 or len(chosen) == 1 or entries is not None:
+    if jobs == 1 or len(chosen) == 1:
         for n in order:
             timings[chosen[n].filename] = render_entry(chosen[n], folder)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        import matplotlib.backends.backend_agg  # noqa: F401  (imported once, before the workers fork)
-        import matplotlib.figure  # noqa: F401
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
-            for name, seconds in pool.map(_render_index, [(n, folder, style.name, history) for n in order]):
+        # Fresh processes, not forks: the captions ran the library's compiled kernels, whose OpenMP threads
+        # make a fork of this process unsafe (the child can be killed). Each worker gets its entries whole.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for name, seconds in pool.map(_render_in_worker, [(chosen[n], folder) for n in order]):
                 timings[name] = seconds
     explorer().save(os.path.join(folder, EXPLORER))
     if deck:
