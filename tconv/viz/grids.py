@@ -299,7 +299,7 @@ def slide_title(g: ConvGeometry, view: str = "direct") -> str:
     'Transposed convolution 3 × 3 → 6 × 6:  k = 3, s = 2, p = 1, output_padding = 1'
     """
     what = "Convolution" if not g.transposed else \
-        "Transposed convolution" if view == "direct" else "Transposed convolution as a convolution"
+        "Transposed convolution" if view == "direct" else "Zero insertion"
     letters = [f"k{NBSP}={NBSP}{spell_axes(g.kernel_size)}"]
     if any(s != 1 for s in g.stride):
         letters.append(f"s{NBSP}={NBSP}{spell_axes(g.stride)}")

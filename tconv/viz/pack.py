@@ -227,7 +227,7 @@ figure img{width:100%;height:auto;display:block;border:1px solid #eee}
 figcaption{font-size:.92em;margin-top:.4em}
 code{display:block;background:#f4f4f4;padding:.3em .4em;margin-top:.3em;white-space:pre-wrap;word-break:break-all;
 font-size:.85em}
-button.play{margin:.3em 0;font-size:.9em;cursor:pointer}
+button.play{margin:.3em .5em .3em 0;font-size:.9em;cursor:pointer}
 h2 a.anchor{color:#999;text-decoration:none;font-size:.8em;margin-left:.3em}"""
 
 # Animations start as their still picture and play while the pointer is over them (or after a tap on
