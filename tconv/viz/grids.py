@@ -127,6 +127,7 @@ def grid_sides(g: ConvGeometry, view: str = "direct") -> tuple:
     copies ``(i-1)s + k̂`` (at least the cropped border plus the output); in the paper's view
     the zero-inserted, padded input.
 
+    >>> from tconv.geometry import conv_geometry
     >>> grid_sides(conv_geometry((100000, 100000), (3, 3)))
     (100000, 100000)
     """
