@@ -107,6 +107,7 @@ def add_arguments(parser) -> None:
     table = options_by_flag()
     for flag, (option, kinds) in table.items():
         if option.positional:
+            kinds = tuple(kinds) + tuple(name for name, (_, _, flags) in OWN.items() if flag in flags)
             parser.add_argument(option.name, nargs="?", metavar=flag, help=f"{', '.join(kinds)}: {option.help}")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="the file to write (.png, .svg, .pdf; .gif or .mp4 with --animate); for pack, a folder; "
