@@ -150,7 +150,7 @@ def plot_history(history, style=None):
         if len(epochs) <= 20:
             for ax in (loss_ax, score_ax):
                 ax.set_xticks(sorted(set(int(e) for e in epochs)))
-        fig.suptitle(_run_title(history))
+        fig.suptitle(_run_title(history), weight="bold" if style.slide else "normal")   # as every slide title
     return fig
 
 
