@@ -135,3 +135,20 @@ def test_every_figure_of_a_slide_pack_is_drawn_on_the_same_canvas():
             fig = make_figure(entry.kind, entry.geometry, **entry.options)
             pixels = tuple(round(v * SLIDE_DPI) for v in fig.get_size_inches())
             assert pixels == SLIDE_PIXELS, entry.filename
+
+
+@pytest.mark.parametrize("words, corner", [("slide", (255, 255, 255, 255)), ("slide,dark", (0x1D, 0x20, 0x26, 255)),
+                                           ("slide,transparent", None), ("paper,dark,transparent", None)])
+def test_the_ground_is_painted_or_left_transparent(tmp_path, words, corner):
+    from tconv.viz import save
+
+    path = save(make_figure("transposed", conv_transpose_geometry((2, 2), (3, 3), 2), style=as_style(words)),
+                tmp_path / "t.png")
+    with Image.open(path) as image:
+        rgba = image.convert("RGBA")
+        pixels = [rgba.getpixel(xy) for xy in ((0, 0), (rgba.width - 1, rgba.height - 1), (rgba.width // 2, 2))]
+        alpha = rgba.getchannel("A").getextrema()
+    if corner is None:
+        assert all(p[3] == 0 for p in pixels) and alpha == (0, 255)          # no ground, the grids opaque
+    else:
+        assert pixels == [corner] * 3
