@@ -171,6 +171,7 @@ def test_the_deck_command_writes_rewrites_its_own_deck_and_keeps_other_files(cap
     (["-o", "{tmp}/a.pptx"], "written as .pdf or .html"),
     (["-o", "{tmp}/a.pdf", "--style", "slide,transparent"], "need a ground"),
     (["-o", "{tmp}/a.pdf", "--style", "poster"], "'poster' is not a style word"),
+    (["-o", "{tmp}/a.pdf", "--style", "paper,dark"], "a deck is slides"),
     (["-o", "{tmp}/a.pdf", "--numbers"], "--numbers does not apply to deck"),
     (["-o", "{tmp}/no/such/a.pdf"], "does not exist"),
     (["{tmp}/no-run", "-o", "{tmp}/a.pdf"], "no-run' is not a folder"),

@@ -261,6 +261,8 @@ def _deck(args) -> int:
 
     if not args.output:
         raise UsageError("give the file to write with -o FILE (lecture.pdf or lecture.html)", PROG)
+    if "paper" in {word.strip().lower() for word in str(getattr(args, "style", None) or "").split(",")}:
+        raise UsageError(f"--style {args.style}: a deck is slides; use --style slide or slide,dark", PROG)
     style, history = _style(args), _history(args)
     if os.path.splitext(args.output)[1].lower() not in (".pdf", ".html"):
         raise UsageError(f"-o {args.output}: a deck is written as .pdf or .html", PROG)

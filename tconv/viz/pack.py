@@ -1,4 +1,4 @@
-"""The lecture pack: the notes' matrix, the paper's eight configurations and their transposed twins, the labs, the networks.
+"""The lecture pack: the notes' matrix, the paper's eight cases and their transposed twins, the labs, the networks.
 
 :func:`pack_entries` lists every figure in the lecture's order: the notes' matrix; for each
 case of Dumoulin & Visin (2016) the convolution and its transposed twin (the transposed
@@ -387,6 +387,7 @@ def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = F
                 timings[name] = seconds
     explorer().save(os.path.join(folder, EXPLORER))
     if deck:
-        save_text(deck_from_folder(folder, [entry for entry in chosen if entry.deck], style), os.path.join(folder, deck))
+        slides = [entry for entry in chosen if entry.deck]
+        save_text(deck_from_folder(folder, slides, style), os.path.join(folder, deck))
     save_text(index_html(chosen, deck), os.path.join(folder, "index.html"))
     return timings
