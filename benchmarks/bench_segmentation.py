@@ -3,6 +3,7 @@
 Usage (after ``pip install .``; PyTorch is needed for the comparison)::
 
     python benchmarks/bench_segmentation.py                  # 2 threads, target val mIoU 0.90
+    python benchmarks/bench_segmentation.py --threads 1 --eager
     python benchmarks/bench_segmentation.py --decoders       # tconv only: transpose / resize / bilinear
 
 Both frameworks train the identical network (``tconv.seg.models.UNet`` and its PyTorch twin
@@ -16,12 +17,15 @@ frameworks (one tconv step, one PyTorch step), so the machine's drift affects bo
 After every ``--eval-every`` steps both are evaluated on the held-out set (foreground mIoU, as
 ``tconv train`` reports it). The reported time to the target is the sum of the *training step*
 times until the first evaluation at or above ``--target`` (evaluation time is not counted, for
-either). Results go to ``benchmarks/results/segmentation.json``.
+either). tconv's step is the one ``tconv train`` runs: the model planned (``tconv.compile``) and the
+fused Dice + cross-entropy; ``--eager`` times the eager graph and the composed loss instead.
+Results go to ``benchmarks/results/segmentation.json``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -84,7 +88,8 @@ def run_comparison(args):
     twin.load_state_dict({name: torch.from_numpy(v.copy()) for name, v in model.state_dict().items()})
     optimizer = make_optimizer(config, model)
     twin_optimizer = torch.optim.Adam(twin.parameters(), lr=config["lr"])
-    loss_fn = make_loss(config["loss"], k)
+    loss_fn = make_loss(config["loss"], k, fused=not args.eager)   # as tconv train runs it (eager: unfused)
+    forward = model if args.eager else tconv.compile(model)
     val_images = np.stack([val[i][0] for i in range(len(val))])
     val_masks = np.stack([val[i][1] for i in range(len(val))])
     clocks = {"tconv": 0.0, "torch": 0.0}
@@ -94,7 +99,7 @@ def run_comparison(args):
     for epoch in range(config["epochs"]):
         for images, masks in batches_for_epoch(config, train, info, epoch):
             start = time.perf_counter()
-            loss = loss_fn(model(Tensor(images)), masks)
+            loss = loss_fn(forward(Tensor(images)), masks)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -128,6 +133,7 @@ def run_comparison(args):
         if all(reached.values()):
             break
     return dict(config=config, threads=args.threads, target=args.target, reached=reached, curve=curve,
+                planned=not args.eager, load_average=os.getloadavg()[0],
                 step_ratio=clocks["tconv"] / clocks["torch"])
 
 
@@ -158,6 +164,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
     parser.add_argument("--eval-every", type=int, default=25, help="steps between evaluations")
     parser.add_argument("--decoders", action="store_true", help="tconv only: compare the three decoders")
+    parser.add_argument("--eager", action="store_true", help="tconv's eager graph and unfused loss instead of "
+                        "the planned step tconv train runs")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     from bench_conv import set_threads_env

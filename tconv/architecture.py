@@ -32,16 +32,17 @@ LAYERS = (
     Layer("geometry", ("geometry", "layout", "receptive_field"),
           "per-axis output sizes of convolution and transposed convolution, padding modes, validation that "
           "states the rule, the paper's equivalent convolution; the weight and kernel layouts; receptive fields"),
-    Layer("theory", ("matrix", "winograd", "translate"),
+    Layer("theory", ("matrix", "winograd", "polyphase", "translate"),
           "the sparse matrix `C` (its pattern, `.T`, `@`) and the lecture notes' example; Winograd's Toom-Cook "
-          "derivation; one geometry spelled in tconv, PyTorch and Keras"),
+          "derivation; the phases of a strided geometry and their sub-kernels; one geometry spelled in tconv, "
+          "PyTorch and Keras"),
     Layer("reference", ("reference",),
           "the slow definitions, written to be read: direct loop, scatter-add, zero insertion"),
     Layer("kernels", ("kernels",),
           "Numba hot paths (unfold, fold, tiling, Winograd transforms, pooling), each with a NumPy twin"),
     Layer("methods", ("methods",),
           "the operator core: the `Method` interface, the registry, one module per way of computing `C @ x` "
-          "(matrix, reference, unfold + GEMM, Winograd), the per-layer choice, and the runtime (threads, "
+          "(matrix, reference, unfold + GEMM, Winograd, polyphase), the per-layer choice, and the runtime (threads, "
           "BLAS, scratch buffers)"),
     Layer("ops", ("ops",),
           "`conv1d/2d/3d`, `conv_transpose1d/2d/3d`, pooling, `interpolate` on NumPy arrays: validate once, "

@@ -67,3 +67,11 @@ def test_recipe_step_benchmark_runs_and_both_frameworks_start_equal(tmp_path, mo
     ours, theirs = result["first_losses"]
     assert abs(ours - theirs) < 1e-4 and result["tconv_ms"][1] > 0 and result["torch_ms"][1] > 0
     assert result["tconv_step"] == ("eager" if mode else "planned")
+
+
+def test_polyphase_benchmark_quick_run_writes_its_results(tmp_path):
+    bench = _load("bench_polyphase")
+    bench.main(["--threads", "1", "--quick", "--out", str(tmp_path)])
+    result = json.loads((tmp_path / "polyphase.json").read_text())
+    assert [row["product"] for row in result["rows"]] == list(bench.PRODUCTS)
+    assert all(row["unfold_ms"] > 0 and row["polyphase_ms"] > 0 for row in result["rows"])

@@ -213,6 +213,18 @@ def test_a_run_without_a_finite_score_says_so_instead_of_suggesting_model_npz(tm
     assert not (out / "model.npz").exists() and (out / "last.npz").exists()
 
 
+def test_a_run_that_diverges_in_its_first_epoch_does_not_claim_a_saved_epoch(tmp_path, capsys, monkeypatch):
+    from tconv.seg.train import loop
+
+    def diverge(*args, **kwargs):
+        raise loop.TrainingDiverged("the loss became inf at batch 2")
+    monkeypatch.setattr(loop, "train_one_epoch", diverge)
+    out = tmp_path / "run"
+    code, printed, _ = run(capsys, "train", *TINY, "--epochs", "1", "--out", out)
+    assert code == 1 and "No epoch finished" in printed and "keeps the last good epoch" not in printed, printed
+    assert not (out / "last.npz").exists()
+
+
 # ------------------------------------------------------------------ sizes are checked before arrays are made
 
 
@@ -224,6 +236,8 @@ def test_a_run_without_a_finite_score_says_so_instead_of_suggesting_model_npz(tm
     (["--base", "100000"], ["--base=100000", "<= 512"]),
     (["--size", "3"], ["--size=3", ">= 4"]),
     (["--classes", "9"], ["--classes=9", "2..6"]),
+    (["--lr", "1e10"], ["--lr=10000000000.0", "<= 1.0"]),
+    (["--lr", "0"], ["--lr=0.0", "> 0"]),
 ])
 def test_train_checks_every_size_first_and_names_the_flag(tmp_path, capsys, monkeypatch, argv, fragments):
     from tconv.seg.train import recipe

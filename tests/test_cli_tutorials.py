@@ -114,7 +114,7 @@ def test_existing_files_are_never_replaced_without_overwrite(tmp_path, capsys):
 @pytest.mark.parametrize("argv, fragment", [
     (["--student", str(ROOT / "tutorials")], "the tutorials' own folder"),
     (["--student", "same", "--solved", "same"], "name the same folder"),
-    (["--only", "12"], "no such tutorial"),
+    (["--only", "99"], "no such tutorial"),
     (["--overwrite"], "go with --student DIR"),
     (["--student", "x", "--format", "pdf"], "invalid choice"),
 ])

@@ -18,6 +18,7 @@ from tconv.exercises import EXERCISES, ExerciseNotRight, check, grade, load_all
 from tconv.exercises.compare import same_array, same_choice, same_int, same_items, same_number, same_set
 from tconv.exercises.marking import (MarkingError, blank_solutions, exercise_ids, lint, parse, solved_source,
                                      student_cells, student_source)
+import chapter_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
@@ -190,6 +191,10 @@ WRONG = [
     ("11.2", (3, 4), "other direction"),
     ("11.3", {(r, c) for r in (1, 2, 3) for c in (3, 4, 5)}, "padding cells"),
 ]
+
+
+RIGHT.update(chapter_answers.RIGHT)          # tutorials 12-16 and 08.4
+WRONG += chapter_answers.WRONG
 
 
 def test_every_exercise_has_a_right_answer_here():

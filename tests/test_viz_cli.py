@@ -100,8 +100,9 @@ def test_the_pack_page_shows_every_figure_once_with_its_command():
     entries = pack_entries()
     names = [e.filename for e in entries]
     # 4 matrices; per paper case conv and transposed x (still, animation) x (plain, numbers) + the equivalent
-    # view (still, animation); the lab (2), the views (2), three networks
-    assert len(set(names)) == len(names) == 4 + 8 * 10 + 2 + 2 + 3 and sum(e.animated for e in entries) == 8 * 5
+    # view (still, animation); the lab (2), the views (2), three networks; the chapters' 8 figures (1 GIF)
+    assert len(set(names)) == len(names) == 4 + 8 * 10 + 2 + 2 + 3 + 8
+    assert sum(e.animated for e in entries) == 8 * 5 + 1
     page = index_html(entries)
     stills = re.findall(r'<img src="([^"]+)"', page)
     moving = re.findall(r'data-animation="([^"]+)"', page)
@@ -117,7 +118,8 @@ def test_the_pack_page_shows_every_figure_once_with_its_command():
 def test_a_pack_command_makes_the_same_file_as_the_pack(capsys, tmp_path):
     chosen = [e for e in pack_entries() if e.filename in ("01_no_padding_unit_strides_transposed_numbers.gif",
                                                           "07_padding_strides_odd_transposed_equivalent.png",
-                                                          "matrix_notes_numbers.png")]
+                                                          "matrix_notes_numbers.png", "phases_k3_s2.png",
+                                                          "unpool.png")]
     make_pack(tmp_path / "pack", entries=chosen)
     listed = sorted(os.listdir(tmp_path / "pack"))
     assert listed == sorted([e.filename for e in chosen] + ["index.html", "explorer.html"])

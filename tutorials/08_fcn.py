@@ -14,8 +14,9 @@
 # a coarse resolution and brings them back to the image's size with transposed convolutions
 # whose kernels start as bilinear interpolation. This tutorial derives that kernel, checks it
 # against the literature's numbers and against interpolation, looks inside `tconv.seg.models.FCN`
-# (its zero-initialised skip), then trains an FCN and a U-Net on the same images and asks who
-# wins at the borders of the shapes, and why.
+# (its zero-initialised skip), checks FCN's first idea (a classifier's fully connected layers
+# *are* convolutions, so the network slides over any input size), then trains an FCN and a U-Net
+# on the same images and asks who wins at the borders of the shapes, and why.
 #
 # Read first: tutorial 3 (FCN's kernel meets the checkerboard) and tutorial 6 (a U-Net trained
 # on the same synthetic shapes).
@@ -233,7 +234,61 @@ print("coarse scores", coarse.shape, "-> output", by_model.shape)
 assert np.allclose(by_hand, by_model, atol=1e-6)
 
 # %% [markdown]
-# ## 5. FCN against U-Net, on the same images
+# ## 5. FCN's first idea: a classifier's dense layers are convolutions
+#
+# Before the upsampling, FCN's first step (Long et al. 2015, section 3.1): a classification
+# network flattens its last feature map `(C, h, w)` and applies fully connected layers, so it
+# only takes inputs of one size. But `Linear(C·h·w, n)` computes, for output `k`,
+# `Σ W[k, (c, i, j)]·x[c, i, j]`: exactly a convolution with `n` kernels of size `h x w`,
+# evaluated at the one position where the kernel covers the map. Written as that convolution
+# (`tconv.nn.convolutionize`) the same weights slide over a larger map and give one
+# classification per window: a coarse map of class scores. The next `Linear(n, m)` becomes a
+# 1x1 convolution.
+
+# %%
+from tconv import nn
+
+tconv.manual_seed(3)
+features = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2))        # 14 x 14 -> 4 x 12 x 12 -> 4 x 6 x 6
+classifier = nn.Sequential(nn.Flatten(), nn.Linear(4 * 6 * 6, 10), nn.ReLU(), nn.Linear(10, 3))
+fully_convolutional = nn.Sequential(nn.convolutionize(classifier[1], (4, 6, 6)), nn.ReLU(),
+                                    nn.convolutionize(classifier[3], (10,)))
+print(fully_convolutional)
+small = np.random.default_rng(5).standard_normal((2, 1, 14, 14)).astype(np.float32)
+dense_scores = classifier(features(small)).data                                            # (2, 3)
+conv_scores = fully_convolutional(features(small)).data                                    # (2, 3, 1, 1)
+assert np.allclose(conv_scores[:, :, 0, 0], dense_scores, atol=1e-5)
+
+# %% [markdown]
+# Now a larger image, 22 x 30: the classifier refuses it (its first layer wants exactly 144
+# inputs); the convolutional version returns a 5 x 9 map of scores. Each score equals the dense
+# classifier's output on the 14 x 14 window of the image it comes from (windows 2 pixels apart,
+# the pooling's stride; the feature layers are unpadded, so a window's features are exactly a
+# part of the large image's), which the loop below checks, window by window.
+
+# %%
+large = np.random.default_rng(6).standard_normal((1, 1, 22, 30)).astype(np.float32)
+try:
+    classifier(features(large))
+except ValueError as error:
+    print("the dense classifier:", error)
+else:
+    raise AssertionError("a 22 x 30 image does not fit a classifier for 14 x 14")
+score_map = fully_convolutional(features(large)).data
+print("the convolutional classifier: scores of shape", score_map.shape)
+assert score_map.shape == (1, 3, 5, 9)
+for r in range(5):
+    for c in range(9):
+        window = large[:, :, 2 * r:2 * r + 14, 2 * c:2 * c + 14]
+        assert np.allclose(score_map[0, :, r, c], classifier(features(window)).data[0], atol=1e-5)
+print("every score equals the dense classifier on its window")
+
+# %% [markdown]
+# That coarse score map is where the rest of FCN starts: it is 1/2 of the input here (1/32 in
+# FCN's VGG-16), and the bilinear transposed convolutions of sections 1-4 bring it back to the
+# image's size.
+#
+# ## 6. FCN against U-Net, on the same images
 #
 # Train both on `tconv train`'s data with its recipe (`tconv.seg.train.recipe`: DiceCE, Adam
 # 3e-3 with a cosine schedule, batch norm, flips and 90-degree turns), the same 800 images for
@@ -467,3 +522,18 @@ print("|d loss / d weight| =", float(np.abs(fresh.score_skip.weight.grad).sum())
 
 # %% [markdown]
 # (So the skip starts learning at once, without disturbing the encoder through that path.)
+#
+# **Exercise 4.** A classifier flattens a `16 x 5 x 5` feature map into `Linear(400, 64)`.
+# Convolutionized, which kernel size does that layer get, and what size is its score map when
+# the feature map is `16 x 12 x 9`? Answer `((kh, kw), (rows, columns))`.
+
+# %%
+# BEGIN SOLUTION 08.4
+# STUDENT: answer_08_4 = ...              # ((kh, kw), (rows, columns))
+answer_08_4 = ((5, 5), (12 - 5 + 1, 9 - 5 + 1))
+# END SOLUTION 08.4
+check("08.4", answer_08_4)
+
+# %%
+layer_08_4 = nn.convolutionize(nn.Linear(400, 64), (16, 5, 5))
+print(layer_08_4.kernel_size, layer_08_4(np.zeros((1, 16, 12, 9), np.float32)).shape[2:])

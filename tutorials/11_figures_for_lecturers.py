@@ -380,11 +380,12 @@ fig
 # matrix; for each of the paper's eight configurations (Dumoulin & Visin 2016) the convolution and
 # its transposed twin, still and animated, with and without numbers, and the twin in the paper's
 # zero-insertion view, still and animated; the checkerboard lab for kernels 3 and 4, every view
-# of two operators, and the U-Net, FCN and V-Net lite diagrams; and `index.html`, a page that
-# shows each figure with its caption and the command that makes it again. That is 91 figures (40
-# of them GIFs), more than a minute of CPU time (docs/benchmarks.md): too long for this tutorial,
-# so here we render a part of it with the same function, `viz.make_pack(folder, entries=...)`.
-# `pack_entries()` lists everything the pack holds:
+# of two operators, the U-Net, FCN and V-Net lite diagrams, and the figures of tutorials 12-16
+# (phases, gridding, unpooling, tiling, the weight map, trained decoders); and `index.html`, a
+# page that shows each figure with its caption and the command that makes it again. That is 99
+# figures (41 of them GIFs), well over a minute of CPU time (docs/benchmarks.md): too long for
+# this tutorial, so here we render a part of it with the same function,
+# `viz.make_pack(folder, entries=...)`. `pack_entries()` lists everything the pack holds:
 
 # %%
 entries = pack_entries()
@@ -393,7 +394,7 @@ sections = list(dict.fromkeys(e.section for e in entries))
 print(f"{len(entries)} figures, {len(gifs)} animated, in {len(sections)} sections:")
 for section in sections:
     print(f"  {sum(e.section == section for e in entries):>2}  {section}")
-assert len(entries) == 91 and len(gifs) == 40 and len(PAPER_CASES) == 8
+assert len(entries) == 99 and len(gifs) == 41 and len(PAPER_CASES) == 8
 
 # %% [markdown]
 # A part: the still pictures of the first configuration (no padding, unit strides) and the notes'

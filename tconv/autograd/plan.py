@@ -28,7 +28,9 @@ error, where the eager graph adds the gradients again.
 A new input shape, dtype or training mode records a new plan (the call itself runs eagerly);
 ``plan=False`` (or calling the model itself) is the eager model, for reading the graph.
 What a plan cannot see is code that computes on the input outside any op (``x.data`` in
-Python); such a model must not be compiled (tconv's U-Net, FCN and V-Net lite are pure).
+Python); such a model must not be compiled (tconv's U-Net, FCN and V-Net lite are pure). An
+op that hands back a second output through a setting (max pooling with ``return_indices=True``)
+keeps that model eager: a replay could not feed those outputs to the ops that read them.
 
 >>> import numpy as np
 >>> from tconv import Tensor
@@ -57,6 +59,7 @@ __all__ = ["compile", "Compiled", "Plan", "register_fusion", "FUSIONS", "tracing
 #: ``(op name, op name, ...) -> fused op``: a chain of single-consumer ops and the op that replaces it.
 FUSIONS: dict = {}
 _STATE: dict = {"tracer": None}
+_EAGER = object()                                    # a plan's place for an input the model runs eagerly
 
 
 def register_fusion(chain: tuple, fused_op) -> None:
@@ -104,8 +107,16 @@ class _Tracer:
         self.slot_of: dict[int, int] = {id(x): 0}
         self.keep = [x]                 # the recorded tensors stay alive (ids stay unique)
         self.slots = 1
+        self.replayable = True          # False when an op hands back a second output through a setting
 
     def record(self, name, forward, inputs, arrays, settings, out: Tensor) -> None:
+        if any(isinstance(value, (list, dict, set)) for value in settings.values()):
+            # a container setting receives a side output (max pooling's indices): a replay would keep
+            # appending to the traced container and later ops would read its stale arrays as constants
+            self.replayable = False
+        self._record(name, forward, inputs, arrays, settings, out)
+
+    def _record(self, name, forward, inputs, arrays, settings, out: Tensor) -> None:
         refs = []
         for value, array in zip(inputs, arrays):
             if isinstance(value, Tensor) and id(value) in self.slot_of:
@@ -218,7 +229,7 @@ class Compiled:
     @property
     def plans(self) -> int:
         """How many plans were recorded (one per input shape, dtype and training mode)."""
-        return len(self._plans)
+        return sum(plan is not _EAGER for plan in self._plans.values())
 
     def _key(self, x: Tensor):
         modules = getattr(self.model, "modules", None)
@@ -231,6 +242,8 @@ class Compiled:
         plan = self._plans.get(key)
         if plan is None:
             return self._trace(x, key)
+        if plan is _EAGER:
+            return self.model(x)
         out, vjps = _replay_forward(plan, x.data)
         parents = [x if x.requires_grad else None] + plan.leaves
         if not is_grad_enabled() or not any(p is not None and p.requires_grad for p in parents):
@@ -256,6 +269,9 @@ class Compiled:
             _STATE["tracer"] = None
         if not isinstance(out, Tensor) or id(out) not in tracer.slot_of:
             return out                                  # nothing recorded to replay: stay eager
+        if not tracer.replayable:
+            self._plans[key] = _EAGER                   # e.g. max pooling with return_indices: always eager
+            return out
         nodes, fused = _fuse(tracer.nodes) if self.fuse else (tracer.nodes, 0)
         leaves, seen = [], set()
         for node in nodes:
@@ -267,8 +283,9 @@ class Compiled:
         return out
 
     def plan(self, x) -> Plan | None:
-        """The plan recorded for an input like ``x`` (None before the first call with it)."""
-        return self._plans.get(self._key(x if isinstance(x, Tensor) else Tensor(x)))
+        """The plan recorded for an input like ``x`` (None before the first call with it, or when it runs eagerly)."""
+        plan = self._plans.get(self._key(x if isinstance(x, Tensor) else Tensor(x)))
+        return None if plan is _EAGER else plan
 
 
 def compile(model, fuse: bool = True) -> Compiled:

@@ -17,7 +17,11 @@ and the convolution matrix (shape, nonzeros, sparsity; printed when small).
 
 Per-axis flags take one value for every axis or one value per axis; the number of axes (1-3) is
 the number of --input values. Without geometry flags: the lecture notes' 4x4 input and 3x3 kernel,
-step by step, with every view checked."""
+step by step, with every view checked.
+
+--stack explains a stack of layers instead: its receptive field layer by layer, and the footprint
+that shows the gridding of stacked equal dilations. One word per layer, K[sS][dD][pP][t]: kernel K,
+stride S, dilation D, padding P (for the reach), t for a transposed (upsampling) layer."""
 
 EXAMPLES = """\
 examples:
@@ -27,6 +31,8 @@ examples:
   tconv explain --input 8 --kernel 5 --padding same
   tconv explain --input 4 4 --kernel 4 --stride 2 --keras same
   tconv explain --input 5 --kernel 3 --padding 0,1 --channels 4 6 --groups 2 --check
+  tconv explain --stack 3 3 2s2 3 3                the receptive field of a U-Net's first two levels
+  tconv explain --stack 3d2 3d2 3d2                gridding: stacked equal dilations skip pixels
 """
 
 PROG = "tconv explain"
@@ -42,6 +48,9 @@ def add_arguments(parser) -> None:
         help="draw random float64 data and verify that every view agrees (all methods, the reference "
         "loops, the matrix and its transpose, the adjoint identity); exit code 1 on a failure (e.g. --check)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the --check data (default 0; e.g. --seed 3)")
+    parser.add_argument("--stack", nargs="+", metavar="LAYER",
+                        help="explain the receptive field of a stack of layers instead of one geometry: one word per "
+                        "layer, K[sS][dD][pP][t] (kernel, stride, dilation, padding, t = transposed), e.g. --stack 3 3 2s2 3d2")
 
 
 def _print(lines) -> None:
@@ -70,10 +79,31 @@ def _lecture(seed: int) -> int:
     return 0 if all(c.passed for c in known + checks) else 1
 
 
+def _stack(args) -> int:
+    """``--stack``: the receptive field of a stack of layers (no geometry flags, no --check)."""
+    from ..explain.stack import describe_stack
+    from ..receptive_field import parse_stack
+
+    if geometry_given(args) or args.check:
+        raise UsageError("--stack explains a stack of layers; it takes no geometry flags and no --check "
+                         "(explain one layer with --input/--kernel/...)", PROG)
+    try:
+        layers = parse_stack(args.stack)
+    except ValueError as error:
+        raise UsageError(f"--stack: {error}", PROG) from None
+    if len(layers) > 1000 or any(layer["kernel_size"] > 10**6 or layer["stride"] > 10**6 or layer["dilation"] > 10**6
+                                 for layer in layers):
+        raise UsageError("--stack: at most 1000 layers, each with kernel, stride and dilation up to 10**6", PROG)
+    _print(describe_stack(layers))
+    return 0
+
+
 def run(args) -> int:
     """Print the report of the requested geometry (or the lecture notes' example)."""
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed} must be a non-negative int", PROG)
+    if args.stack is not None:
+        return _stack(args)
     if not geometry_given(args):
         return _lecture(args.seed)
     request = build_request(args, PROG)

@@ -132,7 +132,7 @@ def add_arguments(parser) -> None:
 
 
 def _given(value) -> bool:
-    return value not in (None, False)
+    return value is not None and value is not False          # 0 is given (``0 in (None, False)`` is True)
 
 
 def _spell(flags) -> str:

@@ -19,18 +19,25 @@ files (PNG, JPEG, TIFF) or folders of them. For each NAME.ext, DIR/NAME.png hold
 Images get the model's channels: an RGB image is averaged to grey for a model trained on grey
 images, a grey image repeated for a colour model (tconv evaluate does the same).
 
+An image too large for --max-memory (default: three quarters of this machine's; the estimate is
+measured on the model) is segmented tile by tile with the overlap-tile strategy of the U-Net paper:
+tiles overlap by the network's reach and start on its pooling grid, so the result is the same as
+predicting the whole image at once, without seams. --tile N chooses the tile side.
+
 Nothing is written until every input has been checked: an output may never replace an input
 (choose another --out), two inputs with the same NAME (a.png and a.jpg, x/a.png and y/a.png) are
-refused, existing predictions are replaced only with --overwrite, and an image that needs more
-memory than --max-memory (default: three quarters of this machine's; the estimate is measured on
-the model) is refused with the estimate."""
+refused, existing predictions are replaced only with --overwrite, and an image whose smallest
+seamless tile would not fit in --max-memory is refused with the estimate."""
 EXAMPLES = """\
 examples:
   tconv predict runs/20261201-1200/model.npz photo.png --out predictions
   tconv predict runs/20261201-1200/model.npz my_data/images --out predictions
   tconv predict runs/20261201-1200/model.npz my_data/images --out predictions --overwrite
+  tconv predict runs/20261201-1200/model.npz large_scan.png --out predictions --tile 256
 """
 PROG = "tconv predict"
+#: The library's names for what this command's flags set (its messages are respelled with them).
+LIBRARY_NAMES = {"tile": "--tile"}
 
 
 def add_arguments(parser) -> None:
@@ -42,6 +49,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-memory", type=float, metavar="GIB",
                         help="refuse images that need more memory than this many GiB (default: 3/4 of this machine's)")
     parser.add_argument("--threads", type=int, metavar="N", help="threads for the kernels and BLAS")
+    parser.add_argument("--tile", type=int, metavar="N",
+                        help="segment in tiles of N x N pixels (overlap-tile: the same result as the whole image; "
+                        "default: only when the image does not fit in --max-memory, in the largest tiles that fit)")
 
 
 def run(args) -> int:
@@ -75,7 +85,7 @@ def run(args) -> int:
                 raise ValueError(f"{existing[0]} exists{more}; add --overwrite to replace earlier predictions, or "
                                  "choose another --out")
         for path in files:                               # every image, decoded, before anything is written
-            check_predictable(model, checkpoint, path, limit)
+            check_predictable(model, checkpoint, path, limit, args.tile)
             read_image(path)
     except (ValueError, OSError) as error:
         raise UsageError(str(error), PROG) from None
@@ -83,7 +93,7 @@ def run(args) -> int:
     names = checkpoint["info"]["class_names"]
     for path, mask_path, overlay_path in plan:
         try:
-            image, labels = predict_file(model, checkpoint, path, limit)
+            image, labels = predict_file(model, checkpoint, path, limit, args.tile)
         except ValueError as error:
             raise UsageError(str(error), PROG) from None
         atomic_write(mask_path, lambda tmp: Image.fromarray(labels.astype(np.uint8)).save(tmp, format="PNG"))

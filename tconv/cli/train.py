@@ -33,7 +33,7 @@ what 'tconv predict' reads), last.npz (to --resume), curves.png and predictions.
 holds another run is never written over unless --overwrite; --resume continues a run in its folder.
 
 Limits, checked before anything is made: --size at most 8192 per side (volumes 512), --batch-size
-4096, --base 512, --depth 6, --samples 1,000,000; and the memory the run needs (measured on the
+4096, --base 512, --depth 6, --samples 1,000,000, --lr in (0, 1]; and the memory the run needs (measured on the
 model, printed when refused) at most --max-memory (default three quarters of this machine's)."""
 
 
@@ -97,7 +97,7 @@ def add_arguments(parser) -> None:
         "shapes, off for --data)")
     add("--epochs", type=int, metavar="N", help=f"epochs (default {DEFAULTS['epochs']})")
     add("--batch-size", type=int, metavar="N", help=f"images per step (default {DEFAULTS['batch_size']})")
-    add("--lr", type=float, metavar="LR", help=f"Adam's learning rate (default {DEFAULTS['lr']})")
+    add("--lr", type=float, metavar="LR", help=f"Adam's learning rate, in (0, 1] (default {DEFAULTS['lr']})")
     add("--seed", type=int, metavar="S", help="seed of the data, the initial weights, shuffling and augmentation "
         "(default 0)")
     add("--mask-format", choices=MASK_FORMATS,
@@ -227,7 +227,9 @@ def run(args) -> int:
         result = train_run(config, out, resume=args.resume, overwrite=args.overwrite, max_memory=limit, spell=flag,
                            progress=not args.no_progress, on_epoch_end=figures.update, planned=not args.eager)
     except TrainingDiverged as error:
-        print(f"{PROG}: stopped: {error}. The run folder {out} keeps the last good epoch.")
+        kept = (f"The run folder {out} keeps the last good epoch." if (out / "last.npz").exists()
+                else f"No epoch finished, so nothing was saved in {out}.")
+        print(f"{PROG}: stopped: {error}. {kept}")
         return 1
     except KeyboardInterrupt:
         last = out / "last.npz"

@@ -129,7 +129,7 @@ def is_blank(answer) -> bool:
 
 
 #: The grader modules, one per tutorial.
-TUTORIAL_MODULES = tuple(f"tutorial{n:02d}" for n in range(1, 12))
+TUTORIAL_MODULES = tuple(f"tutorial{n:02d}" for n in range(1, 17))
 
 
 def load_all() -> dict:

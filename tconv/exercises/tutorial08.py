@@ -3,7 +3,8 @@
 * 08.1: the row sums of the first two output pixels of a row of FCN's ``up4``
   (``k = 8, s = 4, p = 2``, bilinear) on a 4x4 input, from its matrix;
 * 08.2: the four stride-2 phase sums of a 5x5 all-ones kernel;
-* 08.3: which gradient of a zero-initialised layer is zero (the one passed to its input).
+* 08.3: which gradient of a zero-initialised layer is zero (the one passed to its input);
+* 08.4: a convolutionized ``Linear``'s kernel size and the score map it makes on a larger map.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..matrix import conv_transpose_matrix
 from .compare import same_array, same_choice
-from .core import exercise
+from .core import exercise, not_yet, right
 
 __all__ = []
 
@@ -48,3 +49,26 @@ def zero_layer(answer):
         ("both", "A zero weight still gets a gradient: dL/dW is the upstream gradient times the input."),
         ("neither", "What does the layer pass back to its input? dL/dx = W^T (dL/dy), and W is 0."),
     ])
+
+
+@exercise("08.4", "a convolutionized Linear layer", answer="((kh, kw), (rows, columns))")
+def convolutionized(answer):
+    from ..nn import Linear, convolutionize
+
+    layer = convolutionize(Linear(400, 64), (16, 5, 5))
+    expected = (tuple(layer.kernel_size), tuple(layer(np.zeros((1, 16, 12, 9), np.float32)).shape[2:]))
+    try:
+        kernel, size = answer
+        given = (tuple(int(v) for v in kernel), tuple(int(v) for v in size))
+    except (TypeError, ValueError):
+        return not_yet("Answer ((kh, kw), (rows, columns)): two pairs of whole numbers.")
+    if given[0] != expected[0]:
+        if given[0] == (1, 1):
+            return not_yet("Only a Linear that follows another one becomes 1x1: this one reads the whole 5 x 5 map.")
+        return not_yet("The kernel covers the map the Linear layer read, the one it was flattened from.")
+    if given[1] == (12, 9):
+        return not_yet("The kernel is 5 x 5 without padding: the map shrinks by 4 on each axis.")
+    if given[1] == expected[1][::-1]:
+        return not_yet("Rows and columns are swapped.")
+    return right() if given == expected else not_yet("The kernel is right; the map has (size - kernel + 1) positions "
+                                                     "per axis.")

@@ -18,14 +18,17 @@ method          convolution (the matrix ``C``)              pooling             
 ``"winograd"``  Winograd wherever it applies, else          Numba kernels                per-axis matrices
                 unfold + GEMM
 ``"unfold"``    unfold + GEMM everywhere                    Numba kernels                per-axis matrices
+``"polyphase"`` ``s^d`` stride-1 convolutions with the      Numba kernels                per-axis matrices
+                sub-kernels of the phases, interleaved
+                (:mod:`.polyphase`)
 ==============  ==========================================  ===========================  ====================
 
 The package, one file per concept:
 
 * :mod:`.base`: the interface, :class:`Method` (``C @ x``, ``C.T @ y``, the weight gradient)
   and :class:`PoolKernels`;
-* :mod:`.matrix`, :mod:`.reference`, :mod:`.unfold`, :mod:`.winograd`: one module per way of
-  computing ``C @ x``;
+* :mod:`.matrix`, :mod:`.reference`, :mod:`.unfold`, :mod:`.winograd`, :mod:`.polyphase`: one
+  module per way of computing ``C @ x``;
 * :mod:`.choice`: which factorization runs for each layer, and the fast methods built from it;
 * :mod:`.runtime`: threads, BLAS control, scratch buffers, splitting the batch over threads;
 * this module: the registry (:func:`register_method`, :func:`unregister_method`,
@@ -86,7 +89,7 @@ def unregister_method(name: str) -> None:
     >>> unregister_method("nothing")
     Traceback (most recent call last):
     ...
-    ValueError: method='nothing' is not one of ('matrix', 'reference', 'numba', 'numpy', 'winograd', 'unfold')
+    ValueError: method='nothing' is not one of ('matrix', 'reference', 'numba', 'numpy', 'winograd', 'unfold', 'polyphase')
     """
     _check_method(name)
     if name == _state["default"]:
@@ -191,3 +194,13 @@ register_method("reference", _reference_method.forward, _reference_method.adjoin
                 resize="gather")
 for _name in ("numba", "numpy", "winograd", "unfold"):
     _METHODS[_name] = _fast(_name)
+
+
+def _polyphase() -> Method:
+    """The ``"polyphase"`` method (:mod:`tconv.methods.polyphase`; imports Numba, so built on first use)."""
+    from .polyphase import polyphase_method
+
+    return polyphase_method()
+
+
+_METHODS["polyphase"] = _polyphase

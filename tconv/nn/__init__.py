@@ -2,7 +2,8 @@
 
 * :class:`Module`, :class:`Parameter`: registration, dotted names, ``state_dict``, ``train``/``eval``;
 * layers (:mod:`tconv.nn.modules`): ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``, ``ReLU``, ...,
-  ``BatchNorm2d/3d``, ``Dropout``, ``Upsample``, ``Sequential``, ``ModuleList``;
+  ``BatchNorm2d/3d``, ``Dropout``, ``Upsample``, ``PixelShuffle``, ``MaxUnpool2d``, ``Linear``,
+  ``Sequential``, ``ModuleList``; :func:`convolutionize` (a ``Linear`` as a convolution, FCN);
 * :mod:`tconv.nn.init`: initialisers, including FCN's ``bilinear_``;
 * :mod:`tconv.nn.functional`: the differentiable ops the layers call;
 * :func:`summary`: each layer's output shape and parameter count (forward hooks, as torchinfo).
@@ -19,8 +20,10 @@ from . import functional, init
 from .module import IncompatibleKeys, Module
 from .modules import (AvgPool1d, AvgPool2d, AvgPool3d, BatchNorm1d, BatchNorm2d, BatchNorm3d, BCEWithLogitsLoss,
                       Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, CrossEntropyLoss,
-                      Dropout, Identity, LeakyReLU, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d, ModuleList, ReLU,
+                      Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d,
+                      MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, ModuleList, PixelShuffle, PixelUnshuffle, ReLU,
                       Sequential, Sigmoid, Softmax, Tanh, Upsample)
+from .convolutionize import convolutionize
 from .parameter import Parameter
 from .summary import LayerSummary, summary
 
@@ -31,4 +34,6 @@ __all__ = [
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "Upsample", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "Sequential", "ModuleList",
     "CrossEntropyLoss", "BCEWithLogitsLoss", "summary", "LayerSummary",
+    "Linear", "Flatten", "PixelShuffle", "PixelUnshuffle", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
+    "convolutionize",
 ]

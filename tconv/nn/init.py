@@ -11,7 +11,9 @@ convolution (layout ``(C_in, C_out/groups, *k)``) that makes ``fan_in = C_out/gr
 which is what PyTorch uses too.
 
 :func:`bilinear_` is the FCN initialisation (Long et al., 2015) that makes a transposed
-convolution with ``kernel_size = 2s``, ``stride = s``, ``padding = s/2`` a bilinear upsampler.
+convolution with ``kernel_size = 2s``, ``stride = s``, ``padding = s/2`` a bilinear upsampler;
+:func:`icnr_` (Aitken et al., 2017) starts a sub-pixel convolution as nearest upsampling of a
+convolution, free of checkerboards.
 
 >>> import numpy as np
 >>> w = np.empty((1, 1, 4, 4))
@@ -30,7 +32,7 @@ __all__ = [
     "calculate_gain", "calculate_fan_in_and_fan_out",
     "uniform_", "normal_", "zeros_", "ones_", "constant_",
     "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_",
-    "bilinear_kernel", "bilinear_",
+    "bilinear_kernel", "bilinear_", "icnr_",
 ]
 
 _LINEAR = ("linear", "identity", "conv1d", "conv2d", "conv3d",
@@ -254,3 +256,36 @@ def bilinear_(weight):
     for i in range(channels):
         array[i, i % per_group] = kernel
     return weight
+
+
+def icnr_(tensor, upscale_factor: int = 2, initializer=None, rng=None):
+    """ICNR (Aitken et al. 2017): a sub-pixel convolution that starts as nearest upsampling of a convolution.
+
+    ``tensor`` is the weight ``(C·r², C_in, *k)`` of the stride-1 convolution that a
+    ``PixelShuffle(r)`` follows (``r = upscale_factor``). A weight ``W0`` of shape
+    ``(C, C_in, *k)`` is drawn with ``initializer`` (default :func:`kaiming_normal_`, called
+    as ``initializer(W0, rng=rng)``) and repeated ``r²`` times per output channel:
+    ``weight[c·r² + i] = W0[c]`` for every ``i < r²``. The pixel shuffle puts channel
+    ``c·r² + i·r + j`` at phase ``(i, j)`` of output channel ``c``, so every phase gets the
+    same sub-kernel: the output is the nearest-neighbour upsampling of ``conv(x, W0)``. All
+    ``r²`` phase sums are equal, so a constant input gives a constant output: no checkerboard
+    at the start of training (with a random init the ``r²`` phases differ from the first step).
+
+    >>> import numpy as np
+    >>> w = icnr_(np.empty((8, 3, 3, 3)), 2, rng=np.random.default_rng(0))       # C = 2, r = 2
+    >>> bool(np.array_equal(w[0], w[3]) and np.array_equal(w[4], w[7]) and not np.array_equal(w[0], w[4]))
+    True
+    """
+    array = _array(tensor)
+    if not isinstance(upscale_factor, (int, np.integer)) or isinstance(upscale_factor, bool) or upscale_factor < 1:
+        raise ValueError(f"upscale_factor={upscale_factor!r} must be a positive int")
+    r2 = int(upscale_factor) ** 2
+    if array.ndim < 3 or array.shape[0] % r2:
+        raise ValueError(f"icnr_ needs a convolution weight (C * upscale_factor**2, C_in, *kernel); shape "
+                         f"{array.shape} has {array.shape[0] if array.ndim else 0} output channels, not a multiple "
+                         f"of {r2}")
+    initializer = kaiming_normal_ if initializer is None else initializer
+    base = np.empty((array.shape[0] // r2,) + array.shape[1:], dtype=array.dtype)
+    initializer(base, rng=rng)
+    array[...] = np.repeat(base, r2, axis=0)
+    return tensor

@@ -12,6 +12,10 @@ keeps its inline display and a script needs no display at all.
 * every view of one operator: :func:`plot_views`;
 * a U-Net: :func:`draw_unet`, :func:`unet_levels`, :func:`model_levels` (a built model), :class:`UNetLevel`;
 * a training run: :func:`plot_history`, :func:`plot_predictions`, :func:`overlay`;
+* the chapters of issue 21: :func:`plot_phases` (each output pixel coloured by its sub-kernel),
+  :func:`plot_gridding` (receptive-field footprints of stacks), :func:`plot_unpooling`,
+  :func:`plot_overlap_tile`, :func:`plot_weight_map`, :func:`plot_decoder_study` and
+  :func:`animate_decoder_study` (checkerboards in trained decoders);
 * the lecture pack: :func:`make_pack`, :func:`pack_entries` (what ``tconv figure pack`` writes);
 * the interactive explorer: :func:`explorer`, one self-contained web page (what ``tconv explore`` writes);
 * every kind of figure by name: :data:`FIGURE_KINDS`, :func:`make_figure`, :func:`register_kind`
@@ -33,7 +37,13 @@ from .overlap import overlap_counts
 from .overlap_plots import plot_checkerboard_lab, plot_gradient_checkerboard, plot_overlap, plot_upsampling
 from .pack import make_pack, pack_entries
 from .saving import save
+from .checkerboards import animate_decoder_study, plot_decoder_study
+from .phases import plot_phases
+from .receptive import plot_gridding
+from .tiling import plot_overlap_tile
 from .training import overlay, plot_history, plot_predictions
+from .unpooling import plot_unpooling
+from .weight_map import plot_weight_map
 from .unet import UNetLevel, describe_unet, draw_unet, model_levels, unet_levels
 from .views import plot_views, views_data
 
@@ -48,4 +58,6 @@ __all__ = [
     "make_pack", "pack_entries",
     "FIGURE_KINDS", "FigureKind", "Option", "make_figure", "register_kind", "unregister_kind",
     "Explorer", "explorer",
+    "plot_phases", "plot_gridding", "plot_unpooling", "plot_overlap_tile", "plot_weight_map",
+    "plot_decoder_study", "animate_decoder_study",
 ]

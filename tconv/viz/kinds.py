@@ -180,6 +180,58 @@ def _read_history(run_dir):
     return load_history(run_dir)
 
 
+def _phases(geometry):
+    """Each output pixel of a transposed convolution coloured by the sub-kernel that writes it."""
+    from .phases import plot_phases
+
+    return plot_phases(geometry)
+
+
+def _phases_example() -> ConvGeometry:
+    return conv_transpose_geometry((4, 4), (3, 3), stride=2, padding=1, output_padding=1)
+
+
+def _gridding(*, stacks=None):
+    """Receptive-field footprints of stacks of layers, separated by '/'."""
+    from .receptive import DEFAULT_STACKS, plot_gridding
+
+    if stacks is None:
+        return plot_gridding(DEFAULT_STACKS)
+    return plot_gridding([part.strip() for part in str(stacks).split("/") if part.strip()])
+
+
+def _unpool():
+    """Max unpooling as the transpose of max pooling's selection matrix, beside resize and a transposed conv."""
+    from .unpooling import plot_unpooling
+
+    return plot_unpooling()
+
+
+def _tiling(*, tile=256):
+    """The overlap-tile plan of a padded U-Net (tiles of ``tile``) and of the paper's valid U-Net."""
+    from .tiling import plot_overlap_tile
+
+    return plot_overlap_tile(tile=tile)
+
+
+def _weightmap(*, w0=10.0, sigma=5.0):
+    """U-Net's border weight map of touching cells."""
+    from .weight_map import plot_weight_map
+
+    return plot_weight_map(w0=w0, sigma=sigma)
+
+
+def _decoders(*, steps=300, seed=0, animate=False):
+    """Five x2 decoders trained side by side: the checkerboard over training (trains first: about 5 s per 100 steps)."""
+    from ..seg.train.decoders import train_decoders
+    from .checkerboards import animate_decoder_study, plot_decoder_study
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 5000:
+        raise ValueError(f"steps={steps!r} must be an int from 1 to 5000")
+    study = train_decoders(steps=steps, seed=seed)
+    return animate_decoder_study(study) if animate else plot_decoder_study(study)
+
+
 NUMBERS = Option("numbers", "--numbers", "seeded values in the cells and the products being summed")
 SEED = Option("seed", "--seed", "seed of the --numbers values and random weights (default 0)", type=int)
 ANIMATE = Option("animate", "--animate", "one frame per output position (conv) or per input pixel "
@@ -276,6 +328,20 @@ for _builtin in (
     FigureKind("training", "the learning curves of a tconv train run", _training, (
         Option("history", "RUN_DIR", "the run folder holding history.json (e.g. runs/shapes)", read=_read_history),
         STYLE), words=_training_words),
+    FigureKind("phases", "a strided transposed convolution's phases: each output pixel coloured by its sub-kernel",
+               _phases, (), geometry="transposed", example=_phases_example),
+    FigureKind("gridding", "receptive-field footprints of stacks of layers (the gridding of equal dilations)",
+               _gridding, (Option("stacks", "--stacks", "stacks of layers K[sS][dD] separated by / (default "
+                                  "'3 3 3 / 3d2 3d2 3d2 / 3 3d2 3d3')", type=str, metavar="STACKS"),)),
+    FigureKind("unpool", "max unpooling as the transpose of max pooling's selection matrix", _unpool, ()),
+    FigureKind("tiling", "the overlap-tile strategy: which pixels each tile reads and keeps", _tiling,
+               (Option("tile", "--tile", "the padded U-Net's tile side, a multiple of 8 and at least 120 (default "
+                       "256)", type=int),)),
+    FigureKind("weightmap", "U-Net's border weight map w_c + w0 exp(-(d1 + d2)^2 / 2 sigma^2)", _weightmap,
+               (Option("w0", "--w0", "the border weight w0 (default 10)", type=float),
+                Option("sigma", "--sigma", "the border width sigma in pixels (default 5)", type=float))),
+    FigureKind("decoders", "checkerboards in five trained x2 decoders (trains them first)", _decoders,
+               (Option("steps", "--steps", "training steps, 1 to 5000 (default 300)", type=int), SEED, ANIMATE)),
 ):
     register_kind(_builtin)
 

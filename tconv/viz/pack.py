@@ -27,6 +27,7 @@ from .deck_page import deck_from_folder
 from .kinds import figure_words, make_figure
 from .saving import save, save_text
 from .style import Style, as_style
+from .words import Words
 
 __all__ = ["PAPER_CASES", "PackEntry", "pack_entries", "make_pack", "index_html", "check_pack_folder", "MAX_JOBS",
            "EXPLORER", "DECK", "section_id", "render_entry"]
@@ -113,9 +114,14 @@ class _Entries:
         self.style, self.entries = style, []
         self.extra = ["--style", style.name] if style.name != "paper" else []
 
-    def add(self, filename, section, kind, argv, options=None, geometry=None, *, lead="", tail="", deck=False):
+    def add(self, filename, section, kind, argv, options=None, geometry=None, *, lead="", tail="", deck=False,
+            caption=None):
+        """One entry, captioned by its kind's words (after ``lead``; ``tail`` replaces the last character)
+        or by ``caption``."""
         options = dict(options or {})
         words = figure_words(kind, geometry, **{k: v for k, v in options.items() if k != "animate"})
+        if caption is not None:
+            words = Words(words.title, caption, words.notes or (caption,))
         caption = words.caption if not lead else lead + words.caption[0].lower() + words.caption[1:]
         if tail:
             caption = caption[:-1] + tail
@@ -131,11 +137,13 @@ def pack_entries(style=None, history=None) -> list[PackEntry]:
     The notes' matrix; each case of Dumoulin & Visin (2016) with its transposed twin and the
     twin's zero-insertion view, still and animated; the checkerboard lab (on slides, one part
     per figure); every view of two transposed convolutions; the U-Net, FCN and V-Net lite
-    diagrams; and, with a run's ``history`` (``RUN/history.json``), its learning curves.
+    diagrams; with a run's ``history`` (``RUN/history.json``), its learning curves; and, in the
+    plain paper pack, the figures of tutorials 12-16 (phases, gridding, unpooling, tiling, the
+    weight map, trained decoders: their kinds have no slide style yet).
 
     >>> entries = pack_entries()
     >>> len(entries), sum(e.animated for e in entries), entries[4].command
-    (91, 40, 'tconv figure conv --input 4 4 --kernel 3 -o 01_no_padding_unit_strides_conv.png')
+    (99, 41, 'tconv figure conv --input 4 4 --kernel 3 -o 01_no_padding_unit_strides_conv.png')
     """
     style = as_style(style)
     pack = _Entries(style)
@@ -201,7 +209,40 @@ def pack_entries(style=None, history=None) -> list[PackEntry]:
         run_dir, records = history
         pack.add("training.png", "A training run", "training", ("training", os.fspath(run_dir)),
                  {"history": records}, deck=True)
+    if style.name == "paper":                        # the chapters' kinds have no --style yet: the plain pack only
+        _chapter_entries(pack)
     return pack.entries
+
+
+def _chapter_entries(pack: _Entries) -> None:
+    """Sub-pixel and polyphase, dilation, unpooling, the original U-Net, checkerboards in training."""
+    section = "Sub-pixel, dilation, unpooling, the original U-Net, checkerboards in training"
+    k3 = conv_transpose_geometry((4, 4), (3, 3), 2, 1, 1)
+    k4 = conv_transpose_geometry((4, 4), (4, 4), 2, 1, 0)
+    for filename, kind, argv, options, geometry, caption in (
+            ("phases_k3_s2.png", "phases", ("phases",) + tuple(_flags(4, 3, 2, 1, 1, 1)), {}, k3,
+             "Kernel 3, stride 2: four phases of 1, 2, 2 and 4 taps, each a stride-1 convolution with its "
+             "sub-kernel; the uneven counts are the checkerboard."),
+            ("phases_k4_s2.png", "phases", ("phases",) + tuple(_flags(4, 4, 2, 1, 1)), {}, k4,
+             "Kernel 4, stride 2: four phases of four taps each (even overlap, but four independent sub-kernels)."),
+            ("gridding.png", "gridding", ("gridding",), {}, None,
+             "Receptive-field footprints: three 3x3 layers plain, with equal dilations 2 (gridding: pixels never "
+             "seen) and with dilations 1, 2, 3."),
+            ("unpool.png", "unpool", ("unpool",), {}, None,
+             "Max unpooling (SegNet) is Sᵀ, the transpose of max pooling's selection matrix, not its inverse; "
+             "beside a nearest resize and a 2x2 transposed convolution."),
+            ("tiling.png", "tiling", ("tiling",), {}, None,
+             "The overlap-tile strategy: tiles overlapping by the network's reach (padded U-Net), and the paper's "
+             "valid U-Net on a mirrored image (572 -> 388)."),
+            ("weightmap.png", "weightmap", ("weightmap",), {}, None,
+             "U-Net's border weight map: class balance plus w0·exp(−(d1 + d2)²/2σ²) in the gaps between touching "
+             "cells."),
+            ("decoders.png", "decoders", ("decoders",), {}, None,
+             "Five ×2 decoders after 300 training steps: the flat input's output and the checkerboard measures over "
+             "training."),
+            ("decoders.gif", "decoders", ("decoders", "--animate"), {"animate": True}, None,
+             "The same decoders, animated over training: where the checkerboard lives and how long it lasts.")):
+        pack.add(filename, section, kind, argv, options, geometry, caption=caption)
 
 
 def render_entry(entry: PackEntry, folder: str) -> float:

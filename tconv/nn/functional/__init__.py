@@ -5,6 +5,8 @@ Each op is defined once, with its forward and its vector-Jacobian product side b
 
 * :mod:`.conv`: ``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``, each the other's gradient;
 * :mod:`.pooling`: ``max_pool1d/2d/3d``, ``avg_pool1d/2d/3d``, ``interpolate``;
+* :mod:`.unpooling`: ``max_unpool1d/2d/3d``; :mod:`.shuffle`: ``pixel_shuffle``, ``pixel_unshuffle``;
+* :mod:`.linear`: ``linear``;
 * :mod:`.activation`: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``;
 * :mod:`.shape`: ``pad``, ``cat``, ``stack``;
 * :mod:`.normalization`: ``batch_norm``, ``batch_norm_relu`` (fused); :mod:`.dropout`: ``dropout``;
@@ -26,15 +28,19 @@ Arguments may be Tensors or plain arrays (constants). Usually imported as
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .dropout import dropout
+from .linear import linear
 from .loss import binary_cross_entropy_with_logits, cross_entropy
 from .normalization import batch_norm, batch_norm_relu
 from .pooling import (avg_pool1d, avg_pool2d, avg_pool3d, interpolate, max_pool1d, max_pool2d,
                       max_pool3d)
 from .shape import cat, pad, stack
+from .shuffle import pixel_shuffle, pixel_unshuffle
+from .unpooling import max_unpool1d, max_unpool2d, max_unpool3d
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "interpolate",
+    "max_unpool1d", "max_unpool2d", "max_unpool3d", "pixel_shuffle", "pixel_unshuffle", "linear",
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "pad", "cat", "stack", "batch_norm", "batch_norm_relu", "dropout",
     "cross_entropy", "binary_cross_entropy_with_logits",

@@ -27,10 +27,11 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
 
 
 @defop
-def _max_pool(x, *, ndim, kernel_size, stride, padding, dilation, ceil_mode, method, indices_out):
+def _max_pool(x, *, ndim, kernel_size, stride, padding, dilation, ceil_mode, method, indices_out=None):
     run = (pool.max_pool1d, pool.max_pool2d, pool.max_pool3d)[ndim - 1]
     out, indices = run(x, kernel_size, stride, padding, dilation, ceil_mode, True, method=method)
-    indices_out.append(indices)
+    if indices_out is not None:                  # return_indices: the caller's list receives them
+        indices_out.append(indices)
     unbatched = x.ndim == ndim + 1
 
     def vjp(grad_out):
@@ -56,7 +57,7 @@ def _avg_pool(x, *, ndim, kernel_size, stride, padding, ceil_mode, count_include
 
 
 def _max(ndim, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, method):
-    indices = []
+    indices = [] if return_indices else None
     out = _max_pool(x, ndim=ndim, kernel_size=kernel_size, stride=stride, padding=padding,
                     dilation=dilation, ceil_mode=ceil_mode, method=method, indices_out=indices)
     return (out, indices[0]) if return_indices else out

@@ -19,6 +19,8 @@ a ``DiceLoss``). Layout: ``input (B, C, *spatial)`` (probabilities, or logits wi
 * ``focal.py``: ``FocalLoss`` (``-(1 - p_t)^gamma log p_t``);
 * ``compound.py``: ``DiceCELoss``, ``DiceFocalLoss`` (lambda-weighted sums);
 * ``hausdorff.py``: ``HausdorffDTLoss`` (``mean((p - q)^2 (d_p^alpha + d_q^alpha))``);
+* ``weight_map.py``: U-Net's border weight map ``w_c + w0·exp(-(d1 + d2)²/2σ²)`` and a
+  pixel-weighted cross-entropy;
 * ``fused.py``: ``dice_ce_with_logits``, ``DiceCELoss(to_onehot_y=True, softmax=True)`` of class
   ids as one op (one kernel for the loss and its gradient; the planned training step uses it).
 
@@ -38,6 +40,7 @@ from .focal import FocalLoss, focal_loss
 from .fused import dice_ce_with_logits
 from .hausdorff import HausdorffDTLoss, distance_field, hausdorff_dt_loss
 from .tversky import FBetaLoss, TverskyLoss, fbeta_loss, tversky_loss
+from .weight_map import class_balance_weights, unet_weight_map, weighted_cross_entropy
 
 __all__ = [
     "DiceLoss", "dice_loss", "GeneralizedDiceLoss", "generalized_dice_loss",
@@ -45,4 +48,5 @@ __all__ = [
     "FocalLoss", "focal_loss",
     "DiceCELoss", "dice_ce_loss", "DiceFocalLoss", "dice_focal_loss",
     "HausdorffDTLoss", "hausdorff_dt_loss", "distance_field", "dice_ce_with_logits",
+    "unet_weight_map", "class_balance_weights", "weighted_cross_entropy",
 ]

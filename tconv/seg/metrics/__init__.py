@@ -22,6 +22,8 @@ module                      public names                         MONAI source fo
 ``cumulative``              ``DiceMetric``, ``MeanIoU``,         ``metrics/metric.py`` and the
                             ``HausdorffDistanceMetric``          files above
 ``confusion``               ``ConfusionMatrix``                  (dataset-level, via ``bincount``)
+``checkerboard``            ``checkerboard_energy``,             (tconv's own: an upsampler's
+                            ``phase_means``, ``phase_spread``    artifact, not a MONAI metric)
 ==========================  ===================================  ==================================
 
 Empty masks (``P`` the prediction, ``G`` the ground truth of one image and class):
@@ -49,6 +51,7 @@ both empty          NaN                    1                       NaN
 """
 from __future__ import annotations
 
+from .checkerboard import checkerboard_energy, phase_means, phase_spread
 from .confusion import ConfusionMatrix
 from .cumulative import CumulativeIterationMetric, DiceMetric, HausdorffDistanceMetric, MeanIoU
 from .edges import binary_erosion, get_mask_edges
@@ -64,4 +67,5 @@ __all__ = [
     "ConfusionMatrix",
     "do_metric_reduction", "ignore_background", "REDUCTIONS",
     "binary_erosion", "get_mask_edges", "get_surface_distance", "prepare_spacing", "DISTANCE_METRICS",
+    "checkerboard_energy", "phase_means", "phase_spread",
 ]

@@ -11,13 +11,16 @@ Every model's ``state_dict`` has the names and shapes of the same network writte
 """
 from __future__ import annotations
 
+from .aspp import ASPP
 from .blocks import UPSAMPLERS, DoubleConv, match_size, upsampler
 from .fcn import FCN
-from .unet import UNet
+from .reach import model_alignment, model_reach, model_receptive_field, receptive_field_paths
+from .unet import UNet, valid_input_sizes, valid_output_size
 from .vnet import VNet, ResidualStage
 
 __all__ = ["UNet", "FCN", "VNet", "DoubleConv", "ResidualStage", "upsampler", "match_size", "UPSAMPLERS",
-           "MODELS", "build_model"]
+           "MODELS", "build_model", "ASPP", "valid_output_size", "valid_input_sizes", "receptive_field_paths",
+           "model_reach", "model_receptive_field", "model_alignment"]
 
 #: Model name (as in ``config()["model"]`` and ``tconv train --model``) -> class.
 MODELS = {"unet": UNet, "fcn": FCN, "vnet": VNet}

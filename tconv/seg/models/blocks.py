@@ -20,10 +20,12 @@ from ..._checks import check_bool, check_choice, check_int
 from ...nn import functional as F
 from ...nn import init
 
-__all__ = ["UPSAMPLERS", "layers", "DoubleConv", "upsampler", "match_size", "check_dim", "check_model_input",
+__all__ = ["UPSAMPLERS", "PADDINGS", "layers", "DoubleConv", "upsampler", "match_size", "check_dim", "check_model_input",
            "check_width", "MAX_WIDTH"]
 
 UPSAMPLERS = ("transpose", "resize", "bilinear")
+#: "same": padded 3x3 convolutions (the output has the input's size); "valid": unpadded, as the original U-Net.
+PADDINGS = ("same", "valid")
 
 
 #: The most channels a model's widest layer may have: beyond, one 3x3 layer alone holds more than
@@ -103,7 +105,9 @@ def layers(dim: int) -> dict:
 class DoubleConv(nn.Sequential):
     """``(conv k x k, padding k//2 -> [BatchNorm] -> ReLU) x 2``: ``(N, C_in, *S) -> (N, C_out, *S)``.
 
-    With batch norm the convolutions have no bias (the norm's shift replaces it), as usual.
+    With ``padding="valid"`` the convolutions are unpadded, as in the original U-Net, and each
+    side shrinks by ``2(k - 1)``. With batch norm the convolutions have no bias (the norm's
+    shift replaces it), as usual.
     Children: ``0`` conv, ``1`` ReLU, ``2`` conv, ``3`` ReLU; with batch norm ``0`` conv,
     ``1`` norm, ``2`` ReLU, ``3`` conv, ``4`` norm, ``5`` ReLU.
 
@@ -116,12 +120,14 @@ class DoubleConv(nn.Sequential):
     """
 
     def __init__(self, in_channels: int, out_channels: int, batch_norm: bool = False, dim: int = 2,
-                 kernel_size: int = 3):
+                 kernel_size: int = 3, padding: str = "same"):
         kinds = layers(check_dim(dim))
         check_bool("batch_norm", batch_norm)
+        check_choice("padding", padding, PADDINGS)
+        pad = kernel_size // 2 if padding == "same" else 0
         parts = []
         for n_in in (in_channels, out_channels):
-            parts.append(kinds["conv"](n_in, out_channels, kernel_size, padding=kernel_size // 2, bias=not batch_norm))
+            parts.append(kinds["conv"](n_in, out_channels, kernel_size, padding=pad, bias=not batch_norm))
             if batch_norm:
                 parts.append(kinds["norm"](out_channels))
             parts.append(nn.ReLU())

@@ -19,10 +19,12 @@ from ..data.folder import IMAGE_EXTENSIONS
 from ..data.imageio import match_channels, open_image, read_image, resize_image, resize_mask
 from ..models import build_model
 from .loop import evaluate, predict
-from .memory import bytes_per_pixel, check_memory
+from .memory import bytes_per_pixel, check_memory, default_limit, format_bytes
 from .run import load_checkpoint
+from .tiling import choose_tile, predict_tiled
 
-__all__ = ["load_model", "predict_file", "image_files", "evaluate_folder", "prediction_paths", "check_predictable"]
+__all__ = ["load_model", "predict_file", "image_files", "evaluate_folder", "prediction_paths", "check_predictable",
+           "prediction_tile"]
 
 
 def load_model(path):
@@ -110,13 +112,14 @@ def _model_input_size(checkpoint: dict, image_size: tuple) -> tuple:
     return tuple(size[:2]) if size else tuple(image_size)
 
 
-def check_predictable(model, checkpoint: dict, path, max_memory: int | None = None) -> tuple:
+def check_predictable(model, checkpoint: dict, path, max_memory: int | None = None, tile: int | None = None) -> tuple:
     """Check ``path`` before decoding it: a 2-D image file the model can take, within ``max_memory`` bytes.
 
     Reads only the header. The memory needed is the decoded image and the network's feature
-    maps for it (:func:`~tconv.seg.train.memory.bytes_per_pixel`, measured on this model);
-    ``max_memory`` defaults to three quarters of this machine's memory. Returns the image's
-    ``(H, W)``; raises ``ValueError`` naming the file and the rule.
+    maps for it (:func:`~tconv.seg.train.memory.bytes_per_pixel`, measured on this model), or for
+    a tile of it when the whole image does not fit (:func:`prediction_tile`); ``max_memory``
+    defaults to three quarters of this machine's memory. Returns the image's ``(H, W)``;
+    raises ``ValueError`` naming the file and the rule.
     """
     path = Path(path)
     if checkpoint["info"]["spatial_dims"] != 2:
@@ -128,30 +131,58 @@ def check_predictable(model, checkpoint: dict, path, max_memory: int | None = No
     if min(size) < 2 ** halvings:
         raise ValueError(f"{path}: {height} x {width} pixels is too small for this model ({type(model).__name__} "
                          f"halves the size {halvings} times, so it needs at least {2 ** halvings} pixels per side)")
-    channels = max(3, checkpoint["info"]["in_channels"])
-    needed = (bytes_per_pixel(model, training=False, side=min(size)) * size[0] * size[1]
-              + 16 * channels * height * width)
-    check_memory(f"{path}: segmenting {width} x {height} pixels at once", needed, max_memory,
-                 "resize the image or cut it into tiles first")
+    prediction_tile(model, checkpoint, path, size, (height, width), max_memory, tile)
     return height, width
 
 
-def predict_file(model, checkpoint: dict, path, max_memory: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def prediction_tile(model, checkpoint: dict, path, size, image_size, max_memory: int | None = None,
+                    tile: int | None = None) -> int | None:
+    """The tile side :func:`predict_file` uses for ``path`` (None: the whole image at once).
+
+    The image (decoded, and its class scores) must fit in ``max_memory`` (default: three
+    quarters of this machine's); the network's feature maps get the rest, for the whole
+    image if they fit, else tile by tile (:func:`~tconv.seg.train.tiling.choose_tile`, the
+    overlap-tile strategy: the same prediction). ``ValueError`` naming the file when even
+    the smallest tile does not fit, or ``tile`` is not one the model takes.
+    """
+    channels = max(3, checkpoint["info"]["in_channels"])
+    pixels = math.prod(image_size)
+    fixed = 16 * channels * pixels + 8 * checkpoint["info"]["num_classes"] * math.prod(size)
+    limit = default_limit() if max_memory is None else max_memory
+    shown = " x ".join(str(n) for n in reversed(tuple(image_size)))
+    check_memory(f"{path}: reading {shown} pixels and holding their class scores", fixed, limit,
+                 "resize the image first")
+    try:
+        per_pixel = bytes_per_pixel(model, training=False, side=min(size))
+        return choose_tile(model, size, limit - fixed, per_pixel, tile)
+    except ValueError as error:
+        memory = f" (--max-memory {format_bytes(limit)})" if "memory" in str(error) else ""
+        raise ValueError(f"{path}: {error}{memory}") from None
+
+
+def predict_file(model, checkpoint: dict, path, max_memory: int | None = None,
+                 tile: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(image (C, H, W) as read, class ids (H, W) int64 at the image's size)`` for one image file.
 
     The image is checked first (:func:`check_predictable`), then read, given the model's
     number of channels (:func:`~tconv.seg.data.imageio.match_channels`: an RGB image is
     averaged to grey for a grey model, a grey image repeated for a colour one; the same rule
-    as :func:`evaluate_folder`) and resized as in training.
+    as :func:`evaluate_folder`) and resized as in training. An image whose feature maps do not
+    fit in ``max_memory`` is segmented tile by tile (``tile``: the side, else the largest that
+    fits; :mod:`tconv.seg.train.tiling`), which gives the same prediction.
     """
     path = Path(path)
-    check_predictable(model, checkpoint, path, max_memory)
+    check_predictable(model, checkpoint, path, max_memory, tile)
     image = read_image(path)
     x = match_channels(image, checkpoint["info"]["in_channels"], path)
     size = checkpoint["config"].get("size") if checkpoint["config"].get("data") is not None else None
     if size:
         x = resize_image(x, tuple(size[:2]))
-    labels = predict(model, x[None])[0]
+    chosen = prediction_tile(model, checkpoint, path, x.shape[1:], image.shape[1:], max_memory, tile)
+    if chosen is None:
+        labels = predict(model, x[None])[0]
+    else:
+        labels = predict_tiled(model, x[None], chosen).argmax(axis=1)[0].astype(np.int64)
     if labels.shape != image.shape[1:]:
         labels = resize_mask(labels, image.shape[1:])
     return image, labels

@@ -69,7 +69,12 @@ def _probe_side(config: dict, side: int | None = None) -> int:
     """
     halvings = config.get("depth", 3)
     largest = 128 if config["dim"] == 2 else 24
-    return max(4 * 2 ** halvings, min(largest, side or largest))
+    side = max(4 * 2 ** halvings, min(largest, side or largest))
+    if config.get("padding") == "valid":          # the paper's U-Net takes only some sizes
+        from ..models import valid_input_sizes
+
+        side = valid_input_sizes(halvings, side, side + 64 * 2 ** halvings)[0]
+    return side
 
 
 def bytes_per_pixel(model, training: bool, side: int | None = None) -> float:

@@ -54,7 +54,7 @@ DEFAULTS = dict(data=None, dim=2, size=None, samples=None, val_samples=200, clas
 #: ``size=100000`` must be a one-line error, not a 74.5 GiB allocation). Memory is checked as
 #: well (:func:`tconv.seg.train.run.train_run`): these bound each number alone.
 LIMITS = dict(size={2: 8192, 3: 512}, samples=1_000_000, val_samples=1_000_000, batch_size=4096, base=512, depth=6,
-              epochs=100_000, seed=2**32 - 1, width=1024, classes=256)
+              epochs=100_000, seed=2**32 - 1, width=1024, classes=256, lr=1.0)
 #: The network's size per model: V-Net lite works on volumes, so it is kept small.
 MODEL_DEFAULTS = {"unet": dict(base=16, depth=3), "fcn": dict(base=16, depth=3), "vnet": dict(base=4, depth=2)}
 #: The synthetic data per number of spatial axes: 32x32 images, 16x16x16 volumes.
@@ -116,7 +116,7 @@ def check_config(config: dict, spell=None) -> dict:
                      ("epochs", 1), ("batch_size", 1), ("seed", 0)):
         check_int(name(key), c[key], minimum=low, maximum=LIMITS.get(key))
     check_number(name("val_fraction"), c["val_fraction"], 0, 1, minimum_open=True, maximum_open=True)
-    check_number(name("lr"), c["lr"], 0, minimum_open=True)
+    check_number(name("lr"), c["lr"], 0, LIMITS["lr"], minimum_open=True)   # Adam moves each weight ~lr a step
     check_choice(name("up"), c["up"], UPSAMPLERS)
     check_choice(name("loss"), c["loss"], tuple(TRAINING_LOSSES))
     check_choice(name("mask_format"), c["mask_format"], MASK_FORMATS)

@@ -134,8 +134,9 @@ def _check_run_memory(c: dict, network: dict, held: int, folder, max_memory, spe
         check_memory("the synthetic data", held, max_memory, f"lower {spell('samples')} or {spell('size')}",
                      flag=spell("max_memory"))
     pixels = _item_pixels(c, folder)
-    step = bytes_per_pixel(network, training=True) * c["batch_size"] * pixels
-    validation = bytes_per_pixel(network, training=False) * max(c["batch_size"], 16) * pixels
+    side = round(pixels ** (1 / c["dim"]))            # the probe runs at the images' own side (up to 128)
+    step = bytes_per_pixel(network, training=True, side=side) * c["batch_size"] * pixels
+    validation = bytes_per_pixel(network, training=False, side=side) * max(c["batch_size"], 16) * pixels
     parts = [f"one step {format_bytes(step)}"] + ([f"the data {format_bytes(held)}"] if held else [])
     check_memory(f"training ({', '.join(parts)})", held + max(step, validation), max_memory,
                  f"lower {spell('batch_size')}, {spell('size')}, {spell('base')}"
