@@ -103,6 +103,8 @@ def test_the_deck_follows_the_lecture():
         < files.index("views_notes.png") < files.index("unet.png")
     for slide in slides:
         assert slide.title and slide.notes and all(note.strip() for note in slide.notes)
+    views = [slide.title for slide in slides if slide.kind == "views"]
+    assert len(views) == 2 and views[0] != views[1] and "output_padding 1" in views[1]
     with_run = deck_entries("slide", ("runs/x", HISTORY))
     assert [s.filename for s in with_run] == files + ["training.png"]
     assert with_run[-1].command.startswith("tconv figure training runs/x --style slide")

@@ -168,6 +168,8 @@ def views_words(geometry: ConvGeometry, *, seed: int = 0, **_ignored) -> Words:
 
     >>> views_words(conv_transpose_geometry((2, 2), (3, 3))).title
     'One transposed convolution, 5 ways: 2 × 2 → 4 × 4'
+    >>> views_words(conv_transpose_geometry((2, 2), (3, 3), 2, 1, 1)).title
+    'One transposed convolution, 5 ways: 2 × 2 → 4 × 4, stride 2, padding 1, output_padding 1'
     """
     data = views_data(geometry, seed)
     g = data["geometry"]
@@ -181,4 +183,4 @@ def views_words(geometry: ConvGeometry, *, seed: int = 0, **_ignored) -> Words:
                f"{len(data['views'])} ways: how each one computes an output pixel, and the results: {verdict}.")
     notes = tuple(f"{name}: max |difference from the scatter-add| = {diff:.3g}."
                   for (name, _), diff in zip(data["views"], data["differences"]))
-    return Words(f"One transposed convolution, {len(data['views'])} ways: {sizes}", caption, notes)
+    return Words(f"One transposed convolution, {len(data['views'])} ways: {sizes}{settings}", caption, notes)
