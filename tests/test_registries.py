@@ -58,7 +58,7 @@ def generated_table(page: str) -> str:
 # ---------------------------------------------------------------- figure kinds
 
 def test_figure_choices_help_and_docs_come_from_the_registry(capsys):
-    assert choices(capsys, "figure", None) == tuple(kinds.FIGURE_KINDS) + ("pack",)
+    assert choices(capsys, "figure", None) == tuple(kinds.FIGURE_KINDS) + ("pack", "deck")
     _, printed, _ = run(capsys, "figure", "--help")
     flat = " ".join(printed.split())
     for kind in kinds.FIGURE_KINDS.values():
@@ -87,7 +87,7 @@ def test_make_figure_takes_each_kinds_options_and_deprecates_the_old_keywords():
     assert "depth 2" in " ".join(t.get_text() for ax in figure.axes for t in ax.texts)
     with pytest.warns(DeprecationWarning, match="matrix does not take 'animate'"):
         kinds.make_figure("matrix", animate=False)
-    with pytest.raises(TypeError, match="takes numbers, seed, transpose"):
+    with pytest.raises(TypeError, match="takes no_text, numbers, seed, style, transpose"):
         kinds.make_figure("matrix", colour="red")
     with pytest.raises(ValueError, match="kind='bogus' is not one of"):
         kinds.make_figure("bogus")

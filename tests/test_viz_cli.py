@@ -99,11 +99,18 @@ def test_training_and_unet_draw_from_their_arguments(capsys, tmp_path):
 def test_the_pack_page_shows_every_figure_once_with_its_command():
     entries = pack_entries()
     names = [e.filename for e in entries]
-    assert len(set(names)) == len(names) == 89 and sum(e.animated for e in entries) == 33
+    # 4 matrices; per paper case conv and transposed x (still, animation) x (plain, numbers) + the equivalent
+    # view (still, animation); the lab (2), the views (2), three networks; the chapters' 8 figures (1 GIF)
+    assert len(set(names)) == len(names) == 4 + 8 * 10 + 2 + 2 + 3 + 8
+    assert sum(e.animated for e in entries) == 8 * 5 + 1
     page = index_html(entries)
-    sources = re.findall(r'<img src="([^"]+)"', page)
-    assert sources == names
-    assert "http" not in page and "<script" not in page
+    stills = re.findall(r'<img src="([^"]+)"', page)
+    moving = re.findall(r'data-animation="([^"]+)"', page)
+    assert sorted(stills + moving) == sorted(names)           # each file once: a still, or the animation behind it
+    assert all(name.endswith(".gif") for name in moving) and not any(name.endswith(".gif") for name in stills)
+    assert all(f'{stem}.png" data-animation="{stem}.gif"' in page for stem in
+               (name[:-4] for name in moving))                # an animation's card shows its own still first
+    assert "http" not in page and "<script src" not in page and "<link" not in page
     for entry in entries:
         assert f"<code>{entry.command}</code>" in page.replace("&#x27;", "'")
 

@@ -15,10 +15,12 @@ import pytest
 COMMANDS = [
     ["transposed", "--input", "3", "3", "--kernel", "3", "--stride", "2", "--padding", "1", "--animate"],
     ["conv", "--input", "4", "4", "--kernel", "3", "--numbers"],
+    ["transposed", "--input", "2", "2", "--kernel", "3", "--stride", "2", "--view", "equivalent", "--animate",
+     "--style", "slide,dark"],
 ]
 
 
-@pytest.mark.parametrize("argv", COMMANDS, ids=["transposed-gif", "conv-png"])
+@pytest.mark.parametrize("argv", COMMANDS, ids=["transposed-gif", "conv-png", "slide-dark-gif"])
 def test_a_figure_command_gives_the_same_bytes_in_new_processes(tmp_path, argv):
     suffix = ".gif" if "--animate" in argv else ".png"
     digests = set()

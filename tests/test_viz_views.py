@@ -38,16 +38,39 @@ def test_every_view_equals_the_scatter_loop(g):
     assert data["differences"] == [0.0] * len(names)
 
 
-def test_the_views_figure_prints_the_differences_on_one_scale():
+NOTES_TRANSPOSED = ["2", "9", "6", "1", "6", "29", "30", "7", "10", "29", "33", "13", "12", "24", "16", "4"]
+
+
+def by_gid(figure, prefix):
+    return {t.get_gid(): t.get_text() for ax in figure.axes for t in ax.texts if (t.get_gid() or "").startswith(prefix)}
+
+
+def test_the_views_figure_shows_how_each_view_computes_the_same_pixel():
     figure = plot_views(conv_transpose_geometry((2, 2), (3, 3)))
     words = all_text(figure)
-    assert words.count("max |difference from the scatter-add| = 0") == 5 and "they agree exactly" in words
-    assert "2 × 2 → 4 × 4" in words
+    assert words.count("= scatter-add") == 5 and "2 × 2 → 4 × 4" in words and "output[1,1] = 29 in each" in words
+    for key in ("matrix", "scatter", "zero", "autograd", "fast"):          # every result is the notes' C.T y
+        cells = by_gid(figure, f"views.result.{key}[")
+        assert [cells[f"views.result.{key}[{r},{c}]"] for r in range(4) for c in range(4)] == NOTES_TRANSPOSED
+    # the matrix view: row 5 of C.T (the notes' kernel taps that meet output [1,1]) dotted with y = [2, 1, 4, 4]
+    row = by_gid(figure, "views.matrix[")
+    y = by_gid(figure, "views.y[")
+    entries = [float(row[f"views.matrix[0,{c}]"]) for c in range(4)]
+    # K[1-m] for the input pixels m = (0,0), (0,1), (1,0), (1,1): K[1,1], K[1,0], K[0,1], K[0,0]
+    assert entries == [4, 1, 4, 1] and [y[f"views.y[0,{c}]"] for c in range(4)] == ["2", "1", "4", "4"]
+    assert sum(e * float(y[f"views.y[0,{c}]"]) for c, e in enumerate(entries)) == 29
+    # the fast path: the columns W.T y (tap by input pixel) hold w[t] * y[m]
+    columns = by_gid(figure, "views.columns[")
+    assert columns["views.columns[0,0]"] == "2" and columns["views.columns[4,1]"] == "4"
+    assert overlapping(text_boxes(figure)) == []
+
+
+def test_a_1d_views_figure_prints_the_differences_on_one_scale():
+    figure = plot_views(conv_transpose_geometry((3,), (3,), stride=2))
+    words = all_text(figure)
+    assert words.count("max |difference from the scatter-add| = 0") == 5 and "they agree" in words
     images = [ax.get_images()[0] for ax in figure.axes if ax.get_images()]
     assert len({image.get_clim() for image in images}) == 1
-    cells = [t.get_text() for t in figure.axes[1].texts]
-    assert cells == ["2", "9", "6", "1", "6", "29", "30", "7", "10", "29", "33", "13", "12", "24", "16", "4"]
-    assert overlapping(text_boxes(figure)) == []
 
 
 def test_unet_levels_halve_the_side_and_double_the_channels():

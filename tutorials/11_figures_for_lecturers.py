@@ -43,7 +43,8 @@ from tconv.cli import main as tconv_main
 from tconv.seg.models import UNet
 from tconv.translate import keras_conv_transpose
 from tconv.viz.pack import PAPER_CASES, pack_entries
-from tconv.viz.unet import describe_unet, model_levels
+from tconv.viz.network_plot import network_figure
+from tconv.viz.networks import network_diagram
 
 np.set_printoptions(precision=3, suppress=True, linewidth=100)
 QUICK = os.environ.get("TCONV_QUICK") == "1"
@@ -323,24 +324,25 @@ assert filecmp.cmp(views_path, OUT / "11_views_cli.png", shallow=False)
 fig
 
 # %% [markdown]
-# `tconv figure unet` draws a U-Net (Ronneberger, Fischer & Brox 2015): it builds a real
-# `tconv.seg.models.UNet` and draws its levels with the shapes and parameter counts its
-# `summary()` reports (`model_levels`); `viz.unet_levels` describes the standard padded U-Net
-# from its arguments alone, for a diagram without a model. Here depth 2, 8 channels at full
-# resolution, 32x32 inputs:
+# `tconv figure unet` draws a U-Net in the visual language of Ronneberger, Fischer & Brox (2015,
+# figure 1): it builds a real `tconv.seg.models.UNet`, reads every feature map's channels and side
+# from the model's own `summary()` (`network_diagram`), and draws each map as a bar whose height
+# follows its side and whose width follows its channels, with arrows for the convolutions, the
+# poolings, the up-convolutions and the copied skips. `tconv figure fcn` and `tconv figure vnet`
+# draw an FCN (with its skip fusion) and a V-Net lite the same way. Here depth 2, 8 channels at
+# full resolution, 32x32 inputs:
 
 # %%
 model = UNet(in_channels=1, num_classes=2, base=8, depth=2, up="transpose")
-levels = model_levels(model, size=32)
-for level in levels:
-    print(f"{level.side:<11} level {level.level}: {level.shape}  {level.params or 0:>6} parameters")
-assert sum(level.params or 0 for level in levels) == sum(p.data.size for p in model.parameters())
-fig = viz.draw_unet(levels, describe_unet(depth=2, base=8, size=32, in_channels=1, classes=2, up="transpose"),
-                    up="transpose")
+diagram = network_diagram(model, size=32)
+for m in diagram.maps:
+    print(f"{m.key:<14} level {m.level}: {m.channels:>3} channels, side {m.side:>2}  ({m.role})")
+assert all((m.channels, m.side) == (8 * 2 ** m.level, 32 // 2 ** m.level) for m in diagram.maps if m.role == "feature")
+assert sum(diagram.parameters.values()) == sum(p.data.size for p in model.parameters())
+fig = network_figure("unet", depth=2, base=8, size=32)
 unet_path = viz.save(fig, OUT / "11_unet.png")
 tconv_figure("unet", "--depth", 2, "--base", 8, "--size", 32, "-o", OUT / "11_unet_cli.png")
 assert filecmp.cmp(unet_path, OUT / "11_unet_cli.png", shallow=False)
-assert [lv.shape for lv in viz.unet_levels(depth=2, base=8, size=32)] == [lv.shape for lv in levels]
 fig
 
 # %% [markdown]
@@ -374,14 +376,15 @@ fig
 # %% [markdown]
 # ## 9. The lecture pack
 #
-# `tconv figure pack -o lecture_pack` renders the whole pack: for each of the paper's eight
-# configurations (Dumoulin & Visin 2016) the convolution and its transposed twin, still and
-# animated, with and without numbers, and the twin in the paper's view; then the notes' matrix,
-# the checkerboard lab for kernels 3 and 4, every view of two operators, a U-Net and the figures
-# of tutorials 12-16 (phases, gridding, unpooling, tiling, the weight map, trained decoders); and
-# `index.html`, a page that shows each figure with its caption and the command that makes it
-# again. That is 89 figures (33 of them GIFs), well over a minute of CPU time (docs/benchmarks.md): too long for this
-# tutorial, so here we render a part of it with the same function,
+# `tconv figure pack -o lecture_pack` renders the whole pack in the lecture's order: the notes'
+# matrix; for each of the paper's eight configurations (Dumoulin & Visin 2016) the convolution and
+# its transposed twin, still and animated, with and without numbers, and the twin in the paper's
+# zero-insertion view, still and animated; the checkerboard lab for kernels 3 and 4, every view
+# of two operators, the U-Net, FCN and V-Net lite diagrams, and the figures of tutorials 12-16
+# (phases, gridding, unpooling, tiling, the weight map, trained decoders); and `index.html`, a
+# page that shows each figure with its caption and the command that makes it again. That is 99
+# figures (41 of them GIFs), well over a minute of CPU time (docs/benchmarks.md): too long for
+# this tutorial, so here we render a part of it with the same function,
 # `viz.make_pack(folder, entries=...)`. `pack_entries()` lists everything the pack holds:
 
 # %%
@@ -391,7 +394,7 @@ sections = list(dict.fromkeys(e.section for e in entries))
 print(f"{len(entries)} figures, {len(gifs)} animated, in {len(sections)} sections:")
 for section in sections:
     print(f"  {sum(e.section == section for e in entries):>2}  {section}")
-assert len(entries) == 89 and len(gifs) == 33 and len(PAPER_CASES) == 8
+assert len(entries) == 99 and len(gifs) == 41 and len(PAPER_CASES) == 8
 
 # %% [markdown]
 # A part: the still pictures of the first configuration (no padding, unit strides) and the notes'
@@ -409,20 +412,23 @@ index_path = pack_dir / "index.html"
 assert sorted(timings) == sorted(e.filename for e in chosen)
 
 # %% [markdown]
-# The index page is plain HTML with relative links only (no scripts, nothing fetched from the
-# web), so the folder can be copied to a course site or opened from a USB stick. Its structure:
-# a title, then one `<h2>` per section and one `<figure>` per file, each with the image, its
-# caption and the command:
+# The index page is plain HTML with relative links only (one inline script, which plays an
+# animation while the pointer rests on it; nothing is fetched from the web), so the folder can be
+# copied to a course site or opened from a USB stick. Its structure: a title, links to the
+# explorer (and, in a slide pack, the deck), a table of contents, then one `<section>` per
+# section and one `<figure>` per file (an animation shares the card of its still), each with
+# the picture linked to its full-size file, its caption and the command:
 
 # %%
 page = index_path.read_text()
-headings = re.findall(r"<h2>(.*?)</h2>", page)
-figures = re.findall(r'<figure><a href="([^"]+)"><img src="([^"]+)".*?<figcaption>(.*?)<code>(.*?)</code>', page)
+headings = re.findall(r'<section id="[^"]+"><h2>(.*?)<a class="anchor"', page)
+figures = re.findall(r'<figure id="[^"]*"><a href="([^"]+)"><img src="([^"]+)"[^>]*></a><figcaption>(.*?)<code>(.*?)'
+                     r'</code>', page)
 print("sections:", headings)
 href, src, caption, command_text = figures[0]
 print(f"first figure: {src}\n  caption: {caption}\n  command: {command_text}")
 assert len(figures) == len(chosen) and all(a == b and (pack_dir / a).is_file() for a, b, _, _ in figures)
-assert "<script" not in page and "http" not in page.replace("http-equiv", "")
+assert "<script src" not in page and "http" not in page.replace("http-equiv", "")
 
 # %% [markdown]
 # Each caption's command makes its file again, byte for byte. Run one of them (the `-o` goes to
@@ -437,7 +443,10 @@ assert filecmp.cmp(pack_dir / entry.filename, again_path, shallow=False)
 
 # %% [markdown]
 # For a whole course: `tconv figure pack -o lecture_pack` (add `--jobs N` to render on N
-# processes), then open `lecture_pack/index.html`.
+# processes), then open `lecture_pack/index.html`. For a projector: `tconv figure pack --style
+# slide -o slides` draws every figure on one 1920 x 1080 canvas with large text (the deck,
+# `slides/lecture.html`, comes with it), and `tconv figure deck -o lecture.pdf` writes the lecture
+# as 35 slides, each with its title and speaker notes.
 #
 # ## Exercises
 #

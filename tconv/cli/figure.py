@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import textwrap
 
-from . import UsageError, respell
+from . import UsageError, describe_os_error, respell
 from ._geometry import GEOMETRY_FLAGS, add_geometry_arguments, build_request, geometry_given
 
 HELP = "draw a (transposed) convolution, its matrix, the checkerboard lab, ... (PNG, SVG, PDF, GIF, MP4)"
@@ -36,12 +36,23 @@ examples:
   tconv figure overlap --kernel 3 --stride 2 -o checkerboard.png
   tconv figure unet --depth 3 --base 8 --size 64 --up bilinear -o unet.pdf
   tconv figure training runs/shapes -o curves.png
+  tconv figure conv --input 5 5 --kernel 3 --padding 2 --animate --style slide,dark -o full.gif
+  tconv figure transposed --input 2 2 --kernel 3 --stride 2 --view equivalent --animate --no-text -o t.gif
   tconv figure pack -o lecture_pack
+  tconv figure pack --style slide -o slide_pack
+  tconv figure deck runs/shapes -o lecture.pdf
+  tconv figure deck --style slide,dark -o lecture.html
 """
 
 PROG = "tconv figure"
-#: The command's own kind, and the flags only it takes.
-PACK = ("pack", "the lecture pack: every figure and DIR/index.html", ("-o DIR", "--jobs", "--overwrite"))
+#: The command's own kinds, and the flags they take.
+PACK = ("pack", "the lecture pack: every figure, DIR/index.html and DIR/explorer.html; with --style slide every "
+        "figure is 1920 x 1080 and DIR/lecture.html is the deck", ("-o DIR", "RUN_DIR", "--style", "--jobs",
+                                                                   "--overwrite"))
+DECK = ("deck", "the lecture as about 35 slides (1920 x 1080), each with its title and speaker notes: a PDF or one "
+        "offline HTML file; RUN_DIR adds the run's learning curves", ("-o FILE.pdf|.html", "RUN_DIR", "--style",
+                                                                      "--overwrite"))
+OWN = {"pack": PACK, "deck": DECK}
 
 
 def __getattr__(name: str):
@@ -61,7 +72,7 @@ def _kinds() -> dict:
 def description() -> str:
     """``tconv figure --help``'s text: what it does, every kind of the registry with its options, and ``pack``."""
     lines = [INTRO, "", "kinds:"]
-    entries = [(kind.name, kind.help, kind.flags) for kind in _kinds().values()] + [PACK]
+    entries = [(kind.name, kind.help, kind.flags) for kind in _kinds().values()] + [PACK, DECK]
     for name, text, flags in entries:
         line = f"{text} ({', '.join(flags)})" if flags else text
         lines += textwrap.wrap(line, 92, initial_indent=f"  {name:<11} ", subsequent_indent=" " * 14,
@@ -81,7 +92,7 @@ def options_by_flag() -> dict:
 def _command_flags() -> dict:
     """The command's own flags (not a kind's option) -> the kinds they apply to."""
     animated = tuple(kind.name for kind in _kinds().values() if kind.animated)
-    return {"--fps": animated, "--jobs": ("pack",), "--overwrite": tuple(_kinds()) + ("pack",)}
+    return {"--fps": animated, "--jobs": ("pack",), "--overwrite": tuple(_kinds()) + tuple(OWN)}
 
 
 def _dest(flag: str) -> str:
@@ -90,15 +101,17 @@ def _dest(flag: str) -> str:
 
 def add_arguments(parser) -> None:
     """KIND, the geometry flags, every kind's options (from the registry), the drawing options and ``-o``."""
-    choices = tuple(_kinds()) + (PACK[0],)
+    choices = tuple(_kinds()) + tuple(OWN)
     parser.add_argument("kind", choices=choices, metavar="KIND",
                         help=f"what to draw: {', '.join(choices)} (see the list above)")
     table = options_by_flag()
     for flag, (option, kinds) in table.items():
         if option.positional:
+            kinds = tuple(kinds) + tuple(name for name, (_, _, flags) in OWN.items() if flag in flags)
             parser.add_argument(option.name, nargs="?", metavar=flag, help=f"{', '.join(kinds)}: {option.help}")
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="the file to write (.png, .svg, .pdf; .gif or .mp4 with --animate); for pack, a folder")
+                        help="the file to write (.png, .svg, .pdf; .gif or .mp4 with --animate); for pack, a folder; "
+                        "for deck, .pdf or .html")
     add_geometry_arguments(parser, keras=False)
     for flag, (option, kinds) in table.items():
         if option.positional or _dest(flag) in GEOMETRY_FLAGS:
@@ -127,9 +140,11 @@ def _spell(flags) -> str:
 
 
 def _refuse_unused(args) -> None:
-    kind = _kinds().get(args.kind)                       # None for pack
+    kind = _kinds().get(args.kind)                       # None for pack and deck
     for flag, (option, kinds) in options_by_flag().items():
         value = getattr(args, option.name, None)
+        if args.kind in OWN and flag in OWN[args.kind][2]:
+            continue
         if option.positional and _given(value) and args.kind not in kinds:
             raise UsageError(f"{args.kind} takes no {flag} argument ({value!r}); only {_spell(kinds)} takes one",
                              PROG)
@@ -199,6 +214,21 @@ def _check_output(args, animated: bool) -> None:
                          "and other files are kept); add --overwrite to replace it, or choose another name", PROG)
 
 
+def _history(args):
+    """``(run_dir, records)`` of the RUN_DIR given to pack or deck, or None."""
+    if getattr(args, "history", None) is None:
+        return None
+    from ..viz.training import load_history
+
+    return args.history, load_history(args.history)
+
+
+def _style(args):
+    from ..viz.style import as_style
+
+    return as_style(getattr(args, "style", None))
+
+
 def _pack(args) -> int:
     import time
 
@@ -214,10 +244,36 @@ def _pack(args) -> int:
         raise UsageError(f"cannot create {folder!r}: the folder {parent!r} does not exist", PROG)
     if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {args.jobs} must be an int from 1 to {MAX_JOBS}", PROG)
+    style, history = _style(args), _history(args)
     start = time.perf_counter()
-    timings = make_pack(folder, jobs=args.jobs, overwrite=args.overwrite)
-    print(f"wrote {len(timings)} figures and {os.path.join(folder, 'index.html')} in "
+    timings = make_pack(folder, jobs=args.jobs, overwrite=args.overwrite, style=style, history=history)
+    deck = " and lecture.html" if style.slide else ""
+    print(f"wrote {len(timings)} figures, {os.path.join(folder, 'index.html')}{deck} in "
           f"{time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _deck(args) -> int:
+    import time
+
+    from ..viz.deck import deck_entries, is_deck, save_deck
+    from ..viz.saving import check_target
+
+    if not args.output:
+        raise UsageError("give the file to write with -o FILE (lecture.pdf or lecture.html)", PROG)
+    if "paper" in {word.strip().lower() for word in str(getattr(args, "style", None) or "").split(",")}:
+        raise UsageError(f"--style {args.style}: a deck is slides; use --style slide or slide,dark", PROG)
+    style, history = _style(args), _history(args)
+    if os.path.splitext(args.output)[1].lower() not in (".pdf", ".html"):
+        raise UsageError(f"-o {args.output}: a deck is written as .pdf or .html", PROG)
+    check_target(args.output, "lecture.pdf")
+    if os.path.exists(args.output) and not args.overwrite and not is_deck(args.output):
+        raise UsageError(f"-o {args.output} exists and is not a deck tconv figure wrote; add --overwrite to replace "
+                         "it, or choose another name", PROG)
+    start = time.perf_counter()
+    slides = len(deck_entries(style, history))
+    save_deck(args.output, style, history)
+    print(f"wrote {args.output}: {slides} slides in {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -233,7 +289,7 @@ def run(args) -> int:
     kind = _kinds().get(args.kind)
     try:
         if kind is None:
-            return _pack(args)
+            return _pack(args) if args.kind == "pack" else _deck(args)
         _check_output(args, animated=bool(getattr(args, "animate", False)))
         geometry, options = _arguments(args, kind)
         from ..viz import save
@@ -244,10 +300,12 @@ def run(args) -> int:
     except UsageError:
         raise
     except (ValueError, TypeError) as error:       # the library names the argument, the value and the rule
-        flags = {option.name: option.flag for option in kind.options if not option.positional}
-        message = str(error) if kind.geometry is not None else respell(str(error), flags)
+        options = kind.options if kind is not None else tuple(options_by_flag()[flag][0] for flag in
+                                                                ("--style", "RUN_DIR") if flag in options_by_flag())
+        flags = {option.name: option.flag for option in options if not option.positional}
+        message = str(error) if kind is not None and kind.geometry is not None else respell(str(error), flags)
         raise UsageError(message, PROG) from None
-    except OSError as error:
-        raise UsageError(str(error), PROG) from None
+    except OSError as error:                        # one readable line: 'PATH: reason', not '[Errno 1] ...'
+        raise UsageError(describe_os_error(error), PROG) from None
     print(f"wrote {args.output}")
     return 0

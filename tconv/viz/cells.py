@@ -14,24 +14,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .board import Board
-from .style import FONT_SIZE, OKABE_ITO, SMALL_SIZE, TITLE_SIZE, tint
+from .style import OKABE_ITO, tint
 
 __all__ = ["INPUT", "PADDING", "ZERO", "OUTPUT", "OUTPUT_PADDING", "CROPPED", "UNREACHED", "KERNEL",
-           "ROLE_STYLE", "WINDOW_COLOUR", "Panel", "panel_size", "draw_panel", "draw_legend", "roles_used", "heading"]
+           "ROLE_STYLE", "SHORT_LABEL", "WINDOW_COLOUR", "Panel", "panel_size", "draw_panel", "draw_legend", "roles_used", "heading"]
 
 INPUT, PADDING, ZERO, OUTPUT, OUTPUT_PADDING, CROPPED, UNREACHED, KERNEL = range(8)
 
 #: role -> (legend label, fill, hatch)
 ROLE_STYLE = {
-    INPUT: ("input", tint(OKABE_ITO["sky blue"], 0.45), None),
+    INPUT: ("input", tint(OKABE_ITO["sky blue"], 0.35), None),
     PADDING: ("padding (zeros)", "#e4e4e4", "//"),
     ZERO: ("inserted zeros (stride − 1 between input pixels)", "#ffffff", "..."),
-    OUTPUT: ("output", tint(OKABE_ITO["bluish green"], 0.35), None),
+    OUTPUT: ("output", tint(OKABE_ITO["bluish green"], 0.45), None),
     OUTPUT_PADDING: ("output_padding (extra row/column at the bottom/right)", tint(OKABE_ITO["orange"], 0.5), "x"),
     CROPPED: ("cropped away by padding (not in the output)", "#f2f2f2", "\\\\"),
-    UNREACHED: ("input never under the kernel (skipped by the stride)", tint(OKABE_ITO["sky blue"], 0.2), "oo"),
+    UNREACHED: ("input never under the kernel (skipped by the stride)", tint(OKABE_ITO["sky blue"], 0.15), "oo"),
     KERNEL: ("kernel", "#ffffff", None),
 }
+#: The legend's words on a slide, where a label must fit one short line.
+SHORT_LABEL = {PADDING: "padding (zeros)", ZERO: "inserted zeros", OUTPUT_PADDING: "output_padding",
+               CROPPED: "cropped (not in the output)", UNREACHED: "skipped by the stride"}
 #: The colour that marks where the kernel is, and the pixel it is working on.
 WINDOW_COLOUR = OKABE_ITO["vermillion"]
 _GRID_EDGE = "#404040"
@@ -104,10 +107,13 @@ def panel_size(board: Board, panel: Panel) -> tuple[float, float]:
     """
     rows, cols = _grid_shape(panel)
     slices = _slices(panel)
-    slice_w = [max(cols, board.size_of(name, SMALL_SIZE)[0] if name else 0) for name, _ in slices]
+    small = board.style.small_size
+    slice_w = [max(cols, board.size_of(name, small)[0] if name else 0) for name, _ in slices]
     grid_w = sum(slice_w) + _SLICE_GAP * (len(slices) - 1)
-    sub_h = (board.size_of("Ag", SMALL_SIZE)[1] + 0.1) if slices[0][0] else 0
-    title_w, title_h = board.size_of(panel.title, FONT_SIZE + 1, "bold")
+    sub_h = (board.size_of("Ag", small)[1] + 0.1) if slices[0][0] and board.style.text else 0
+    if not board.style.text or not panel.title:
+        return grid_w, rows + sub_h
+    title_w, title_h = board.size_of(panel.title, board.style.panel_size, "bold")
     return max(grid_w, title_w), title_h + _TITLE_GAP + sub_h + rows
 
 
@@ -119,21 +125,23 @@ def draw_panel(board: Board, x: float, y: float, panel: Panel) -> None:
     >>> len(board.rects)          # six cells and one outline
     7
     """
-    width, _ = panel_size(board, panel)
+    width, height = panel_size(board, panel)
     rows, cols = _grid_shape(panel)
     slices = _slices(panel)
-    slice_w = [max(cols, board.size_of(name, SMALL_SIZE)[0] if name else 0) for name, _ in slices]
+    style = board.style
+    slice_w = [max(cols, board.size_of(name, style.small_size)[0] if name else 0) for name, _ in slices]
     grid_w = sum(slice_w) + _SLICE_GAP * (len(slices) - 1)
-    title_h = board.size_of(panel.title, FONT_SIZE + 1, "bold")[1]
-    board.text(x + width / 2, y, panel.title, size=FONT_SIZE + 1, weight="bold", va="top")
-    top = y + title_h + _TITLE_GAP
-    sub_h = (board.size_of("Ag", SMALL_SIZE)[1] + 0.1) if slices[0][0] else 0
+    top = y + height - rows
+    if style.text and panel.title:
+        board.text(x + width / 2, y, panel.title, size=style.panel_size, weight="bold", va="top", colour=style.ink)
+    sub_h = (board.size_of("Ag", style.small_size)[1] + 0.1) if slices[0][0] and style.text else 0
+    top -= sub_h
     left = x + (width - grid_w) / 2
     origins = {}
     for (name, z), w in zip(slices, slice_w):
         gx = left + (w - cols) / 2
-        if name:
-            board.text(left + w / 2, top, name, size=SMALL_SIZE, va="top", colour="#333333")
+        if name and style.text:
+            board.text(left + w / 2, top, name, size=style.small_size, va="top", colour=style.muted)
         origins[z] = (gx, top + sub_h)
         left += w + _SLICE_GAP
     ndim = panel.roles.ndim
@@ -166,19 +174,20 @@ def _draw_cell(board: Board, x: float, y: float, panel: Panel, index: tuple) -> 
     if panel.face is not None and not np.isnan(panel.face[index][0]):
         fill = tuple(float(v) for v in panel.face[index])
     board.rect(x, y, 1, 1, face=fill, edge=_GRID_EDGE, lw=0.8, hatch=hatch, hatch_colour="#9a9a9a", z=1)
-    text = panel.text[index] if panel.text is not None else ""
-    corner = panel.corner[index] if panel.corner is not None else ""
+    text = panel.text[index] if panel.text is not None and board.style.text else ""
+    corner = panel.corner[index] if panel.corner is not None and board.style.text else ""
     gid = f"{panel.gid}[{','.join(str(i) for i in index)}]" if panel.gid else None
     halo = None
     colour = "#8c8c8c" if panel.muted is not None and panel.muted[index] else "black"
+    big, small = board.style.font_size, board.style.small_size
     if text:
-        size = FONT_SIZE if board.size_of(text, FONT_SIZE)[0] < 0.85 else SMALL_SIZE
+        size = big if board.size_of(text, big)[0] < 0.85 and not (corner and board.style.slide) else small
         if corner:
-            board.text(x + 0.32, y + 0.36, text, size=size, gid=gid, halo=halo, colour=colour)
+            board.text(x + 0.3, y + 0.3, text, size=size, gid=gid, halo=halo, colour=colour)
         else:
             board.text(x + 0.5, y + 0.5, text, size=size, gid=gid, halo=halo, colour=colour)
     if corner:
-        board.text(x + 0.88, y + 0.9, corner, size=SMALL_SIZE, ha="right", va="bottom", colour="#222222",
+        board.text(x + 0.9, y + 0.94, corner, size=board.style.corner_size, ha="right", va="bottom", colour="#222222",
                    gid=f"{panel.gid}.corner[{','.join(str(i) for i in index)}]" if panel.gid else None, halo=halo)
 
 
@@ -203,42 +212,51 @@ def draw_legend(board: Board, x: float, y: float, width: float, roles, marks=(),
     """A legend flowed into ``width``; returns its height.
 
     One swatch and label per role, then per outline: ``marks`` holds labels (a solid outline)
-    or ``(label, "dashed")`` pairs.
+    or ``(label, "dashed")`` pairs. On a slide the roles get their short labels
+    (:data:`SHORT_LABEL`); without text there is no legend (height 0).
 
     >>> board = Board(cell=0.5)
     >>> _ = draw_legend(board, 0, 0, 20, [INPUT, PADDING], ["the kernel's window"])
     >>> [t["s"] for t in board.texts]
     ['input', 'padding (zeros)', "the kernel's window"]
     """
+    style = board.style
+    if not style.text:
+        return 0.0
     items = []
     for role in roles:
         label = ROLE_STYLE[role][0]
-        if role == OUTPUT_PADDING:
+        if style.slide:
+            label = SHORT_LABEL.get(role, label)
+        elif role == OUTPUT_PADDING:
             label = f"output_padding ({_OUTPUT_PADDING_WHERE[ndim]})"
         items.append((label, dict(face=ROLE_STYLE[role][1], hatch=ROLE_STYLE[role][2], edge=_GRID_EDGE, lw=0.8,
                                   style="-")))
     for mark in marks:
-        label, style = (mark, "-") if isinstance(mark, str) else (mark[0], "--" if mark[1] == "dashed" else "-")
-        items.append((label, dict(face="white", hatch=None, edge=WINDOW_COLOUR, lw=2.4 if style == "-" else 1.4,
-                                  style=style)))
-    line_h = max(0.8, board.size_of("Ag", SMALL_SIZE)[1] + 0.25)
+        label, line = (mark, "-") if isinstance(mark, str) else (mark[0], "--" if mark[1] == "dashed" else "-")
+        items.append((label, dict(face="white", hatch=None, edge=WINDOW_COLOUR, lw=2.4 if line == "-" else 1.4,
+                                  style=line)))
+    size = style.small_size
+    line_h = max(0.8, board.size_of("Ag", size)[1] + 0.25)
     cx, cy = x, y
-    for label, style in items:
-        w = 0.9 + 0.25 + board.size_of(label, SMALL_SIZE)[0] + 0.7
+    for label, look in items:
+        w = 0.9 + 0.25 + board.size_of(label, size)[0] + 0.7
         if cx > x and cx + w - 0.7 > x + width:
             cx, cy = x, cy + line_h
-        board.rect(cx, cy + (line_h - 0.6) / 2 - 0.1, 0.9, 0.6, face=style["face"], edge=style["edge"],
-                   lw=style["lw"], hatch=style["hatch"], hatch_colour="#8a8a8a", style=style["style"])
-        board.text(cx + 1.15, cy + line_h / 2 - 0.1, label, size=SMALL_SIZE, ha="left", va="center")
+        board.rect(cx, cy + (line_h - 0.6) / 2 - 0.1, 0.9, 0.6, face=look["face"], edge=look["edge"],
+                   lw=look["lw"], hatch=look["hatch"], hatch_colour="#8a8a8a", style=look["style"])
+        board.text(cx + 1.15, cy + line_h / 2 - 0.1, label, size=size, ha="left", va="center", colour=style.ink)
         cx += w
     return cy + line_h - y
 
 
 def heading(board: Board, x: float, y: float, text: str, width: float) -> float:
-    """The figure's title (bold, wrapped to ``width``); returns its height.
+    """The figure's title (bold, wrapped to ``width``, in the style's size and ink); returns its height.
 
     >>> board = Board(cell=0.5)
     >>> round(heading(board, 0, 0, "Convolution", 20), 2), board.texts[0]["weight"]
     (0.48, 'bold')
     """
-    return board.paragraph(x, y, text, width, size=TITLE_SIZE, weight="bold")
+    if not board.style.text:
+        return 0.0
+    return board.paragraph(x, y, text, width, size=board.style.title_size, weight="bold")

@@ -24,6 +24,8 @@ class FrameAnimation:
     ``interval_ms`` is the time each frame stays on screen; ``captions[i]`` says in words what
     frame ``i`` shows (the same words drawn in the frame). ``render(dpi)``, when given, yields
     every frame as an RGBA array faster than drawing them one by one (used to write GIFs).
+    ``dpi`` is the resolution :func:`tconv.viz.save` writes it at when none is asked (None:
+    100; a slide's animation says 150, its 1920 x 1080).
 
     >>> from tconv.viz.style import new_figure, styled
     >>> with styled():
@@ -40,6 +42,7 @@ class FrameAnimation:
     interval_ms: int = 900
     captions: list = field(default_factory=list)
     render: Callable | None = None
+    dpi: float | None = None
 
     def __post_init__(self):
         if self.n_frames < 1:

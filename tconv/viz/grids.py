@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import math
 
-from ..geometry import ConvGeometry, conv_geometry
-from .board import Board, board_figure
+from ..geometry import ConvGeometry
+from dataclasses import replace
+
+from .board import MARGIN, Board, board_figure, fit_cell
 from .cells import draw_legend, draw_panel, heading, panel_size, roles_used
 from .frames import FrameAnimation
 from .scenes import NBSP, spell_axes, spell_size
 from .scenes_conv import conv_frames
 from .scenes_transposed import equivalent_frames, scatter_frames
-from .style import FONT_SIZE, styled
+from .style import SLIDE_CANVAS, SLIDE_DPI, Style, as_style, styled
+from .words import Words
 
-__all__ = ["draw_convolution", "animate_convolution", "describe", "grid_sides", "MAX_SIDE", "MAX_TEXT_SIDE", "MAX_FRAMES"]
+__all__ = ["draw_convolution", "animate_convolution", "describe", "slide_title", "grid_words", "grid_sides",
+           "MAX_SIDE", "MAX_TEXT_SIDE", "MAX_FRAMES", "SLIDE_CELL"]
 
 #: Grids with more cells than this along a side are drawn without per-cell text (1-D rows: twice as many).
 MAX_TEXT_SIDE = 16
@@ -95,7 +99,13 @@ def describe(g: ConvGeometry, view: str = "direct") -> tuple[str, str]:
     return title, formula
 
 
-def _check(g, view: str, numbers: bool):
+def _check(g, view: str, numbers: bool, style=None, no_text: bool = False) -> Style:
+    """Refuse what cannot be drawn; return the style to draw in."""
+    style = as_style(style)
+    if no_text:
+        if numbers:
+            raise ValueError("numbers=True writes values in the cells and no_text=True draws no text: choose one")
+        style = replace(style, text=False)
     if not isinstance(g, ConvGeometry):
         raise TypeError(f"geometry must be a tconv ConvGeometry (from tconv.conv_geometry or "
                         f"tconv.conv_transpose_geometry), got {type(g).__name__}")
@@ -105,6 +115,7 @@ def _check(g, view: str, numbers: bool):
         raise ValueError("view='equivalent' draws a transposed convolution as a direct one; this geometry is a "
                          "convolution (use tconv.conv_transpose_geometry, or --transposed)")
     _refuse_large(g, view)
+    return style
 
 
 def grid_sides(g: ConvGeometry, view: str = "direct") -> tuple:
@@ -116,6 +127,7 @@ def grid_sides(g: ConvGeometry, view: str = "direct") -> tuple:
     copies ``(i-1)s + k̂`` (at least the cropped border plus the output); in the paper's view
     the zero-inserted, padded input.
 
+    >>> from tconv.geometry import conv_geometry
     >>> grid_sides(conv_geometry((100000, 100000), (3, 3)))
     (100000, 100000)
     """
@@ -175,47 +187,101 @@ def _check_size(frames, numbers: bool) -> bool:
     return with_text
 
 
-def _boards(g: ConvGeometry, frames, with_text: bool, view: str) -> list[Board]:
-    longest = max(max(p.roles.shape) for f in frames[:1] for p in f.panels)
-    cell = 0.25 if not with_text else 0.5 if longest <= MAX_TEXT_SIDE else 0.4
+#: The grid scale of slides, in inches per cell (54 pixels at 1920 x 1080): every figure of a slide pack
+#: fits the canvas at this scale, so a cell has the same size on every slide (a larger geometry shrinks).
+SLIDE_CELL = 0.36
+#: The outlines' legend words on a slide.
+_SHORT_MARKS = {"the kernel's window and the output pixel it computes": "kernel window → output pixel",
+                "an input pixel and where its copy of the kernel lands": "input pixel → its kernel copy",
+                "the rotated kernel's window and the output pixel it computes": "rotated kernel → output pixel"}
+_DILATED = ("the kernel's extent k̂ = d·(k − 1) + 1 (dilated: taps d apart)", "dashed")
+
+
+def _boards(g: ConvGeometry, frames, with_text: bool, view: str, style: Style) -> list[Board]:
+    """One board per frame: the panels, and around them the words the style keeps."""
     if not with_text:
         for frame in frames:
             for panel in frame.panels:
                 panel.text = panel.corner = None
-    probe = Board(cell=cell)
-    sizes = [panel_size(probe, p) for p in frames[0].panels]
-    horizontal = g.ndim == 2
+    marks = [list(frame.marks) + ([_DILATED] if any(d > 1 for d in g.dilation) else []) for frame in frames]
+    if style.slide:
+        marks = [[(_SHORT_MARKS.get(m, m), "-") if isinstance(m, str) else ("kernel extent k̂ (dilated)", "dashed")
+                  for m in frame_marks] for frame_marks in marks]
+        layout = lambda cell: _slide_boards(g, frames, marks, view, style, cell)  # noqa: E731
+        return fit_cell(layout, SLIDE_CELL, SLIDE_CANVAS)[0]
+    longest = max(max(p.roles.shape) for f in frames[:1] for p in f.panels)
+    cell = 0.25 if not with_text else 0.5 if longest <= MAX_TEXT_SIDE else 0.4
+    return _paper_boards(g, frames, marks, view, style, cell)
+
+
+def _panels(board: Board, frame, x: float, y: float, width: float, horizontal: bool, sizes, height) -> None:
+    """Draw ``frame``'s panels side by side (2-D) or stacked (1-D, 3-D), centred in ``width``, from ``y``."""
+    gap = _GAP if board.style.text else 1.0
     if horizontal:
-        width = sum(w for w, _ in sizes) + _GAP * (len(sizes) - 1)
-        height = max(h for _, h in sizes)
+        x += (width - (sum(w for w, _ in sizes) + gap * (len(sizes) - 1))) / 2
+        for panel, (w, h) in zip(frame.panels, sizes):
+            draw_panel(board, x, y + (height - h) / 2, panel)
+            x += w + gap
     else:
-        width = max(w for w, _ in sizes)
-        height = sum(h for _, h in sizes) + 0.8 * (len(sizes) - 1)
+        for panel, (w, h) in zip(frame.panels, sizes):
+            draw_panel(board, x + (width - w) / 2, y, panel)
+            y += h + 0.8
+
+
+def _extent(board: Board, frames, horizontal: bool):
+    sizes = [panel_size(board, p) for p in frames[0].panels]
+    gap = _GAP if board.style.text else 1.0
+    if horizontal:
+        return sizes, sum(w for w, _ in sizes) + gap * (len(sizes) - 1), max(h for _, h in sizes)
+    return sizes, max(w for w, _ in sizes), sum(h for _, h in sizes) + 0.8 * (len(sizes) - 1)
+
+
+def _paper_boards(g, frames, marks, view, style, cell) -> list[Board]:
+    """The page layout: title, formula, panels, the frame's sentence, legend; as large as the content."""
+    probe = Board(cell=cell, style=style)
+    horizontal = g.ndim == 2
+    sizes, width, height = _extent(probe, frames, horizontal)
     title, formula = describe(g, view)
-    width = max(width, _MIN_WIDTH * 0.5 / cell)
+    width = max(width, _MIN_WIDTH * 0.5 / cell) if style.text else width
     caption_h = max(len(_wrapped(probe, f.caption, width)) for f in frames) * probe.size_of("Ag")[1]
     boards = []
-    for frame in frames:
-        board = Board(cell=cell)
+    for frame, frame_marks in zip(frames, marks):
+        board = Board(cell=cell, style=style)
         y = heading(board, 0, 0, title, width)
-        y += board.paragraph(0, y + 0.1, formula, width) + 0.6
-        if horizontal:
-            x = (width - (sum(w for w, _ in sizes) + _GAP * (len(sizes) - 1))) / 2
-            for panel, (w, h) in zip(frame.panels, sizes):
-                draw_panel(board, x, y + (height - h) / 2, panel)
-                x += w + _GAP
-        else:
-            top = y
-            for panel, (w, h) in zip(frame.panels, sizes):
-                draw_panel(board, (width - w) / 2, top, panel)
-                top += h + 0.8
+        if style.text:
+            y += board.paragraph(0, y + 0.1, formula, width) + 0.6
+        _panels(board, frame, 0, y, width, horizontal, sizes, height)
         y += height + 0.5
-        board.paragraph(0, y, frame.caption, width)
-        y += caption_h + 0.4
-        marks = list(frame.marks)
-        if any(d > 1 for d in g.dilation):
-            marks.append(("the kernel's extent k̂ = d·(k − 1) + 1 (dilated: taps d apart)", "dashed"))
-        draw_legend(board, 0, y, width, roles_used(frame.panels), marks, g.ndim)
+        if style.text:
+            board.paragraph(0, y, frame.caption, width)
+            y += caption_h + 0.4
+        draw_legend(board, 0, y, width, roles_used(frame.panels), frame_marks, g.ndim)
+        boards.append(board)
+    return boards
+
+
+def _slide_boards(g, frames, marks, view, style, cell) -> list[Board]:
+    """The slide layout on the 16:9 canvas: a short title at the top, the legend at the bottom, the panels between."""
+    width = SLIDE_CANVAS[0] / cell - 2 * MARGIN
+    full = SLIDE_CANVAS[1] / cell - 2 * MARGIN
+    probe = Board(cell=cell, style=style)
+    horizontal = g.ndim == 2
+    sizes, _, height = _extent(probe, frames, horizontal)
+    title = slide_title(g, view)
+    title_h = heading(Board(cell=cell, style=style), 0, 0, title, width)
+    legend_h = max(draw_legend(Board(cell=cell, style=style), 0, 0, width, roles_used(f.panels), m, g.ndim)
+                   for f, m in zip(frames, marks))
+    room = full - title_h - legend_h
+    top = title_h + max(0.0, (room - height) / 2)
+    boards = []
+    for frame, frame_marks in zip(frames, marks):
+        board = Board(cell=cell, style=style)
+        heading(board, 0, 0, title, width)
+        _panels(board, frame, 0, top, width, horizontal, sizes, height)
+        below = max(top + height + 0.4, full - legend_h)
+        draw_legend(board, 0, below, width, roles_used(frame.panels), frame_marks, g.ndim)
+        if not style.text:          # nothing but the grids: keep the canvas's full height in the layout
+            board.rect(0, 0, 0, full, edge="none", lw=0)
         boards.append(board)
     return boards
 
@@ -223,30 +289,87 @@ def _boards(g: ConvGeometry, frames, with_text: bool, view: str) -> list[Board]:
 def _wrapped(board: Board, text: str, width: float):
     from .style import wrap_text
 
-    return wrap_text(text, width * board.cell, FONT_SIZE)
+    return wrap_text(text, width * board.cell, board.style.font_size)
+
+
+def slide_title(g: ConvGeometry, view: str = "direct") -> str:
+    """The short title of a geometry's slide: what it is, the sizes, and the paper's letters.
+
+    >>> from tconv.geometry import conv_transpose_geometry
+    >>> slide_title(conv_transpose_geometry((3, 3), (3, 3), 2, 1, 1)).replace(NBSP, " ")
+    'Transposed convolution 3 × 3 → 6 × 6:  k = 3, s = 2, p = 1, output_padding = 1'
+    """
+    what = "Convolution" if not g.transposed else \
+        "Transposed convolution" if view == "direct" else "Zero insertion"
+    letters = [f"k{NBSP}={NBSP}{spell_axes(g.kernel_size)}"]
+    if any(s != 1 for s in g.stride):
+        letters.append(f"s{NBSP}={NBSP}{spell_axes(g.stride)}")
+    if any(b or a for b, a in g.padding):
+        letters.append(f"p{NBSP}={NBSP}" + (spell_axes(b for b, _ in g.padding) if g.is_symmetric else
+                                            spell_axes(f"{b},{a}" for b, a in g.padding)))
+    if any(d != 1 for d in g.dilation):
+        letters.append(f"d{NBSP}={NBSP}{spell_axes(g.dilation)}")
+    a_out = g.restoring_output_padding() if g.transposed else ()
+    if any(a_out):
+        letters.append(f"output_padding{NBSP}={NBSP}{spell_axes(a_out)}")
+    return f"{what} {spell_size(g.input_size)} → {spell_size(g.output_size)}:  " + ", ".join(letters)
+
+
+def grid_words(geometry: ConvGeometry, *, numbers: bool = False, view: str = "direct", **_ignored) -> Words:
+    """The words of a grid figure: its slide title, a caption, and the notes (what the slide leaves out).
+
+    >>> from tconv.geometry import conv_geometry
+    >>> words = grid_words(conv_geometry((5, 5), (3, 3), stride=2, padding=1))
+    >>> words.caption.replace(NBSP, " ")
+    'A convolution of a 5 × 5 input with a 3 × 3 kernel, stride 2, padding 1: a 3 × 3 output.'
+    """
+    g = geometry
+    title, formula = describe(g, view)
+    size_in, size_out = spell_size(g.input_size), spell_size(g.output_size)
+    what = "transposed convolution" if g.transposed else "convolution"
+    parts = [f"A {what} of a {size_in} input with a {spell_size(g.kernel_size)} kernel"]
+    if any(s != 1 for s in g.stride):
+        parts.append(f"stride {spell_axes(g.stride)}")
+    if any(b or a for b, a in g.padding):
+        parts.append("padding " + (spell_axes(b for b, _ in g.padding) if g.is_symmetric else
+                                   spell_axes(f"{b},{a}" for b, a in g.padding)))
+    if any(d != 1 for d in g.dilation):
+        parts.append(f"dilation {spell_axes(g.dilation)}")
+    a_out = g.restoring_output_padding() if g.transposed else ()
+    if any(a_out):
+        parts.append(f"output_padding {spell_axes(a_out)}")
+    caption = ", ".join(parts) + f": a {size_out} output."
+    if view == "equivalent":
+        caption = caption[:-1] + ", drawn as the paper's direct convolution (zeros inserted, kernel rotated 180°)."
+    frames = _frames(g, view, numbers, 0, [_first(g, view)], cumulative=False)
+    notes = (title + ".", *formula.split("\n"), frames[0].caption + ".")
+    return Words(slide_title(g, view), caption, tuple(n.replace(NBSP, " ") for n in notes))
 
 
 def draw_convolution(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0, view: str = "direct",
-                     position=None):
+                     position=None, style=None, no_text: bool = False):
     """The picture of one (transposed) convolution: input, padding, kernel window, output, labelled.
 
     ``position`` is the output position (convolution, equivalent view) or input position
     (transposed, direct view) whose kernel window is outlined; default the first. The output
     shows every value (``numbers=True``) or, for a transposed convolution, how many kernel
     copies overlap each cell. Grids longer than ``MAX_TEXT_SIDE`` cells are drawn without
-    text; longer than ``MAX_SIDE``, refused (``ValueError``). Returns a matplotlib Figure.
+    text; longer than ``MAX_SIDE``, refused (``ValueError``). ``style``
+    (:class:`~tconv.viz.style.Style` or its words, e.g. ``"slide,dark"``) chooses the layout
+    and the ground; ``no_text`` draws the grids and colours only. Returns a matplotlib Figure.
 
     >>> from tconv.geometry import conv_geometry
     >>> fig = draw_convolution(conv_geometry((5, 5), (3, 3), stride=2, padding=1))
     >>> [t.get_text().replace(NBSP, " ") for t in fig.axes[0].texts if t.get_text().startswith("output ")]
     ['output 3 × 3']
     """
-    _check(geometry, view, numbers)
+    style = _check(geometry, view, numbers, style, no_text)
     positions = None if position is None else [tuple(int(p) for p in position)]
-    with styled():
+    with styled(style):
         frames = _frames(geometry, view, numbers, seed, positions or [_first(geometry, view)], cumulative=False)
         with_text = _check_size(frames, numbers)
-        figure, _, _ = board_figure(_boards(geometry, frames, with_text, view))
+        figure, _, _ = board_figure(_boards(geometry, frames, with_text, view, style),
+                                    SLIDE_CANVAS if style.slide else None)
     return figure
 
 
@@ -256,24 +379,29 @@ def _first(g: ConvGeometry, view: str) -> tuple:
 
 
 def animate_convolution(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0, view: str = "direct",
-                        interval_ms: int = 900) -> FrameAnimation:
+                        interval_ms: int = 900, style=None, no_text: bool = False) -> FrameAnimation:
     """The same picture, one frame per step: per output position (convolution, equivalent view)
     or per input position (transposed convolution: each input pixel paints its scaled kernel).
+
+    ``style`` and ``no_text`` as for :func:`draw_convolution`; a slide's animation is saved at
+    1920 x 1080 like its still.
 
     >>> from tconv.geometry import conv_transpose_geometry
     >>> anim = animate_convolution(conv_transpose_geometry((2, 2), (3, 3), stride=2))
     >>> anim.n_frames, anim.captions[0][:31]
     (4, 'input[0,0] paints a copy of the')
     """
-    _check(geometry, view, numbers)
+    style = _check(geometry, view, numbers, style, no_text)
     steps = geometry.output_size if (view == "equivalent" or not geometry.transposed) else geometry.input_size
     n_frames = math.prod(steps)
     if n_frames > MAX_FRAMES:
         raise ValueError(f"this animation would have {n_frames} frames (one per "
                          f"{'input' if geometry.transposed and view == 'direct' else 'output'} position), "
                          f"more than {MAX_FRAMES}; animate a smaller input")
-    with styled():
+    with styled(style):
         frames = _frames(geometry, view, numbers, seed, None, cumulative=True)
         with_text = _check_size(frames, numbers)
-        figure, draw, render = board_figure(_boards(geometry, frames, with_text, view))
-    return FrameAnimation(figure, draw, len(frames), interval_ms, [f.caption for f in frames], render)
+        figure, draw, render = board_figure(_boards(geometry, frames, with_text, view, style),
+                                            SLIDE_CANVAS if style.slide else None)
+    return FrameAnimation(figure, draw, len(frames), interval_ms, [f.caption for f in frames], render,
+                          dpi=SLIDE_DPI if style.slide else None)

@@ -29,16 +29,21 @@ from typing import Callable
 
 from .._checks import check_choice
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
-from .grids import animate_convolution, draw_convolution
-from .matrix import draw_matrix
-from .views import plot_views
+from .grids import animate_convolution, draw_convolution, grid_words
+from .matrix import draw_matrix, matrix_words
+from .style import as_style
+from .views import plot_views, views_words
+from .words import Words
 
 __all__ = ["Option", "FigureKind", "FIGURE_KINDS", "register_kind", "unregister_kind", "make_figure",
-           "kinds_table", "default_geometry", "NUMBERS", "SEED", "ANIMATE", "OVERLAP_PARTS"]
+           "figure_words", "kinds_table", "default_geometry", "NUMBERS", "SEED", "ANIMATE", "STYLE", "NO_TEXT",
+           "OVERLAP_PARTS", "RESERVED"]
 
 #: The ways a kind can be drawn from a geometry: only a convolution, only a transposed one, either.
 GEOMETRIES = ("conv", "transposed", "any")
 OVERLAP_PARTS = ("all", "counts", "upsampling", "gradient")
+#: Names ``tconv figure`` uses for its own work (the lecture pack, the lecture deck): no kind may take them.
+RESERVED = ("pack", "deck")
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,10 @@ class FigureKind:
 
     ``geometry``: None (not drawn from a geometry), ``"conv"`` or ``"transposed"`` (only that
     operator) or ``"any"``; ``example()`` is the geometry drawn when none is given. ``help``
-    is the line ``tconv figure --help`` and the docs show.
+    is the line ``tconv figure --help`` and the docs show. ``words``, when given, takes the
+    same arguments as ``draw`` and returns the figure's :class:`~tconv.viz.words.Words` (slide
+    title, caption, speaker notes: what the pack prints and the deck says); a kind that takes
+    :data:`STYLE` draws on paper or on a slide.
     """
 
     name: str
@@ -89,6 +97,7 @@ class FigureKind:
     options: tuple = ()
     geometry: str | None = None
     example: Callable[[], ConvGeometry] | None = None
+    words: Callable | None = None
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -104,45 +113,65 @@ class FigureKind:
         return next((option for option in self.options if option.name == name), None)
 
 
-def _grid(geometry, *, numbers=False, seed=0, animate=False, view="direct"):
+def _grid(geometry, *, numbers=False, seed=0, animate=False, view="direct", style=None, no_text=False):
     """A (transposed) convolution's grids, or their animation."""
     if animate:
-        return animate_convolution(geometry, numbers=numbers, seed=seed, view=view)
-    return draw_convolution(geometry, numbers=numbers, seed=seed, view=view)
+        return animate_convolution(geometry, numbers=numbers, seed=seed, view=view, style=style, no_text=no_text)
+    return draw_convolution(geometry, numbers=numbers, seed=seed, view=view, style=style, no_text=no_text)
 
 
-def _overlap(*, kernel_size=3, stride=2, length=8, seed=0, part="all"):
+def _overlap(*, kernel_size=3, stride=2, length=8, seed=0, part="all", style=None):
     """The checkerboard lab, or one ``part`` of it."""
     from . import overlap_plots as overlap
 
     check_choice("part", part, OVERLAP_PARTS)
     if part == "counts":
-        return overlap.plot_overlap(kernel_size, stride, length)
+        return overlap.plot_overlap(kernel_size, stride, length, style=style)
     if part == "upsampling":
-        return overlap.plot_upsampling(kernel_size, stride, length, seed)
+        return overlap.plot_upsampling(kernel_size, stride, length, seed, style=style)
     if part == "gradient":
-        return overlap.plot_gradient_checkerboard(kernel_size, stride, 2 * length, seed)
-    return overlap.plot_checkerboard_lab(kernel_size, stride, length, seed)
+        return overlap.plot_gradient_checkerboard(kernel_size, stride, 2 * length, seed, style=style)
+    return overlap.plot_checkerboard_lab(kernel_size, stride, length, seed, style=style)
 
 
-def _unet(*, depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose"):
-    """A built :class:`tconv.seg.models.UNet`'s architecture: its real shapes and parameter counts."""
-    from ..seg.models import UNet
-    from .unet import describe_unet, draw_unet, model_levels, unet_levels
+def _overlap_words(*, kernel_size=3, stride=2, length=8, part="all", **_ignored) -> Words:
+    from .overlap_plots import overlap_words
 
-    options = dict(depth=depth, base=base, size=size, in_channels=in_channels, classes=classes, up=up)
-    unet_levels(**options)                  # checks the arguments (size divisible by 2**depth, ...) first
-    model = UNet(in_channels, classes, base, depth, up)
-    return draw_unet(model_levels(model, size), describe_unet(**options), up=up)
+    check_choice("part", part, OVERLAP_PARTS)
+    return overlap_words(kernel_size, stride, length, part)
 
 
-def _training(*, history=None):
+def _network(name):
+    """The draw function of a network kind: the diagram of a built model of :data:`tconv.seg.models.MODELS`."""
+    def draw(*, depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose", style=None):
+        from .network_plot import network_figure
+
+        return network_figure(name, depth=depth, base=base, size=size, in_channels=in_channels, classes=classes,
+                              up=up, style=style)
+
+    def words(*, depth=3, base=16, size=64, in_channels=1, classes=2, up="transpose", **_ignored) -> Words:
+        from .networks import network_words
+
+        return network_words(name, depth=depth, base=base, size=size, in_channels=in_channels, classes=classes,
+                             up=up)
+
+    draw.__name__, words.__name__ = f"draw_{name}", f"{name}_words"
+    return draw, words
+
+
+def _training(*, history=None, style=None):
     """A run's learning curves."""
     from .training import plot_history
 
     if history is None:
         raise ValueError("kind 'training' draws a run's history: pass history (the list in RUN/history.json)")
-    return plot_history(history)
+    return plot_history(history, style=style)
+
+
+def _training_words(*, history=None, **_ignored) -> Words:
+    from .training import history_words
+
+    return history_words(history)
 
 
 def _read_history(run_dir):
@@ -207,6 +236,11 @@ NUMBERS = Option("numbers", "--numbers", "seeded values in the cells and the pro
 SEED = Option("seed", "--seed", "seed of the --numbers values and random weights (default 0)", type=int)
 ANIMATE = Option("animate", "--animate", "one frame per output position (conv) or per input pixel "
                  "(transposed); save as .gif or .mp4")
+STYLE = Option("style", "--style", "paper (default: as large as its content, the sentences in the picture) or "
+               "slide (1920 x 1080, large type, a short title; the sentences go to the pack's captions and the "
+               "deck's notes), with dark and/or transparent, joined by commas: e.g. slide,dark",
+               type=str, metavar="WORDS", read=as_style)
+NO_TEXT = Option("no_text", "--no-text", "grids and colours only: no title, labels or legend (as conv_arithmetic)")
 
 
 def _notes() -> ConvGeometry:
@@ -230,8 +264,9 @@ def register_kind(kind: FigureKind) -> FigureKind:
     """
     if not isinstance(kind, FigureKind):
         raise TypeError(f"register_kind takes a FigureKind, got {type(kind).__name__}")
-    if not kind.name.isidentifier() or kind.name in FIGURE_KINDS or kind.name == "pack":
-        raise ValueError(f"figure kind {kind.name!r} is taken or not a name (taken: {', '.join(FIGURE_KINDS)}, pack)")
+    if not kind.name.isidentifier() or kind.name in FIGURE_KINDS or kind.name in RESERVED:
+        raise ValueError(f"figure kind {kind.name!r} is taken or not a name (taken: {', '.join(FIGURE_KINDS)}, "
+                         f"{', '.join(RESERVED)})")
     if kind.geometry is not None:
         check_choice("geometry", kind.geometry, GEOMETRIES)
         if kind.example is None:
@@ -256,35 +291,43 @@ def unregister_kind(name: str) -> FigureKind:
     return FIGURE_KINDS.pop(_kind(name).name)
 
 
+_NETWORK_OPTIONS = (
+    Option("depth", "--depth", "number of poolings (unet 1 to 6, vnet 1 to 5; default 3)", type=int),
+    Option("base", "--base", "channels at full resolution (default 16; base * 2**depth at most 1024)", type=int),
+    Option("size", "--size", "input side in pixels, divisible by 2**depth (fcn: 8), at most 4096 (default 64)",
+           type=int),
+    Option("in_channels", "--in-channels", "input channels (default 1)", type=int),
+    Option("classes", "--classes", "number of classes (default 2)", type=int),
+)
+_UP = Option("up", "--up", "how the decoder upsamples (default transpose)", choices=("transpose", "resize", "bilinear"))
+
 for _builtin in (
-    FigureKind("conv", "input, padding, the kernel's window, output", _grid, (NUMBERS, SEED, ANIMATE),
-               geometry="conv", example=_notes),
+    FigureKind("conv", "input, padding, the kernel's window, output", _grid, (NUMBERS, SEED, ANIMATE, STYLE, NO_TEXT),
+               geometry="conv", example=_notes, words=grid_words),
     FigureKind("transposed", "each input pixel paints its scaled kernel; cropped border, output_padding", _grid,
                (NUMBERS, SEED, ANIMATE, Option("view", "--view", "direct (scatter-add, default) or equivalent (the "
                                                "paper's picture: zeros inserted, kernel rotated 180°)",
-                                               choices=("direct", "equivalent"))),
-               geometry="transposed", example=_notes_transposed),
+                                               choices=("direct", "equivalent")), STYLE, NO_TEXT),
+               geometry="transposed", example=_notes_transposed, words=grid_words),
     FigureKind("matrix", "the stretched input, the kernel and the sparse matrix C", draw_matrix,
-               (NUMBERS, SEED, Option("transpose", "--transpose", "draw C.T and the output vector C.T y")),
-               geometry="any", example=_notes),
+               (NUMBERS, SEED, Option("transpose", "--transpose", "draw C.T and the output vector C.T y"), STYLE,
+                NO_TEXT), geometry="any", example=_notes, words=matrix_words),
     FigureKind("overlap", "the checkerboard lab (overlap counts, upsampling, the gradient of a strided conv)",
                _overlap, (Option("kernel_size", "--kernel"), Option("stride", "--stride"),
                           Option("length", "--input"), SEED,
-                          Option("part", "--part", "one part of the checkerboard lab (default all)",
-                                 choices=OVERLAP_PARTS))),
-    FigureKind("views", "one transposed convolution computed five ways, side by side", plot_views, (SEED,),
-               geometry="any", example=_notes_transposed),
-    FigureKind("unet", "a U-Net's architecture, from a built model", _unet, (
-        Option("depth", "--depth", "number of poolings, 1 to 6 (default 3)", type=int),
-        Option("base", "--base", "channels at full resolution (default 16; base * 2**depth at most 1024)",
-               type=int),
-        Option("size", "--size", "input side in pixels, divisible by 2**depth, at most 4096 (default 64)", type=int),
-        Option("in_channels", "--in-channels", "input channels (default 1)", type=int),
-        Option("classes", "--classes", "number of classes (default 2)", type=int),
-        Option("up", "--up", "how the decoder upsamples (default transpose)",
-               choices=("transpose", "resize", "bilinear")))),
+                          Option("part", "--part", "one part of the checkerboard lab (default all; a slide holds "
+                                 "one part)", choices=OVERLAP_PARTS), STYLE), words=_overlap_words),
+    FigureKind("views", "one transposed convolution computed five ways: how each computes, and their equal results",
+               plot_views, (SEED, STYLE), geometry="any", example=_notes_transposed, words=views_words),
+    FigureKind("unet", "a U-Net (Ronneberger's bars: height ~ resolution, width ~ channels), from a built model",
+               _network("unet")[0], _NETWORK_OPTIONS + (_UP, STYLE), words=_network("unet")[1]),
+    FigureKind("fcn", "an FCN with its skip fusion (class scores at 1/8, fused at 1/4), from a built model",
+               _network("fcn")[0], _NETWORK_OPTIONS[1:] + (STYLE,), words=_network("fcn")[1]),
+    FigureKind("vnet", "a V-Net lite (residual stages, strided convolutions down and up), from a built model",
+               _network("vnet")[0], _NETWORK_OPTIONS + (STYLE,), words=_network("vnet")[1]),
     FigureKind("training", "the learning curves of a tconv train run", _training, (
-        Option("history", "RUN_DIR", "the run folder holding history.json (e.g. runs/shapes)", read=_read_history),)),
+        Option("history", "RUN_DIR", "the run folder holding history.json (e.g. runs/shapes)", read=_read_history),
+        STYLE), words=_training_words),
     FigureKind("phases", "a strided transposed convolution's phases: each output pixel coloured by its sub-kernel",
                _phases, (), geometry="transposed", example=_phases_example),
     FigureKind("gridding", "receptive-field footprints of stacks of layers (the gridding of equal dilations)",
@@ -371,11 +414,28 @@ def make_figure(kind: str, geometry: ConvGeometry | None = None, **options):
     return spec.draw(geometry, **arguments)
 
 
+def figure_words(kind: str, geometry: ConvGeometry | None = None, **options) -> Words:
+    """The :class:`~tconv.viz.words.Words` of the figure ``make_figure(kind, geometry, **options)`` draws.
+
+    A kind without a ``words`` function gets its help line as title and caption.
+
+    >>> figure_words("conv").caption
+    'A convolution of a 4 × 4 input with a 3 × 3 kernel: a 2 × 2 output.'
+    """
+    spec = _kind(kind)
+    arguments = _arguments(spec, options)
+    if spec.words is None:
+        return Words(spec.help[:1].upper() + spec.help[1:], spec.help[:1].upper() + spec.help[1:] + ".")
+    if spec.geometry is None:
+        return spec.words(**arguments)
+    return spec.words(geometry if geometry is not None else spec.example(), **arguments)
+
+
 def kinds_table() -> str:
     """The Markdown table of :data:`FIGURE_KINDS` (docs/figures.md holds it; a test keeps the two equal).
 
     >>> print(kinds_table().splitlines()[2])
-    | `conv` | input, padding, the kernel's window, output | `--numbers`, `--seed`, `--animate` |
+    | `conv` | input, padding, the kernel's window, output | `--numbers`, `--seed`, `--animate`, `--style`, `--no-text` |
     """
     rows = ["| kind | what it draws | options |", "|---|---|---|"]
     for kind in FIGURE_KINDS.values():

@@ -16,13 +16,16 @@ import numpy as np
 
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 from ..matrix import conv_matrix, conv_transpose_matrix
-from .board import Board, board_figure
-from .cells import INPUT, KERNEL, OUTPUT, Panel, draw_panel, heading, panel_size
-from .grids import describe
-from .scenes import example_values, format_value, kernel_panel, spell_size, tap_name
-from .style import styled, tap_colours
+from dataclasses import replace
 
-__all__ = ["draw_matrix", "matrix_data", "MAX_TEXT_ENTRIES", "MAX_ENTRIES"]
+from .board import MARGIN, Board, board_figure, fit_cell
+from .cells import INPUT, KERNEL, OUTPUT, Panel, draw_panel, heading, panel_size
+from .grids import SLIDE_CELL, describe
+from .scenes import NBSP, example_values, format_value, kernel_panel, spell_size, tap_name
+from .style import SLIDE_CANVAS, as_style, styled, tap_colours
+from .words import Words
+
+__all__ = ["draw_matrix", "matrix_data", "matrix_words", "MAX_TEXT_ENTRIES", "MAX_ENTRIES"]
 
 #: Matrices with more rows or columns than this are drawn without text; more than MAX_ENTRIES, refused.
 MAX_TEXT_ENTRIES = 40
@@ -132,19 +135,26 @@ def _shift_sentence(pattern, transposed: bool, symbol: str) -> str:
             f"shifted {direction} by {listed}.")
 
 
-def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0, transpose: bool = False):
+def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0, transpose: bool = False,
+                style=None, no_text: bool = False):
     """The lecture notes' pictures of ``geometry`` as a matrix: stretched input, kernel, sparse ``C``.
 
     Entries come from :func:`tconv.conv_matrix` (or :func:`tconv.conv_transpose_matrix` for a
     transposed geometry); ``transpose=True`` draws the matrix of the other direction (``C.T``
     of a convolution). Each matrix text has the id ``C[row,col]`` (``gid``), so tests and SVG
-    readers can find it. Returns a matplotlib Figure.
+    readers can find it. ``style`` (:class:`~tconv.viz.style.Style` or its words) and
+    ``no_text`` as for :func:`tconv.viz.draw_convolution`. Returns a matplotlib Figure.
 
     >>> fig = draw_matrix(conv_geometry((4, 4), (3, 3)), numbers=True)
     >>> texts = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
     >>> [texts[f"C[0,{c}]"] for c in range(5)]
     ['1', '4', '1', '0', '1']
     """
+    style = as_style(style)
+    if no_text:
+        if numbers:
+            raise ValueError("numbers=True writes the entries and no_text=True draws no text: choose one")
+        style = replace(style, text=False)
     data = matrix_data(geometry, numbers=numbers, seed=seed, transpose=transpose)
     op, dense, pattern = data["geometry"], data["dense"], data["pattern"]
     n_rows, n_cols = dense.shape
@@ -171,7 +181,8 @@ def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0,
     matrix = Panel(f"{symbol} ({n_rows} × {n_cols})",
                    np.full(dense.shape, KERNEL), text=text, face=face, gid="C", muted=muted)
     stretched = "the input stretched row by row" if op.ndim > 1 else "the input"
-    x_row = _vector_panel(f"{x_name}: {stretched} ({n_cols})", data["x"], in_names, numbers, INPUT, False, x_name)
+    x_title = f"{x_name}: the input, stretched" if style.slide else f"{x_name}: {stretched} ({n_cols})"
+    x_row = _vector_panel(x_title, data["x"], in_names, numbers, INPUT, False, x_name)
     y_col = _vector_panel(f"{y_name} = {symbol} {x_name}", data["y"], out_names, numbers, OUTPUT, True, "out")
     pictures = [_grid_panel(f"input {spell_size(op.input_size)}", op.input_size, data["x"], in_names, numbers,
                             INPUT, "input_grid"),
@@ -182,51 +193,117 @@ def draw_matrix(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0,
         for panel in pictures + [matrix, x_row, y_col]:
             panel.text = None
 
-    cell = 0.45 if with_text else 0.2
-    board = Board(cell=cell)
+    symbols = (symbol, x_name, y_name)
+    sentences = _sentences(op, data, numbers, symbols, n_rows, n_cols)
+
+    def layout(cell):
+        return _layout(Board(cell=cell, style=style), op, pictures, matrix, x_row, y_col, symbols, sentences)
+
+    if style.slide:
+        board = fit_cell(layout, SLIDE_CELL, SLIDE_CANVAS)[0]
+    else:
+        board = layout(0.45 if with_text else 0.2)
+    with styled(style):
+        figure, _, _ = board_figure(board, SLIDE_CANVAS if style.slide else None)
+    return figure
+
+
+def _sentences(op, data, numbers, symbols, n_rows, n_cols) -> tuple[str, str]:
+    """What a page figure writes above the pictures and under the matrix (a slide's notes)."""
+    symbol, x_name, y_name = symbols
+    pattern = data["pattern"]
+    above = (f"{symbol} has {n_rows} rows (one per output pixel) and {n_cols} columns (one per input pixel); "
+             f"{len(pattern['row'])} of its {n_rows * n_cols} entries are not structurally zero. "
+             f"{_cells_sentence(numbers, x_name)}")
+    below = _shift_sentence(pattern, op.transposed, symbol)
+    if numbers:
+        below += f" {y_name} = {symbol} {x_name} = [" + ", ".join(format_value(v) for v in data["y"]) + "]."
+    if n_cols > op.input_size[-1] or n_rows > op.output_size[-1]:
+        below += " Thick lines separate the rows of the input (blocks of columns) and of the output (blocks of rows)."
+    return above, below
+
+
+def _layout(board, op, pictures, matrix, x_row, y_col, symbols, sentences) -> Board:
+    """Title (and, on paper, the sentences), the input/kernel/output pictures, x, then C beside y."""
+    symbol, x_name, y_name = symbols
+    n_rows, n_cols = matrix.shape
+    style, gap = board.style, 1.5
     sizes = [panel_size(board, p) for p in pictures]
     m_w, m_h = panel_size(board, matrix)
     x_w, x_h = panel_size(board, x_row)
     y_w, y_h = panel_size(board, y_col)
-    width = max(sum(w for w, _ in sizes) + 2 * 1.5, max(m_w, x_w) + 1.5 + y_w, 8 / cell)
-    kind = "Transposed convolution" if op.transposed else "Convolution"
-    y = heading(board, 0, 0, f"{kind} as a matrix: {y_name} = {symbol} {x_name}", width)
-    y += board.paragraph(0, y + 0.1, describe(op)[0] + ".", width)
-    y += board.paragraph(0, y + 0.1, f"{symbol} has {n_rows} rows (one per output pixel) and {n_cols} columns (one per "
-                         f"input pixel); {len(pattern['row'])} of its {n_rows * n_cols} entries are not structurally "
-                         f"zero. {_cells_sentence(numbers, x_name)}",
-                         width) + 0.6
-    x = 0.0
+    width = max(sum(w for w, _ in sizes) + 2 * gap, max(m_w, x_w) + gap + y_w, 8 / board.cell)
+    if style.slide:
+        width = SLIDE_CANVAS[0] / board.cell - 2 * MARGIN
+    pictures_w = sum(w for w, _ in sizes) + 2 * gap
     tallest = max(h for _, h in sizes)
+    block_w = max(m_w, x_w, n_cols + (m_w - n_cols) / 2 + 0.5 + y_w)      # x above C, y beside it
+    tall = style.slide and n_rows > 2 * n_cols
+    if tall:                    # a tall matrix (Cᵀ) on the right, the title and the pictures on the left
+        title_h = heading(board, 0, 0, _title(op, symbols), width - block_w - gap)
+        x, pictures_top, y = 0.0, title_h + 1.0, 0.0
+    elif style.slide:           # the title beside the pictures: a slide has no height to spare
+        heading(board, 0, 0, _title(op, symbols), width - pictures_w - gap)
+        x, pictures_top = width - pictures_w, 0.0
+        y = tallest + 0.9
+    else:
+        y = heading(board, 0, 0, _title(op, symbols), width)
+        if style.text:
+            y += board.paragraph(0, y + 0.1, describe(op)[0] + ".", width)
+            y += board.paragraph(0, y + 0.1, sentences[0], width) + 0.6
+        x, pictures_top = 0.0, y
+        y += tallest + 0.9
     for panel, (w, h) in zip(pictures, sizes):
-        draw_panel(board, x, y + (tallest - h) / 2, panel)
-        x += w + 1.5
-    y += tallest + 0.9
+        draw_panel(board, x, pictures_top + (tallest - h) / 2, panel)
+        x += w + gap
     left = (max(m_w, x_w) - n_cols) / 2
+    if tall:
+        left = width - block_w + (m_w - n_cols) / 2
+    elif style.slide:
+        left = (width - block_w) / 2 + (m_w - n_cols) / 2
     draw_panel(board, left - (x_w - n_cols) / 2, y, x_row)
     x_top = y + x_h - 1
     y += x_h + 0.5
     draw_panel(board, left - (m_w - n_cols) / 2, y, matrix)
     grid_top = y + m_h - n_rows
     columns_per_row = op.input_size[-1]
-    separated = n_cols > columns_per_row or n_rows > op.output_size[-1]
     for boundary in range(columns_per_row, n_cols, columns_per_row):     # input rows, as blocks of columns
         for top, height in ((x_top, 1), (grid_top, n_rows)):
             board.rect(left + boundary, top, 0, height, edge="#202020", lw=2.4, z=6)
-    y_left = left + n_cols + 1.5
+    y_left = left + max(n_cols + gap, n_cols + (m_w - n_cols) / 2 + 0.5 + (y_w - 1) / 2)
     rows_per_row = op.output_size[-1]
     for boundary in range(rows_per_row, n_rows, rows_per_row):           # output rows, as blocks of rows
         for start, length in ((left, n_cols), (y_left, 1)):
             board.rect(start, grid_top + boundary, length, 0, edge="#202020", lw=2.4, z=6)
     draw_panel(board, y_left - (y_w - 1) / 2, grid_top - (y_h - n_rows), y_col)
-    y = grid_top + n_rows + 0.6
-    caption = _shift_sentence(pattern, op.transposed, symbol)
+    if style.text and not style.slide:
+        board.paragraph(0, grid_top + n_rows + 0.6, sentences[1], width)
+    return board
+
+
+def _title(op, symbols) -> str:
+    symbol, x_name, y_name = symbols
+    kind = "Transposed convolution" if op.transposed else "Convolution"
+    return f"{kind} as a matrix: {y_name} = {symbol} {x_name}"
+
+
+def matrix_words(geometry: ConvGeometry, *, numbers: bool = False, seed: int = 0, transpose: bool = False,
+                 **_ignored) -> Words:
+    """The matrix figure's words: its title, a caption, and the notes a slide leaves out.
+
+    >>> matrix_words(conv_geometry((4, 4), (3, 3))).caption
+    'The 4 × 16 matrix C of a convolution of a 4 × 4 input with a 3 × 3 kernel, one colour per kernel tap.'
+    """
+    data = matrix_data(geometry, numbers=numbers, seed=seed, transpose=transpose)
+    op = data["geometry"]
+    n_rows, n_cols = data["dense"].shape
+    symbols = ("Cᵀ", "y", "x'") if op.transposed else ("C", "x", "y")
+    above, below = _sentences(op, data, numbers, symbols, n_rows, n_cols)
+    what = "transposed convolution" if op.transposed else "convolution"
+    caption = (f"The {n_rows} × {n_cols} matrix {symbols[0]} of a {what} of a {spell_size(op.input_size)} input "
+               f"with a {spell_size(op.kernel_size)} kernel, one colour per kernel tap.")
     if numbers:
-        caption += f" {y_name} = {symbol} {x_name} = [" + ", ".join(format_value(v) for v in data["y"]) + "]."
-    if separated:
-        caption += (" Thick lines separate the rows of the input (blocks of columns) and of the output (blocks of "
-                    "rows).")
-    board.paragraph(0, y, caption, width)
-    with styled():
-        figure, _, _ = board_figure(board)
-    return figure
+        caption = caption[:-1] + f", with the values: {symbols[2]} = [" + \
+            ", ".join(format_value(v) for v in data["y"]) + "]."
+    notes = (describe(op)[0] + ".", above, below)
+    return Words(_title(op, symbols), caption, tuple(n.replace(NBSP, " ") for n in notes))

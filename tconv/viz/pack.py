@@ -1,14 +1,18 @@
-"""The lecture pack: the paper's eight configurations and their transposed twins, and the labs.
+"""The lecture pack: the notes' matrix, the paper's eight cases and their transposed twins, the labs, the networks.
 
-:func:`pack_entries` lists every figure: for each case of Dumoulin & Visin (2016) the
-convolution and its transposed twin (the transposed convolution that maps the output back to
-the input's size, with the ``output_padding`` that restores it), still and animated, with and
-without numbers, plus the twin in the paper's equivalent view; then the matrix pictures, the
-checkerboard lab, every view of one operator and a U-Net. :func:`make_pack` renders them
-(on ``jobs`` processes) into a folder with ``index.html``, a gallery page that shows each
-figure with its caption and the ``tconv figure`` command that makes it again, byte for byte,
-and ``explorer.html``, the interactive explorer (:func:`tconv.viz.explorer`) it links to.
-The gallery page is self-contained: relative links, no scripts, no external resources.
+:func:`pack_entries` lists every figure in the lecture's order: the notes' matrix; for each
+case of Dumoulin & Visin (2016) the convolution and its transposed twin (the transposed
+convolution that maps the output back to the input's size, with the ``output_padding`` that
+restores it), still and animated, with and without numbers, and the twin in the paper's
+zero-insertion view, still and animated; the checkerboard lab; every view of two operators;
+the U-Net, FCN and V-Net lite diagrams (and a run's learning curves). Each caption is
+generated from the figure's own words (:func:`tconv.viz.kinds.figure_words`).
+:func:`make_pack` renders them (on ``jobs`` processes, on paper or on 1920 x 1080 slides)
+into a folder with ``index.html``, a page with a table of contents and one card per figure
+(its caption and the ``tconv figure`` command that makes it again, byte for byte; an
+animation shows its still until the pointer rests on it), ``explorer.html``, the interactive
+explorer (:func:`tconv.viz.explorer`), and, for slides, ``lecture.html``, the lecture deck.
+Every page is self-contained: relative links, inline CSS and script, nothing fetched.
 """
 from __future__ import annotations
 
@@ -19,14 +23,19 @@ from dataclasses import dataclass, field
 
 from ..geometry import conv_geometry, conv_transpose_geometry
 from .explorer_page import explorer
-from .kinds import make_figure
+from .deck_page import deck_from_folder
+from .kinds import figure_words, make_figure
 from .saving import save, save_text
+from .style import Style, as_style
+from .words import Words
 
 __all__ = ["PAPER_CASES", "PackEntry", "pack_entries", "make_pack", "index_html", "check_pack_folder", "MAX_JOBS",
-           "EXPLORER"]
+           "EXPLORER", "DECK", "section_id", "render_entry"]
 
 #: The explorer's file name in the pack (made by ``tconv explore -o explorer.html``).
 EXPLORER = "explorer.html"
+#: The lecture deck's file name in a slide pack (what ``tconv figure deck -o lecture.html`` writes).
+DECK = "lecture.html"
 
 #: The paper's figure cases: (slug, title, i, k, s, p, d).
 PAPER_CASES = (
@@ -43,7 +52,11 @@ PAPER_CASES = (
 
 @dataclass(frozen=True)
 class PackEntry:
-    """One figure of the pack: its file, where it goes on the page, and how to make it.
+    """One figure of the pack: its file, where it goes on the page, how to make it, and its words.
+
+    ``caption`` is generated from the figure's :class:`~tconv.viz.words.Words` (what the kind
+    says about the geometry it draws) and the entry's place in the pack; ``deck`` marks the
+    figures of the lecture deck (an animation stands for its still in a PDF).
 
     >>> PackEntry("a.gif", "s", "c", "unet", ("unet",)).animated
     True
@@ -56,6 +69,9 @@ class PackEntry:
     argv: tuple                 # the tconv figure command's arguments (before -o)
     options: dict = field(default_factory=dict)
     geometry: object = None
+    title: str = ""
+    notes: tuple = ()
+    deck: bool = False
 
     @property
     def command(self) -> str:
@@ -65,6 +81,11 @@ class PackEntry:
     @property
     def animated(self) -> bool:
         return self.filename.endswith(".gif")
+
+    @property
+    def still(self) -> str:
+        """The still picture of an animation (the same command without ``--animate``), or the file itself."""
+        return self.filename[:-4] + ".png" if self.animated else self.filename
 
 
 def _flags(i, k, s, p, d, output_padding=0):
@@ -76,147 +97,256 @@ def _flags(i, k, s, p, d, output_padding=0):
     return flags
 
 
-def pack_entries() -> list[PackEntry]:
-    """Every figure of the lecture pack, in the order of the page.
+def section_id(section: str) -> str:
+    """The anchor of a section on the page: its words in lower case, joined by hyphens.
+
+    >>> section_id("3. Half (same) padding: i = 5, k = 3, s = 1, p = 1, d = 1")
+    '3-half-same-padding'
+    """
+    head = section.split(":")[0]
+    return "-".join("".join(c if c.isalnum() else " " for c in head.lower()).split())
+
+
+class _Entries:
+    """Collects the entries of one section; the caption and notes of each come from its kind's words."""
+
+    def __init__(self, style: Style):
+        self.style, self.entries = style, []
+        self.extra = ["--style", style.name] if style.name != "paper" else []
+
+    def add(self, filename, section, kind, argv, options=None, geometry=None, *, lead="", tail="", deck=False,
+            caption=None):
+        """One entry, captioned by its kind's words (after ``lead``; ``tail`` replaces the last character)
+        or by ``caption``."""
+        options = dict(options or {})
+        words = figure_words(kind, geometry, **{k: v for k, v in options.items() if k != "animate"})
+        if caption is not None:
+            words = Words(words.title, caption, words.notes or (caption,))
+        caption = words.caption if not lead else lead + words.caption[0].lower() + words.caption[1:]
+        if tail:
+            caption = caption[:-1] + tail
+        if self.style.name != "paper":
+            options["style"] = self.style
+        self.entries.append(PackEntry(filename, section, caption, kind, tuple(argv) + tuple(self.extra), options,
+                                      geometry, words.title, words.notes, deck))
+
+
+def pack_entries(style=None, history=None) -> list[PackEntry]:
+    """Every figure of the lecture pack in ``style`` (default paper), in the lecture's order.
+
+    The notes' matrix; each case of Dumoulin & Visin (2016) with its transposed twin and the
+    twin's zero-insertion view, still and animated; the checkerboard lab (on slides, one part
+    per figure); every view of two transposed convolutions; the U-Net, FCN and V-Net lite
+    diagrams; with a run's ``history`` (``RUN/history.json``), its learning curves; and, in the
+    plain paper pack, the figures of tutorials 12-16 (phases, gridding, unpooling, tiling, the
+    weight map, trained decoders: their kinds have no slide style yet).
 
     >>> entries = pack_entries()
-    >>> len(entries), entries[0].command
-    (89, 'tconv figure conv --input 4 4 --kernel 3 -o 01_no_padding_unit_strides_conv.png')
+    >>> len(entries), sum(e.animated for e in entries), entries[4].command
+    (99, 41, 'tconv figure conv --input 4 4 --kernel 3 -o 01_no_padding_unit_strides_conv.png')
     """
-    entries = []
+    style = as_style(style)
+    pack = _Entries(style)
+    notes = conv_geometry((4, 4), (3, 3))
+    section = "Convolution as a matrix (the lecture notes' example)"
+    flags = ("matrix", "--input", "4", "4", "--kernel", "3")
+    pack.add("matrix_notes.png", section, "matrix", flags, {}, notes, deck=True)
+    pack.add("matrix_notes_numbers.png", section, "matrix", flags + ("--numbers",), {"numbers": True}, notes,
+             deck=True)
+    pack.add("matrix_notes_transposed.png", section, "matrix", flags + ("--numbers", "--transpose"),
+             {"numbers": True, "transpose": True}, notes, deck=True)
+    pack.add("matrix_padding_strides.png", section, "matrix", ("matrix",) + tuple(_flags(5, 3, 2, 1, 1)), {},
+             conv_geometry((5, 5), (3, 3), 2, 1))
     for n, (slug, title, i, k, s, p, d) in enumerate(PAPER_CASES, start=1):
         conv = conv_geometry((i, i), (k, k), s, p, d)
         o, a = conv.feature_size[0], conv.restoring_output_padding()[0]
         twin = conv_transpose_geometry((o, o), (k, k), s, p, a, d)
         section = f"{n}. {title}: i = {i}, k = {k}, s = {s}, p = {p}, d = {d}"
-        for name, kind, geometry, flags, what in (
-                ("conv", "conv", conv, _flags(i, k, s, p, d), f"convolution {i} × {i} → {o} × {o}"),
-                ("transposed", "transposed", twin, _flags(o, k, s, p, d, a),
-                 f"its transposed twin {o} × {o} → {i} × {i}" + (f" (output_padding {a})" if a else ""))):
+        twin_lead = "The transposed twin, back to the input's size: "
+        for name, kind, geometry, flags, lead in (("conv", "conv", conv, _flags(i, k, s, p, d), ""),
+                                                   ("transposed", "transposed", twin, _flags(o, k, s, p, d, a),
+                                                    twin_lead)):
             base = f"{n:02d}_{slug}_{name}"
-            steps = "one frame per output position" if kind == "conv" else \
-                "one frame per input pixel, each painting its scaled kernel"
+            steps = " Animated: one frame per output position." if kind == "conv" else \
+                " Animated: one frame per input pixel, each painting its scaled kernel."
             for numbers in (False, True):
                 tail = "_numbers" if numbers else ""
                 extra = ["--numbers"] if numbers else []
-                words = ", with numbers: the products being summed" if numbers else ""
-                entries.append(PackEntry(f"{base}{tail}.png", section, f"The {what}{words}.", kind,
-                                         (kind,) + tuple(flags + extra), {"numbers": numbers}, geometry))
-                entries.append(PackEntry(f"{base}{tail}.gif", section, f"The {what}, animated: {steps}{words}.",
-                                         kind, (kind,) + tuple(flags + extra + ["--animate"]),
-                                         {"numbers": numbers, "animate": True}, geometry))
-        entries.append(PackEntry(f"{n:02d}_{slug}_transposed_equivalent.png", section,
-                                 f"The transposed twin as the paper draws it: zeros inserted, padding k̂ − 1 − p, "
-                                 "the kernel rotated 180°, stride 1.", "transposed",
-                                 ("transposed",) + tuple(_flags(o, k, s, p, d, a) + ["--view", "equivalent"]),
-                                 {"view": "equivalent"}, twin))
-    notes = conv_geometry((4, 4), (3, 3))
-    section = "Convolution as a matrix (the lecture notes' example)"
-    entries += [
-        PackEntry("matrix_notes.png", section,
-                  "The 4 × 16 matrix C of a 4 × 4 input and a 3 × 3 kernel, tap by tap.",
-                  "matrix", ("matrix", "--input", "4", "4", "--kernel", "3"), {}, notes),
-        PackEntry("matrix_notes_numbers.png", section,
-                  "The same with the notes' numbers: y = C x = [122, 148, 126, 134].",
-                  "matrix", ("matrix", "--input", "4", "4", "--kernel", "3", "--numbers"), {"numbers": True}, notes),
-        PackEntry("matrix_notes_transposed.png", section, "Cᵀ: the transposed convolution of y = [2, 1, 4, 4].",
-                  "matrix", ("matrix", "--input", "4", "4", "--kernel", "3", "--numbers", "--transpose"),
-                  {"numbers": True, "transpose": True}, notes),
-        PackEntry("matrix_padding_strides.png", section, "With stride 2 and padding 1, padding cuts taps off rows.",
-                  "matrix", ("matrix",) + tuple(_flags(5, 3, 2, 1, 1)), {}, conv_geometry((5, 5), (3, 3), 2, 1)),
-    ]
+                words = ", with the values and the products being summed." if numbers else "."
+                pack.add(f"{base}{tail}.png", section, kind, (kind,) + tuple(flags + extra), {"numbers": numbers},
+                         geometry, lead=lead, tail=words)
+                pack.add(f"{base}{tail}.gif", section, kind, (kind,) + tuple(flags + extra + ["--animate"]),
+                         {"numbers": numbers, "animate": True}, geometry, lead=lead, tail=words + steps,
+                         deck=not numbers)
+        equivalent = ("transposed",) + tuple(_flags(o, k, s, p, d, a) + ["--view", "equivalent"])
+        lead = "The transposed twin as the paper draws it: "
+        pack.add(f"{n:02d}_{slug}_transposed_equivalent.png", section, "transposed", equivalent,
+                 {"view": "equivalent"}, twin, lead=lead)
+        pack.add(f"{n:02d}_{slug}_transposed_equivalent.gif", section, "transposed", equivalent + ("--animate",),
+                 {"view": "equivalent", "animate": True}, twin, lead=lead,
+                 tail=". Animated: one frame per output position, zeros inserted between the input pixels.",
+                 deck=True)
     section = "The checkerboard lab (Odena, Dumoulin & Olah 2016)"
-    for k in (3, 4):
-        entries.append(PackEntry(f"overlap_k{k}_s2.png", section,
-                                 f"Kernel {k}, stride 2: overlap counts, upsampling a constant image (one colour "
-                                 "scale), and the gradient of a strided convolution.", "overlap",
-                                 ("overlap", "--kernel", str(k), "--stride", "2"),
-                                 {"kernel_size": k, "stride": 2}))
+    parts = (("counts", "upsampling", "gradient"), ("counts", "upsampling")) if style.slide else (("all",), ("all",))
+    for k, chosen in zip((3, 4), parts):
+        for part in chosen:
+            name = f"overlap_k{k}_s2.png" if part == "all" else f"overlap_k{k}_s2_{part}.png"
+            argv = ("overlap", "--kernel", str(k), "--stride", "2") + (("--part", part) if part != "all" else ())
+            options = {"kernel_size": k, "stride": 2} | ({"part": part} if part != "all" else {})
+            pack.add(name, section, "overlap", argv, options, deck=k == 3 and part != "all")
     section = "One operator, every view"
-    for slug, title, i, k, s, p, d in (PAPER_CASES[0], PAPER_CASES[6]):
-        conv = conv_geometry((i, i), (k, k), s, p, d)
-        o, a = conv.feature_size[0], conv.restoring_output_padding()[0]
-        entries.append(PackEntry(f"views_{slug}.png", section,
-                                 f"The transposed convolution {o} × {o} → {i} × {i} ({title.lower()}) five ways.",
-                                 "views", ("views", "--transposed") + tuple(_flags(o, k, s, p, d, a)), {},
-                                 conv_transpose_geometry((o, o), (k, k), s, p, a, d)))
-    entries.append(PackEntry("unet.png", "A U-Net", "A U-Net of depth 4 with transposed-convolution upsampling.",
-                             "unet", ("unet",), {}))
-    entries += _chapter_entries()
-    return entries
+    for slug, geometry, flags in (("notes", conv_transpose_geometry((2, 2), (3, 3)), _flags(2, 3, 1, 0, 1)),
+                                  ("padding_strides_odd", conv_transpose_geometry((2, 2), (3, 3), 2, 1, 1),
+                                   _flags(2, 3, 2, 1, 1, 1))):
+        pack.add(f"views_{slug}.png", section, "views", ("views", "--transposed") + tuple(flags), {}, geometry,
+                 deck=True)
+    section = "Segmentation networks, drawn from built models"
+    pack.add("unet.png", section, "unet", ("unet",), {}, deck=True)
+    pack.add("fcn.png", section, "fcn", ("fcn",), {}, deck=True)
+    pack.add("vnet.png", section, "vnet", ("vnet", "--base", "8", "--size", "32"), {"base": 8, "size": 32},
+             deck=True)
+    if history is not None:
+        run_dir, records = history
+        pack.add("training.png", "A training run", "training", ("training", os.fspath(run_dir)),
+                 {"history": records}, deck=True)
+    if style.name == "paper":                        # the chapters' kinds have no --style yet: the plain pack only
+        _chapter_entries(pack)
+    return pack.entries
 
 
-def _chapter_entries() -> list[PackEntry]:
+def _chapter_entries(pack: _Entries) -> None:
     """Sub-pixel and polyphase, dilation, unpooling, the original U-Net, checkerboards in training."""
     section = "Sub-pixel, dilation, unpooling, the original U-Net, checkerboards in training"
     k3 = conv_transpose_geometry((4, 4), (3, 3), 2, 1, 1)
     k4 = conv_transpose_geometry((4, 4), (4, 4), 2, 1, 0)
-    return [
-        PackEntry("phases_k3_s2.png", section, "Kernel 3, stride 2: four phases of 1, 2, 2 and 4 taps, each a stride-1 "
-                  "convolution with its sub-kernel; the uneven counts are the checkerboard.", "phases",
-                  ("phases",) + tuple(_flags(4, 3, 2, 1, 1, 1)), {}, k3),
-        PackEntry("phases_k4_s2.png", section, "Kernel 4, stride 2: four phases of four taps each (even overlap, but "
-                  "four independent sub-kernels).", "phases", ("phases",) + tuple(_flags(4, 4, 2, 1, 1)), {}, k4),
-        PackEntry("gridding.png", section, "Receptive-field footprints: three 3x3 layers plain, with equal dilations 2 "
-                  "(gridding: pixels never seen) and with dilations 1, 2, 3.", "gridding", ("gridding",), {}),
-        PackEntry("unpool.png", section, "Max unpooling (SegNet) is Sᵀ, the transpose of max pooling's selection "
-                  "matrix, not its inverse; beside a nearest resize and a 2x2 transposed convolution.", "unpool",
-                  ("unpool",), {}),
-        PackEntry("tiling.png", section, "The overlap-tile strategy: tiles overlapping by the network's reach (padded "
-                  "U-Net), and the paper's valid U-Net on a mirrored image (572 -> 388).", "tiling", ("tiling",), {}),
-        PackEntry("weightmap.png", section, "U-Net's border weight map: class balance plus w0·exp(−(d1 + d2)²/2σ²) "
-                  "in the gaps between touching cells.", "weightmap", ("weightmap",), {}),
-        PackEntry("decoders.png", section, "Five ×2 decoders after 300 training steps: the flat input's output and the "
-                  "checkerboard measures over training.", "decoders", ("decoders",), {}),
-        PackEntry("decoders.gif", section, "The same decoders, animated over training: where the checkerboard lives and "
-                  "how long it lasts.", "decoders", ("decoders", "--animate"), {"animate": True}),
-    ]
+    for filename, kind, argv, options, geometry, caption in (
+            ("phases_k3_s2.png", "phases", ("phases",) + tuple(_flags(4, 3, 2, 1, 1, 1)), {}, k3,
+             "Kernel 3, stride 2: four phases of 1, 2, 2 and 4 taps, each a stride-1 convolution with its "
+             "sub-kernel; the uneven counts are the checkerboard."),
+            ("phases_k4_s2.png", "phases", ("phases",) + tuple(_flags(4, 4, 2, 1, 1)), {}, k4,
+             "Kernel 4, stride 2: four phases of four taps each (even overlap, but four independent sub-kernels)."),
+            ("gridding.png", "gridding", ("gridding",), {}, None,
+             "Receptive-field footprints: three 3x3 layers plain, with equal dilations 2 (gridding: pixels never "
+             "seen) and with dilations 1, 2, 3."),
+            ("unpool.png", "unpool", ("unpool",), {}, None,
+             "Max unpooling (SegNet) is Sᵀ, the transpose of max pooling's selection matrix, not its inverse; "
+             "beside a nearest resize and a 2x2 transposed convolution."),
+            ("tiling.png", "tiling", ("tiling",), {}, None,
+             "The overlap-tile strategy: tiles overlapping by the network's reach (padded U-Net), and the paper's "
+             "valid U-Net on a mirrored image (572 -> 388)."),
+            ("weightmap.png", "weightmap", ("weightmap",), {}, None,
+             "U-Net's border weight map: class balance plus w0·exp(−(d1 + d2)²/2σ²) in the gaps between touching "
+             "cells."),
+            ("decoders.png", "decoders", ("decoders",), {}, None,
+             "Five ×2 decoders after 300 training steps: the flat input's output and the checkerboard measures over "
+             "training."),
+            ("decoders.gif", "decoders", ("decoders", "--animate"), {"animate": True}, None,
+             "The same decoders, animated over training: where the checkerboard lives and how long it lasts.")):
+        pack.add(filename, section, kind, argv, options, geometry, caption=caption)
 
 
-def _render(entry: PackEntry, folder: str) -> float:
+def render_entry(entry: PackEntry, folder: str) -> float:
+    """Draw ``entry`` and write it as ``folder/entry.filename``; return the seconds it took."""
     start = time.perf_counter()
     item = make_figure(entry.kind, entry.geometry, **entry.options)
     save(item, os.path.join(folder, entry.filename))
     return time.perf_counter() - start
 
 
-def _render_index(args) -> tuple[str, float]:
-    index, folder = args
-    entry = pack_entries()[index]
-    return entry.filename, _render(entry, folder)
+def _render_in_worker(args) -> tuple[str, float]:
+    entry, folder = args
+    return entry.filename, render_entry(entry, folder)
 
 
-def index_html(entries) -> str:
-    """The gallery page: every figure with its caption and command (escaped, relative links).
+_CSS = """body{font-family:sans-serif;max-width:1400px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.4}
+header{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 2em}
+nav.top a{font-weight:bold;margin-right:1.5em}
+nav.toc ol{columns:2;margin:.3em 0 1em}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:1.2em}
+figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.6em;background:#fff}
+figure img{width:100%;height:auto;display:block;border:1px solid #eee}
+figcaption{font-size:.92em;margin-top:.4em}
+code{display:block;background:#f4f4f4;padding:.3em .4em;margin-top:.3em;white-space:pre-wrap;word-break:break-all;
+font-size:.85em}
+button.play{margin:.3em .5em .3em 0;font-size:.9em;cursor:pointer}
+h2 a.anchor{color:#999;text-decoration:none;font-size:.8em;margin-left:.3em}"""
+
+# Animations start as their still picture and play while the pointer is over them (or after a tap on
+# the play button); the link of every thumbnail opens the full-size file.
+_SCRIPT = """document.querySelectorAll("img[data-animation]").forEach(function (img) {
+  var still = img.getAttribute("src"), moving = img.getAttribute("data-animation");
+  var button = img.closest("figure").querySelector("button.play");
+  function play() { img.src = moving; button.textContent = "\u25A0 stop"; }
+  function stop() { img.src = still; button.textContent = "\u25B6 play"; }
+  img.addEventListener("mouseenter", play);
+  img.addEventListener("mouseleave", stop);
+  button.addEventListener("click", function () { img.getAttribute("src") === still ? play() : stop(); });
+});"""
+
+
+def _cards(entries) -> list:
+    """``(section, picture, animation or None, [entries])``: an animation and its still share one card."""
+    by_name = {entry.filename: entry for entry in entries}
+    paired = {entry.still for entry in entries if entry.animated and entry.still in by_name}
+    cards = []
+    for entry in entries:
+        if entry.filename in paired:
+            continue
+        if entry.animated and entry.still in by_name:
+            cards.append((entry.section, entry.still, entry.filename, [by_name[entry.still], entry]))
+        else:
+            cards.append((entry.section, entry.filename, None, [entry]))
+    return cards
+
+
+def index_html(entries, deck: str | None = None) -> str:
+    """The pack's page: links to the deck (``deck``, when given) and the explorer, a table of contents,
+    then per section one card per figure (an animation shows its still until the pointer is over it),
+    each with its caption and the commands that make it again (escaped, relative links only).
 
     >>> page = index_html([PackEntry("a<b>.png", "S", "x & y", "unet", ("unet",))])
-    >>> '<img src="a&lt;b&gt;.png"' in page, "x &amp; y" in page
-    (True, True)
+    >>> '<img src="a&lt;b&gt;.png"' in page, "x &amp; y" in page, '<a href="#s">S</a>' in page
+    (True, True, True)
     """
     esc = html.escape
+    cards = _cards(entries)
+    sections = list(dict.fromkeys(entry.section for entry in entries))
+    links = ([f'<a href="{esc(deck, quote=True)}">The lecture deck</a>'] if deck else []) + \
+        [f'<a href="{EXPLORER}">The interactive explorer</a>']
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-             "<title>tconv lecture pack</title>",
-             "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
-             "figure{display:inline-block;vertical-align:top;width:46%;margin:1em 1%}"
-             "img{max-width:100%;border:1px solid #ccc}code{display:block;background:#f4f4f4;padding:.4em;"
-             "margin-top:.4em;white-space:pre-wrap;word-break:break-all;font-size:.9em}</style>",
-             "</head>", "<body>", "<h1>tconv lecture pack</h1>",
+             '<meta name="viewport" content="width=device-width, initial-scale=1">', _TITLE,
+             f"<style>{_CSS}</style>", "</head>", "<body>",
+             f'<header><h1>tconv lecture pack</h1><nav class="top">{"".join(links)}</nav></header>',
              "<p>Every figure was drawn by tconv from the geometry and the convolution matrix, so it cannot "
              "disagree with the arithmetic. The command under each figure makes the same file again, byte for "
-             "byte. Sizes: i input, k kernel, s stride, p padding, d dilation (Dumoulin &amp; Visin 2016).</p>",
-             f'<p><a href="{EXPLORER}"><b>The interactive explorer</b></a>: set any geometry, hover a cell to see '
-             "its window, its painted region and its row and column of the matrix. One file, no network "
-             f"(<code style=\"display:inline\">tconv explore -o {EXPLORER}</code>).</p>"]
-    section = None
-    for entry in entries:
-        if entry.section != section:
-            section = entry.section
-            parts.append(f"<h2>{esc(section)}</h2>")
-        name = esc(entry.filename, quote=True)
-        parts.append(f'<figure><a href="{name}"><img src="{name}" alt="{esc(entry.caption, quote=True)}" '
-                     f'loading="lazy"></a><figcaption>{esc(entry.caption)}<code>{esc(entry.command)}</code>'
-                     "</figcaption></figure>")
-    parts += ["</body>", "</html>", ""]
+             "byte. An animation shows its first picture until the pointer rests on it (or after a tap on "
+             "<i>play</i>); every picture links to its full-size file. Sizes: i input, k kernel, s stride, "
+             "p padding, d dilation (Dumoulin &amp; Visin 2016). The explorer sets any geometry and shows, "
+             f"cell by cell, its window, its painted region and its row and column of the matrix "
+             f"(<code style=\"display:inline\">tconv explore -o {EXPLORER}</code>).</p>",
+             '<nav class="toc"><h2>Contents</h2><ol>']
+    for section in sections:
+        count = sum(1 for card in cards if card[0] == section)
+        parts.append(f'<li><a href="#{section_id(section)}">{esc(section)}</a> ({count})</li>')
+    parts.append("</ol></nav>")
+    for section in sections:
+        anchor = section_id(section)
+        parts.append(f'<section id="{anchor}"><h2>{esc(section)}<a class="anchor" href="#{anchor}">#</a></h2>'
+                     '<div class="cards">')
+        for card_section, picture, animation, members in cards:
+            if card_section != section:
+                continue
+            main = members[-1]
+            full = esc(animation or picture, quote=True)
+            moving = f' data-animation="{esc(animation, quote=True)}"' if animation else ""
+            button = '<button class="play" type="button">\u25B6 play</button>' if animation else ""
+            commands = "".join(f"<code>{esc(member.command)}</code>" for member in members)
+            parts.append(f'<figure id="{esc(os.path.splitext(main.filename)[0], quote=True)}"><a href="{full}">'
+                         f'<img src="{esc(picture, quote=True)}"{moving} alt="{esc(main.caption, quote=True)}" '
+                         f'loading="lazy"></a><figcaption>{button}{esc(main.caption)}{commands}</figcaption>'
+                         "</figure>")
+        parts.append("</div></section>")
+    parts += [f"<script>{_SCRIPT}</script>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
@@ -247,14 +377,19 @@ def check_pack_folder(folder, filenames, overwrite: bool = False) -> None:
                               "lecture pack; write the pack into a new or empty folder (or pass --overwrite)")
 
 
-def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = False) -> dict:
+def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = False, style=None,
+              history=None) -> dict:
     """Render the pack into ``folder`` (created if missing) and write ``folder/index.html``.
 
-    ``jobs`` processes render the figures (default: 2, or 1 on a one-core machine; at most
-    :data:`MAX_JOBS`); ``entries`` renders only those (in this process). The explorer page
-    (:data:`EXPLORER`) is written too. A folder holding files with the pack's names that are
-    not an earlier pack's is refused (:func:`check_pack_folder`) unless ``overwrite``. Returns
-    ``{filename: seconds}`` for every figure written.
+    ``style`` (default paper; ``"slide"`` for a slide-ready pack: every figure 1920 x 1080)
+    and ``history`` (``(run_dir, records)`` of a run, for its learning curves) choose the
+    entries (:func:`pack_entries`). ``jobs`` processes render the figures (default: 2, or 1 on
+    a one-core machine; at most :data:`MAX_JOBS`; fresh processes, not forks); ``entries``
+    renders only those. The explorer page (:data:`EXPLORER`) is written too, and a slide pack writes the
+    lecture deck (:data:`DECK`, :func:`tconv.viz.deck_page.deck_html`) from its own figures. A folder
+    holding files with the pack's names that are not an earlier pack's is refused
+    (:func:`check_pack_folder`) unless ``overwrite``. Returns ``{filename: seconds}`` for every
+    figure written.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -263,30 +398,37 @@ def make_pack(folder, jobs: int | None = None, entries=None, overwrite: bool = F
     ['explorer.html', 'index.html', 'unet.png']
     """
     folder = os.fspath(folder)
-    all_entries = pack_entries()
+    style = as_style(style)
+    all_entries = pack_entries(style, history)
     chosen = all_entries if entries is None else list(entries)
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
         raise ValueError(f"jobs={jobs!r} must be an int from 1 to {MAX_JOBS}")
-    check_pack_folder(folder, [entry.filename for entry in chosen] + [EXPLORER], overwrite)
+    if style.transparent:
+        raise ValueError("a pack's animations need a ground (a GIF has no partial transparency): draw the pack "
+                         "without 'transparent', and single stills with it")
+    deck = DECK if style.slide and any(entry.deck for entry in chosen) else None
+    check_pack_folder(folder, [entry.filename for entry in chosen] + [EXPLORER] + ([deck] if deck else []),
+                      overwrite)
     os.makedirs(folder, exist_ok=True)
     # The animations take longest: start them first so that the processes finish together.
     order = sorted(range(len(chosen)), key=lambda n: not chosen[n].animated)
     timings = {}
-    if jobs == 1 or len(chosen) == 1 or entries is not None:
+    if jobs == 1 or len(chosen) == 1:
         for n in order:
-            timings[chosen[n].filename] = _render(chosen[n], folder)
+            timings[chosen[n].filename] = render_entry(chosen[n], folder)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        import matplotlib.backends.backend_agg  # noqa: F401  (imported once, before the workers fork)
-        import matplotlib.figure  # noqa: F401
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
-            for name, seconds in pool.map(_render_index, [(n, folder) for n in order]):
+        # Fresh processes, not forks: the captions ran the library's compiled kernels, whose OpenMP threads
+        # make a fork of this process unsafe (the child can be killed). Each worker gets its entries whole.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for name, seconds in pool.map(_render_in_worker, [(chosen[n], folder) for n in order]):
                 timings[name] = seconds
     explorer().save(os.path.join(folder, EXPLORER))
-    save_text(index_html(chosen), os.path.join(folder, "index.html"))
+    if deck:
+        slides = [entry for entry in chosen if entry.deck]
+        save_text(deck_from_folder(folder, slides, style), os.path.join(folder, deck))
+    save_text(index_html(chosen, deck), os.path.join(folder, "index.html"))
     return timings

@@ -209,6 +209,10 @@ def render_frames(frames, figure, ax, clear, dpi: float):
     from matplotlib.path import Path
 
     background, repaints = split_frames(frames)
+    ground = figure.get_facecolor()
+    if ground[3] < 1:
+        raise ValueError("an animation needs a ground: a GIF or MP4 frame has no partial transparency (draw it "
+                         "without 'transparent', or save a still as PNG)")
     figure.set_dpi(dpi)
     canvas = FigureCanvasAgg(figure)
     clear()
@@ -243,7 +247,7 @@ def render_frames(frames, figure, ax, clear, dpi: float):
                         layer.rects.append(r)
             layer.rects.sort(key=lambda r: r["z"])
             blank = PatchCollection([Rectangle((x0, y0), x1 - x0, y1 - y0) for x0, y0, x1, y1 in boxes],
-                                    facecolors="white", edgecolors="none", zorder=-1)
+                                    facecolors=[ground], edgecolors="none", zorder=-1)
             for artist in [ax.add_artist(blank)] + layer.draw(ax, texts=False):
                 artist.set_clip_path(clip, ax.transData)
                 ax.draw_artist(artist)

@@ -98,8 +98,8 @@ def _spell(formats) -> str:
 def save(item, path, *, dpi: float | None = None, fps: float | None = None, creator: str = "tconv") -> str:
     """Write a figure or an animation to ``path`` and return the path written.
 
-    ``dpi`` defaults to 150 for a figure and 100 for an animation (a GIF frame of 8 inches is
-    800 pixels wide); ``fps`` defaults to one frame per ``item.interval_ms``. ``creator``
+    ``dpi`` defaults to 150 for a figure and to the animation's own (100 unless it says, as
+    a slide's 150 does: a GIF frame of 8 inches is 800 pixels wide at 100); ``fps`` defaults to one frame per ``item.interval_ms``. ``creator``
     (default ``"tconv"``) is written into the file's metadata (PNG ``Software``, SVG and PDF
     ``Creator``, a GIF comment), a constant, so the bytes stay reproducible and ``tconv figure``
     can tell a figure tconv drew from a file it must not replace (:func:`made_by`). Raises
@@ -121,7 +121,7 @@ def save(item, path, *, dpi: float | None = None, fps: float | None = None, crea
         raise TypeError(f"save expects a matplotlib Figure or a tconv.viz FrameAnimation, got {type(item).__name__}")
     fmt = output_format(path, animated)
     if dpi is None:
-        dpi = 100 if animated else 150
+        dpi = (item.dpi or 100) if animated else 150
     if not (isinstance(dpi, (int, float)) and 20 <= dpi <= 1200):
         raise ValueError(f"dpi={dpi} must lie between 20 and 1200")
     if fps is None and animated:

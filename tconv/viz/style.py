@@ -13,12 +13,14 @@ chooses a backend: a notebook keeps its inline display, and a script needs no di
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 __all__ = ["OKABE_ITO", "SEQUENTIAL", "FONT", "FONT_SIZE", "SMALL_SIZE", "TITLE_SIZE", "MIN_FONT_SIZE",
-           "STYLE", "styled", "new_figure", "tint", "text_size", "wrap_text", "tap_colours"]
+           "STYLE", "Style", "PAPER", "SLIDE", "STYLE_WORDS", "as_style", "SLIDE_CANVAS", "SLIDE_DPI",
+           "SLIDE_MIN_PIXELS", "styled", "new_figure", "tint", "text_size", "wrap_text", "tap_colours"]
 
 #: Okabe & Ito's colour-blind-safe categorical palette, by name.
 OKABE_ITO = {
@@ -63,26 +65,194 @@ def _prop_cycle():
     return cycler(color=[OKABE_ITO[n] for n in names])
 
 
+#: A slide: 16:9, 12.8 x 7.2 inches at 150 dpi = 1920 x 1080 pixels (what :func:`tconv.viz.save` writes).
+SLIDE_CANVAS = (12.8, 7.2)
+SLIDE_DPI = 150
+#: The smallest text a slide holds, in pixels at 1920 x 1080 (a text line's rendered height).
+SLIDE_MIN_PIXELS = 18
+#: The grounds a figure is drawn on: (ground colour, ink colour for text and lines on it).
+GROUNDS = {"light": ("#ffffff", "#000000"), "dark": ("#1d2026", "#f0f0f0")}
+#: The words ``--style`` is made of: one layout, and optionally a ground and ``transparent``.
+STYLE_WORDS = ("paper", "slide", "light", "dark", "transparent")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a figure looks: its layout (``paper`` or ``slide``), its ground, and whether it has text.
+
+    * ``paper`` (the default): the figure is as large as its content, with the formula and the
+      sentences in the picture; 10 pt text at 150 dpi;
+    * ``slide``: a 16:9 canvas of 1920 x 1080 pixels (:data:`SLIDE_CANVAS` at :data:`SLIDE_DPI`),
+      the same for every figure, text of at least :data:`SLIDE_MIN_PIXELS` pixels, a short
+      title only: the formula and the sentences go into the caption and the speaker notes;
+    * ``ground``: ``light`` (black ink on white) or ``dark`` (light ink on a dark grey);
+    * ``transparent``: no ground is painted (PNG, SVG, PDF), the ink is the ground's;
+    * ``text=False``: grids and colours only, as the GIFs of conv_arithmetic (no title, no
+      labels, no legend).
+
+    Written on the command line as words joined by commas (``--style slide,dark``);
+    :func:`as_style` reads them.
+
+    >>> as_style("slide,dark").name, as_style(None) == PAPER
+    ('slide,dark', True)
+    >>> SLIDE.font_size * SLIDE_DPI / 72 >= SLIDE_MIN_PIXELS
+    True
+    """
+
+    layout: str = "paper"
+    ground: str = "light"
+    transparent: bool = False
+    text: bool = True
+
+    def __post_init__(self):
+        if self.layout not in ("paper", "slide"):
+            raise ValueError(f"style layout={self.layout!r} must be 'paper' or 'slide'")
+        if self.ground not in GROUNDS:
+            raise ValueError(f"style ground={self.ground!r} must be one of {tuple(GROUNDS)}")
+
+    @property
+    def name(self) -> str:
+        """The words that make this style (``text`` aside: that is ``--no-text``)."""
+        words = [self.layout] + ([self.ground] if self.ground != "light" else [])
+        return ",".join(words + (["transparent"] if self.transparent else []))
+
+    @property
+    def slide(self) -> bool:
+        return self.layout == "slide"
+
+    @property
+    def font_size(self) -> float:
+        return 13.0 if self.slide else FONT_SIZE
+
+    @property
+    def small_size(self) -> float:
+        return 11.0 if self.slide else SMALL_SIZE
+
+    @property
+    def corner_size(self) -> float:
+        """The small numbers in a cell's corner (what one tap adds)."""
+        return 10.0 if self.slide else SMALL_SIZE
+
+    @property
+    def title_size(self) -> float:
+        return 20.0 if self.slide else TITLE_SIZE
+
+    @property
+    def panel_size(self) -> float:
+        """Panel titles (bold)."""
+        return 15.0 if self.slide else FONT_SIZE + 1
+
+    @property
+    def ink(self) -> str:
+        """The colour of text and lines on the ground."""
+        return GROUNDS[self.ground][1]
+
+    @property
+    def face(self):
+        """The figure's ground (``"none"`` when transparent)."""
+        return "none" if self.transparent else GROUNDS[self.ground][0]
+
+    @property
+    def muted(self) -> str:
+        """A quieter ink, for slice titles and notes in the picture."""
+        return "#b8b8b8" if self.ground == "dark" else "#333333"
+
+    @property
+    def lines(self) -> tuple:
+        """Okabe-Ito colours for curves, in order, each readable on this ground (checked in colour_vision)."""
+        names = ("sky blue", "vermillion", "bluish green", "yellow") if self.ground == "dark" else \
+            ("blue", "vermillion", "bluish green", "black")
+        return tuple(OKABE_ITO[n] for n in names)
+
+    def size(self, paper: tuple, slide: tuple = SLIDE_CANVAS) -> tuple:
+        """The figure's size in inches: ``paper`` for the paper layout, the slide canvas otherwise."""
+        return tuple(slide) if self.slide else tuple(paper)
+
+    def rc(self) -> dict:
+        """rcParams for matplotlib's own artists (axes, ticks, legends, colorbars) in this style."""
+        from cycler import cycler
+
+        rc = dict(STYLE)
+        rc.update({"font.size": self.font_size, "axes.titlesize": self.font_size + 1,
+                   "axes.labelsize": self.font_size, "xtick.labelsize": self.small_size,
+                   "ytick.labelsize": self.small_size, "legend.fontsize": self.small_size,
+                   "figure.titlesize": self.title_size if self.slide else TITLE_SIZE,
+                   "axes.prop_cycle": cycler(color=list(self.lines))})
+        ink, face = self.ink, self.face
+        rc.update({"text.color": ink, "axes.labelcolor": ink, "axes.edgecolor": ink, "xtick.color": ink,
+                   "ytick.color": ink, "axes.titlecolor": ink, "figure.facecolor": face, "axes.facecolor": face,
+                   "savefig.facecolor": "auto", "legend.facecolor": face, "legend.edgecolor": self.muted,
+                   "legend.labelcolor": ink, "grid.color": self.muted, "patch.edgecolor": ink})
+        if self.slide:
+            rc.update({"lines.linewidth": 2.5, "lines.markersize": 8, "axes.linewidth": 1.2})
+        return rc
+
+
+PAPER = Style()
+SLIDE = Style("slide")
+
+
+def as_style(style=None) -> Style:
+    """A :class:`Style` from a Style, ``None`` (paper) or words joined by commas (``"slide,dark"``).
+
+    One layout word at most (``paper``, the default, or ``slide``), one ground (``light``, the
+    default, or ``dark``) and ``transparent``.
+
+    >>> as_style("dark,slide") == Style("slide", "dark")
+    True
+    >>> as_style("slide,paper")
+    Traceback (most recent call last):
+    ...
+    ValueError: style='slide,paper' names two layouts; use one of paper or slide, with dark and/or transparent (e.g. 'slide,dark')
+    """
+    if style is None:
+        return PAPER
+    if isinstance(style, Style):
+        return style
+    if not isinstance(style, str):
+        raise TypeError(f"style must be a Style or words such as 'slide,dark', got {type(style).__name__}")
+    words = [w.strip().lower() for w in style.split(",") if w.strip()]
+    unknown = [w for w in words if w not in STYLE_WORDS]
+    rule = "use one of paper or slide, with dark and/or transparent (e.g. 'slide,dark')"
+    if not words or unknown:
+        raise ValueError(f"style={style!r}: {', '.join(map(repr, unknown)) or 'no words'} "
+                         f"{'is not a style word' if len(unknown) < 2 else 'are not style words'} "
+                         f"({', '.join(STYLE_WORDS)}); {rule}")
+    layouts = [w for w in words if w in ("paper", "slide")]
+    grounds = [w for w in words if w in GROUNDS]
+    if len(set(layouts)) > 1:
+        raise ValueError(f"style={style!r} names two layouts; {rule}")
+    if len(set(grounds)) > 1:
+        raise ValueError(f"style={style!r} names two grounds (light and dark); {rule}")
+    return Style(layouts[0] if layouts else "paper", grounds[0] if grounds else "light", "transparent" in words)
+
+
 @contextlib.contextmanager
-def styled():
+def styled(style=None):
     """A context in which matplotlib uses :data:`STYLE` (and the user's settings come back after).
+
+    With a ``style`` (:class:`Style` or its words) the sizes and colours are that style's.
 
     >>> import matplotlib
     >>> with styled():
     ...     matplotlib.rcParams["svg.hashsalt"]
     'tconv'
+    >>> with styled("slide,dark"):
+    ...     matplotlib.rcParams["text.color"]
+    '#f0f0f0'
     """
     import matplotlib
 
-    rc = dict(STYLE, **{"axes.prop_cycle": _prop_cycle()})
+    rc = as_style(style).rc() if style is not None else dict(STYLE, **{"axes.prop_cycle": _prop_cycle()})
     with matplotlib.rc_context(rc):
         yield
 
 
-def new_figure(width: float, height: float, layout: str | None = None):
+def new_figure(width: float, height: float, layout: str | None = None, style=None):
     """A pyplot-free :class:`~matplotlib.figure.Figure` of ``width`` x ``height`` inches.
 
     Call inside :func:`styled`. ``layout="constrained"`` lets matplotlib keep labels apart.
+    ``style`` (a :class:`Style` or its words) paints its ground (or none, when transparent).
 
     >>> with styled():
     ...     fig = new_figure(4, 3, layout="constrained")
@@ -93,7 +263,9 @@ def new_figure(width: float, height: float, layout: str | None = None):
 
     if not (0 < width <= 200 and 0 < height <= 200):
         raise ValueError(f"a figure of {width:.3g} x {height:.3g} inches is not drawable (limit 200 x 200)")
-    return Figure(figsize=(width, height), layout=layout)
+    if style is None:
+        return Figure(figsize=(width, height), layout=layout)
+    return Figure(figsize=(width, height), layout=layout, facecolor=as_style(style).face)
 
 
 def tint(colour: str, amount: float) -> tuple:
@@ -171,20 +343,23 @@ def wrap_text(text: str, width: float, size: float = FONT_SIZE, weight: str = "n
     return lines
 
 
-#: Hues of the kernel taps: one per kernel row (2-D) or tap (1-D); the column sets the lightness.
-_TAP_HUES = ("sky blue", "orange", "bluish green", "reddish purple", "yellow", "blue", "vermillion")
+#: Hues of the kernel taps, one per kernel row (2-D) or tap (1-D), with the tint of the first and last column.
+#: No tap shares a hue with the input (sky blue), the output (bluish green) or output_padding (orange), so a
+#: kernel copy stands out on every grid; :mod:`tconv.viz.colour_vision` checks it for every viewer.
+_TAP_HUES = (("blue", 0.85, 0.55), ("yellow", 0.85, 0.55), ("vermillion", 0.85, 0.55), ("black", 0.52, 0.40))
 
 
 def tap_colours(kernel_size) -> np.ndarray:
     """One light colour per kernel tap, so that every copy of a tap can be recognised.
 
     Returns an RGB array of shape ``(*kernel_size, 3)``. The hue follows every axis but the
-    last (a kernel row in 2-D) through the Okabe-Ito palette; the lightness follows the last
-    axis. The colour only helps: every tap is also labelled (``w01``) or numbered.
+    last (a kernel row in 2-D) through blue, yellow, vermillion and grey (then again); the
+    lightness follows the last axis. The colour only helps: every tap is also labelled
+    (``w01``) or numbered.
 
     >>> tap_colours((3, 3)).shape
     (3, 3, 3)
-    >>> bool(np.all(tap_colours((2,)) > 0.4))        # light enough for black text
+    >>> bool(np.all(tap_colours((2,)) > 0.1))
     True
     """
     kernel_size = tuple(int(k) for k in kernel_size)
@@ -192,10 +367,10 @@ def tap_colours(kernel_size) -> np.ndarray:
     last = kernel_size[-1]
     for tap in np.ndindex(*kernel_size):
         if len(kernel_size) == 1:
-            hue, shade = tap[0], 0
+            hue, shade = tap[0], 0.5
         else:
-            hue = int(np.ravel_multi_index(tap[:-1], kernel_size[:-1])) if len(tap) > 1 else 0
-            shade = tap[-1]
-        amount = 0.65 - 0.35 * (shade / max(last - 1, 1)) if len(kernel_size) > 1 else 0.55
-        colours[tap] = tint(OKABE_ITO[_TAP_HUES[hue % len(_TAP_HUES)]], amount)
+            hue = int(np.ravel_multi_index(tap[:-1], kernel_size[:-1]))
+            shade = tap[-1] / max(last - 1, 1)
+        name, first, final = _TAP_HUES[hue % len(_TAP_HUES)]
+        colours[tap] = tint(OKABE_ITO[name], first + (final - first) * shade)
     return colours

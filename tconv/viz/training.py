@@ -19,10 +19,11 @@ import os
 
 import numpy as np
 
-from .style import OKABE_ITO, SMALL_SIZE, new_figure, styled
+from .style import OKABE_ITO, SMALL_SIZE, as_style, new_figure, styled
+from .words import Words
 
 __all__ = ["HISTORY_KEYS", "CLASS_COLOURS", "load_history", "check_history", "plot_history", "overlay",
-           "plot_predictions", "class_colours"]
+           "plot_predictions", "class_colours", "history_words", "MAX_LEGEND_CLASSES"]
 
 #: The keys of one epoch in ``history.json``; ``epoch`` and ``train_loss`` are required.
 HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "val_miou", "val_dice", "elapsed_s")
@@ -98,29 +99,35 @@ def _series(history, key):
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def plot_history(history):
+def plot_history(history, style=None):
     """Learning curves: loss (train, validation) and validation mIoU / Dice against the epoch.
 
     Each curve has its own colour, line style and marker, and a legend entry; the best
-    validation mIoU is marked. Returns a matplotlib Figure.
+    validation mIoU is marked. A run without validation says so in the scores' panel.
+    ``style`` (:class:`~tconv.viz.style.Style` or its words): paper (default) or a 1920 x
+    1080 slide. Returns a matplotlib Figure.
 
     >>> fig = plot_history([{"epoch": 1, "train_loss": 0.9, "val_loss": 1.0, "val_miou": 0.3, "val_dice": 0.4},
     ...                     {"epoch": 2, "train_loss": 0.6, "val_loss": 0.7, "val_miou": 0.5, "val_dice": 0.6}])
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['loss', 'score (0 to 1)']
+    >>> plot_history([{"epoch": 1, "train_loss": 0.9}]).get_suptitle()
+    'Training run: 1 epoch'
     """
     history = check_history(history)
-    with styled():
-        fig = new_figure(10, 4.2, layout="constrained")
+    style = as_style(style)
+    lines = style.lines
+    with styled(style):
+        fig = new_figure(*style.size((10, 4.2)), layout="constrained", style=style)
         loss_ax, score_ax = fig.subplots(1, 2)
-        for ax, curves in ((loss_ax, (("train_loss", "training loss", OKABE_ITO["blue"], "-", "o"),
-                                      ("val_loss", "validation loss", OKABE_ITO["vermillion"], "--", "s"))),
-                           (score_ax, (("val_miou", "validation mIoU", OKABE_ITO["bluish green"], "-", "^"),
-                                       ("val_dice", "validation Dice", OKABE_ITO["orange"], "--", "D")))):
-            for key, label, colour, style, marker in curves:
+        for ax, curves in ((loss_ax, (("train_loss", "training loss", lines[0], "-", "o"),
+                                      ("val_loss", "validation loss", lines[1], "--", "s"))),
+                           (score_ax, (("val_miou", "validation mIoU", lines[2], "-", "^"),
+                                       ("val_dice", "validation Dice", lines[3], "--", "D")))):
+            for key, label, colour, line, marker in curves:
                 x, y = _series(history, key)
                 if x:
-                    ax.plot(x, y, linestyle=style, marker=marker, color=colour, label=label, markersize=5)
+                    ax.plot(x, y, linestyle=line, marker=marker, color=colour, label=label)
             ax.set_xlabel("epoch")
             ax.grid(alpha=0.3)
         loss_ax.set_ylabel("loss")
@@ -131,19 +138,50 @@ def plot_history(history):
         x, y = _series(history, "val_miou")
         if x:
             best = int(np.argmax(y))
-            score_ax.axvline(x[best], color="#555555", linestyle=":", linewidth=1.2,
+            score_ax.axvline(x[best], color=style.muted, linestyle=":", linewidth=1.2,
                              label=f"best mIoU {y[best]:.3f} (epoch {int(x[best])})")
+        if not any(_series(history, key)[0] for key in ("val_loss", "val_miou", "val_dice")):
+            score_ax.text(0.5, 0.5, "no validation in this run\n(it was trained without a validation split)",
+                          ha="center", va="center", transform=score_ax.transAxes, color=style.ink)
         for ax in (loss_ax, score_ax):
             if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=SMALL_SIZE, loc="best")
+                ax.legend(loc="best")
         epochs = [h["epoch"] for h in history]
         if len(epochs) <= 20:
             for ax in (loss_ax, score_ax):
                 ax.set_xticks(sorted(set(int(e) for e in epochs)))
-        total = history[-1]["elapsed_s"] or 0.0             # elapsed_s counts from the start of the run
-        suffix = f", {total:.0f} s" if total else ""
-        fig.suptitle(f"Training run: {len(history)} epochs{suffix}")
+        fig.suptitle(_run_title(history), weight="bold" if style.slide else "normal")   # as every slide title
     return fig
+
+
+def _run_title(history) -> str:
+    total = history[-1]["elapsed_s"] or 0.0             # elapsed_s counts from the start of the run
+    suffix = f", {total:.0f} s" if total else ""
+    epochs = len(history)
+    return f"Training run: {epochs} epoch{'' if epochs == 1 else 's'}{suffix}"
+
+
+def history_words(history) -> Words:
+    """The learning curves' words: title, caption, and the notes (the numbers a slide does not print).
+
+    >>> history_words([{"epoch": 1, "train_loss": 0.5}]).notes[-1]
+    'The run has no validation scores (no validation split).'
+    """
+    if history is None:
+        raise ValueError("kind 'training' draws a run's history: pass history (the list in RUN/history.json)")
+    history = check_history(history)
+    first, last = history[0], history[-1]
+    notes = [f"Training loss from {first['train_loss']:.3f} (epoch {int(first['epoch'])}) to "
+             f"{last['train_loss']:.3f} (epoch {int(last['epoch'])})."]
+    x, y = _series(history, "val_miou")
+    if x:
+        best = int(np.argmax(y))
+        notes.append(f"Best validation mIoU {y[best]:.3f} at epoch {int(x[best])}.")
+    else:
+        notes.append("The run has no validation scores (no validation split).")
+    caption = ("The learning curves of a tconv train run: training and validation loss, validation mIoU and Dice "
+               "against the epoch.")
+    return Words(_run_title(history), caption, tuple(notes))
 
 
 def class_colours(num_classes: int) -> np.ndarray:
@@ -249,8 +287,10 @@ def plot_predictions(images, masks, predictions, class_names=None, alpha: float 
         raise ValueError("images is empty: nothing to draw")
     rows = min(n, MAX_PREDICTION_ROWS)
     colours = class_colours(len(class_names))
+    present = sorted((set(np.unique(masks[:rows]).tolist()) | set(np.unique(predictions[:rows]).tolist())) - {0})
+    legend_rows = -(-(min(len(present), MAX_LEGEND_CLASSES) + 3) // 5)
     with styled():
-        fig = new_figure(11, 2.5 * rows + 1.1, layout="constrained")
+        fig = new_figure(11, 2.5 * rows + 0.5 + 0.3 * legend_rows, layout="constrained")
         axes = np.atleast_2d(fig.subplots(rows, 4))
         for r in range(rows):
             wrong = masks[r] != predictions[r]
@@ -266,16 +306,24 @@ def plot_predictions(images, masks, predictions, class_names=None, alpha: float 
                 ax.set_yticks([])
                 ax.spines[["left", "bottom"]].set_visible(True)
                 ax.spines[["top", "right"]].set_visible(True)
-        _legend(fig, class_names, colours)
+        _legend(fig, class_names, colours, present)
     return fig
 
 
-def _legend(fig, class_names, colours):
+#: The most classes the predictions' legend names (the classes drawn, in order); the rest are counted.
+MAX_LEGEND_CLASSES = 15
+
+
+def _legend(fig, class_names, colours, present):
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor="white", edgecolor="#333333", label=f"{class_names[0]} (not coloured)")]
     handles += [Patch(facecolor=colours[k], edgecolor="#333333", label=class_names[k])
-                for k in range(1, len(class_names))]
+                for k in present[:MAX_LEGEND_CLASSES]]
+    if len(present) > MAX_LEGEND_CLASSES:
+        handles.append(Patch(facecolor="none", edgecolor="none",
+                             label=f"and {len(present) - MAX_LEGEND_CLASSES} more classes (the {len(CLASS_COLOURS)} "
+                                   "colours repeat)"))
     handles.append(Patch(facecolor="black", edgecolor="#333333", label="error (prediction ≠ ground truth)"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), fontsize=SMALL_SIZE,
                frameon=False)

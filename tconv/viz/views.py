@@ -20,10 +20,11 @@ from ..ops import conv as _conv
 from .. import reference
 from ..geometry import ConvGeometry, conv_geometry, conv_transpose_geometry
 from ..matrix import conv_transpose_matrix
-from .scenes import example_values, format_value, spell_axes, spell_size
-from .style import FONT_SIZE, SEQUENTIAL, SMALL_SIZE, new_figure, styled, text_size, wrap_text
+from .scenes import NBSP, example_values, format_value, spell_axes, spell_size
+from .style import FONT_SIZE, SEQUENTIAL, SMALL_SIZE, as_style, new_figure, styled, text_size, wrap_text
+from .words import Words
 
-__all__ = ["views_data", "plot_views", "MAX_VIEW_SIDE"]
+__all__ = ["views_data", "plot_views", "views_words", "MAX_VIEW_SIDE"]
 
 #: Outputs larger than this along a side are refused (values are written in the cells up to 12).
 MAX_VIEW_SIDE = 32
@@ -92,20 +93,33 @@ def _as_image(array: np.ndarray) -> tuple[np.ndarray, str]:
     return array, ""
 
 
-def plot_views(geometry: ConvGeometry, seed: int = 0):
-    """The transposed convolution of ``geometry`` by every view, side by side on one colour scale.
+def plot_views(geometry: ConvGeometry, seed: int = 0, style=None):
+    """The transposed convolution of ``geometry`` by every view: how each computes, and the equal results.
 
-    Each panel is titled with the view and its largest difference from the scatter-add; the
-    values are written in the cells when the output is at most 12 per side. A 3-D geometry
-    shows its middle depth slice. Returns a matplotlib Figure.
+    A 2-D geometry draws one column per view (:mod:`tconv.viz.views_board`): how the view
+    computes one output pixel (the row of ``Cᵀ``, the scatter's copies, the zero-inserted
+    input, the gradient's windows, the unfold + GEMM columns) above its full result, the same
+    pixel outlined everywhere. A 1-D or 3-D geometry (its middle depth slice) shows the results
+    side by side on one colour scale, each titled with its largest difference from the
+    scatter-add. ``style`` as for :func:`tconv.viz.draw_convolution`. Returns a matplotlib Figure.
 
     >>> fig = plot_views(conv_geometry((4, 4), (3, 3)))
-    >>> len(fig.axes)           # five views and a colorbar
-    6
+    >>> sorted(t.get_gid() for t in fig.axes[0].texts if (t.get_gid() or "").startswith("views.result"))[:2]
+    ['views.result.autograd[0,0]', 'views.result.autograd[0,1]']
     """
+    data = views_data(geometry, seed)
+    style = as_style(style)
+    if data["geometry"].ndim == 2:
+        from .views_board import draw_views
+
+        return draw_views(data, style, seed)
+    return _heat_maps(data, style)
+
+
+def _heat_maps(data: dict, style):
+    """The results of every view side by side on one colour scale (1-D and 3-D geometries)."""
     from matplotlib.colors import Normalize
 
-    data = views_data(geometry, seed)
     g, views = data["geometry"], data["views"]
     images = [_as_image(v) for _, v in views]
     rows, cols = images[0][0].shape
@@ -118,13 +132,14 @@ def plot_views(geometry: ConvGeometry, seed: int = 0):
     widest = max(text_size(line, SMALL_SIZE)[0] for title in titles for line in title.split("\n"))
     side = max(widest + 0.3, 0.36 * cols)
     stacked = g.ndim == 1
-    with styled():
+    with styled(style):
         if stacked:
-            fig = new_figure(max(7.0, 0.5 * cols + 1.0), 1.0 * len(views) + 1.6, layout="constrained")
+            size = style.size((max(7.0, 0.5 * cols + 1.0), 1.0 * len(views) + 1.6))
+            fig = new_figure(*size, layout="constrained", style=style)
             axes = fig.subplots(len(views), 1)
         else:
-            fig = new_figure(len(views) * (side + 0.15) + 1.4, min(side, 0.36 * cols) * rows / cols + 2.2,
-                             layout="constrained")
+            size = style.size((len(views) * (side + 0.15) + 1.4, min(side, 0.36 * cols) * rows / cols + 2.2))
+            fig = new_figure(*size, layout="constrained", style=style)
             axes = fig.subplots(1, len(views))
         for ax, (image, _), title in zip(axes, images, titles):
             shown = ax.imshow(image, cmap=SEQUENTIAL, norm=norm, interpolation="nearest")
@@ -146,3 +161,26 @@ def plot_views(geometry: ConvGeometry, seed: int = 0):
         width = fig.get_size_inches()[0] - 0.4
         fig.suptitle("\n".join(wrap_text(title, width, FONT_SIZE + 1)), fontsize=FONT_SIZE + 1)
     return fig
+
+
+def views_words(geometry: ConvGeometry, *, seed: int = 0, **_ignored) -> Words:
+    """The views figure's words: its title, a caption, and the notes a slide leaves out.
+
+    >>> views_words(conv_transpose_geometry((2, 2), (3, 3))).title
+    'One transposed convolution, 5 ways: 2 × 2 → 4 × 4'
+    >>> views_words(conv_transpose_geometry((2, 2), (3, 3), 2, 1, 1)).title
+    'One transposed convolution, 5 ways: 2 × 2 → 4 × 4, stride 2, padding 1, output_padding 1'
+    """
+    data = views_data(geometry, seed)
+    g = data["geometry"]
+    sizes = f"{spell_size(g.feature_size)} → {spell_size(g.image_size)}".replace(NBSP, " ")
+    worst = max(data["differences"])
+    verdict = "they agree exactly" if worst == 0 else f"the largest difference is {worst:.3g}"
+    settings = "".join(f", {name} {spell_axes(value)}" for name, value, plain in (
+        ("stride", g.stride, 1), ("padding", tuple(b for b, _ in g.padding), 0),
+        ("output_padding", g.restoring_output_padding(), 0), ("dilation", g.dilation, 1)) if any(v != plain for v in value))
+    caption = (f"The transposed convolution {sizes} with a {spell_size(g.kernel_size)} kernel{settings}, computed "
+               f"{len(data['views'])} ways: how each one computes an output pixel, and the results: {verdict}.")
+    notes = tuple(f"{name}: max |difference from the scatter-add| = {diff:.3g}."
+                  for (name, _), diff in zip(data["views"], data["differences"]))
+    return Words(f"One transposed convolution, {len(data['views'])} ways: {sizes}{settings}", caption, notes)
