@@ -78,7 +78,8 @@ def test_the_imbalanced_folder_is_called_imbalanced_with_its_weights(tmp_path):
     share = _pixels(masks, 2)[1] / sum(m.size for m in masks)
     assert share < 0.02 and report.balance["imbalanced"] and report.balance["rarest"] == 1
     assert report.weights[1] > 10 * report.weights[0]
-    assert "--class-weights auto" in recommended_command(report)
+    assert "--class-weights" not in recommended_command(report)      # dicece, the default, counts classes equally
+    assert "--loss ce, weigh the classes (--class-weights auto)" in "\n".join(report_lines(report))
     text = "\n".join(report_lines(report))
     assert f"scores {100 * (1 - share):.1f}% on it" in text                   # the pixel-accuracy trap, in words
 

@@ -49,9 +49,9 @@ def recommended_command(report: DataReport, command: str = "train") -> str:
     >>> report = DataReport(root=Path("my data"), depth=3, mask_format="binary", image_sizes={"a": (64, 64)})
     >>> report.balance = {"imbalanced": True}
     >>> recommended_command(report)
-    "tconv train --data 'my data' --mask-format binary --class-weights auto"
+    "tconv train --data 'my data' --mask-format binary"
     >>> recommended_command(report, "lr-find")
-    "tconv lr-find --data 'my data' --mask-format binary --class-weights auto"
+    "tconv lr-find --data 'my data' --mask-format binary"
     """
     words = ["tconv", command, "--data", str(report.root)]
     if report.spatial_dims == 3:
@@ -66,8 +66,9 @@ def recommended_command(report: DataReport, command: str = "train") -> str:
     if report.mask_format == "colours" and report.colour_table:
         table = report.colour_table
         words += ["--mask-colors", hex_list(table) if len(table) <= _SPELLED_COLOURS else "auto"]
-    if report.balance.get("imbalanced"):
-        words += ["--class-weights", "auto"]
+    # no --class-weights for imbalanced data: the default loss (dicece) already counts each class
+    # equally in its Dice term, and median-frequency weights on top of it trained worse (a 1% class:
+    # mIoU 0.46 with them, 0.84 without); they are for --loss ce (the text says so)
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -87,8 +88,8 @@ def _class_lines(report: DataReport) -> list[str]:
         lines.append(f"    imbalanced: class {rarest} holds {100 * balance['shares'][rarest]:.2f}% of the pixels "
                      f"({balance['ratio']:.0f}x fewer than the most common class). Pixel accuracy will flatter: a "
                      f"model that never predicts class {rarest} scores {100 * (1 - balance['shares'][rarest]):.1f}% "
-                     "on it. Watch the per-class IoU, and weigh the classes (--class-weights auto) or keep an "
-                     "overlap loss (dicece, the default)")
+                     "on it. Watch the per-class IoU. The default loss (dicece) counts each class equally in its "
+                     "Dice term; with --loss ce, weigh the classes (--class-weights auto)")
     return lines
 
 
