@@ -102,6 +102,10 @@ def test_the_page_links_the_deck_the_explorer_and_its_sections(open_page, pack):
 def test_an_animation_shows_its_still_until_hovered_or_played(open_page, pack):
     folder, _ = pack
     page = open_page("index.html")
+    for image in page.locator("figure img").all():         # the stills load lazily: bring each into view
+        image.scroll_into_view_if_needed()
+    page.wait_for_function("Array.from(document.querySelectorAll('figure img')).every(i => i.complete)")
+    page.evaluate("window.scrollTo(0, 0)")
     images = page.eval_on_selector_all("figure img", "imgs => imgs.map(i => [i.getAttribute('src'), "
                                        "i.getAttribute('data-animation'), i.closest('a').getAttribute('href'), "
                                        "i.complete && i.naturalWidth])")
