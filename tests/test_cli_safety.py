@@ -213,6 +213,16 @@ def test_a_run_without_a_finite_score_says_so_instead_of_suggesting_model_npz(tm
     assert not (out / "model.npz").exists() and (out / "last.npz").exists()
 
 
+def test_the_next_command_quotes_a_run_folder_with_spaces(tmp_path, capsys):
+    import shlex
+
+    out = tmp_path / "my runs" / "first"
+    code, printed, _ = run(capsys, "train", *TINY, "--epochs", "1", "--out", out)
+    line = next(line for line in printed.splitlines() if line.startswith("next: "))
+    words = shlex.split(line[len("next: "):].split("   ")[0])
+    assert code == 0 and words[:3] == ["tconv", "predict", str(out / "model.npz")], line
+
+
 def test_a_run_that_diverges_in_its_first_epoch_does_not_claim_a_saved_epoch(tmp_path, capsys, monkeypatch):
     from tconv.seg.train import loop
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import textwrap
 
 from ..seg.data.mask_format import MASK_FORMATS
@@ -287,7 +288,7 @@ def run(args) -> int:
         return 1
     except KeyboardInterrupt:
         last = out / "last.npz"
-        hint = f"; resume with: tconv train --resume {last}" if last.exists() else ""
+        hint = f"; resume with: tconv train --resume {shlex.quote(str(last))}" if last.exists() else ""
         print(f"\n{PROG}: interrupted. {out} keeps the last finished epoch{hint}")
         return 130
     except (ValueError, TypeError) as error:       # bad data folders, foreign checkpoints: one line
@@ -308,12 +309,13 @@ def run(args) -> int:
               f"(last.npz holds the last weights)")
         return 1
     print(f"best val mIoU {_score(result)} at epoch {result['best_epoch']}; {took}. Run folder: {out}")
+    model = shlex.quote(str(out / "model.npz"))            # a path with spaces pastes as one word
     if result["config"]["dim"] == 2:
-        print(f"next: tconv predict {out / 'model.npz'} IMAGE.png --out predictions   (images: .png, .jpg, .tif; "
-              f"or tconv export {out / 'model.npz'} -o model.onnx)")
+        print(f"next: tconv predict {model} IMAGE.png --out predictions   (images: .png, .jpg, .tif; "
+              f"or tconv export {model} -o model.onnx)")
     else:
-        print(f"next: tconv predict {out / 'model.npz'} VOLUME.nii.gz --out predictions   (this model segments "
-              f"volumes: .npy, .nii/.nii.gz or multi-page .tif; or tconv export {out / 'model.npz'} -o model.onnx)")
+        print(f"next: tconv predict {model} VOLUME.nii.gz --out predictions   (this model segments "
+              f"volumes: .npy, .nii/.nii.gz or multi-page .tif; or tconv export {model} -o model.onnx)")
     return 0
 
 
